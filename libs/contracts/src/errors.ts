@@ -1,0 +1,27 @@
+/**
+ * Error codes shared by every edge (HTTP bodies, bus error replies, `service_error` events).
+ * Features add their own codes here so the edges can map them exhaustively.
+ */
+export enum ErrorCode {
+  ValidationFailed = 'validation_failed',
+  NotFound = 'not_found',
+  Conflict = 'conflict',
+  Unauthorized = 'unauthorized',
+  Forbidden = 'forbidden',
+  PayloadTooLarge = 'payload_too_large',
+  RateLimited = 'rate_limited',
+  NoResponders = 'no_responders',
+  Timeout = 'timeout',
+  Unavailable = 'unavailable',
+  Internal = 'internal',
+}
+
+/** The one error shape of the fleet: `{error: {code, message, fields?, request_id?}}`. */
+export interface ErrorBody {
+  error: {
+    code: ErrorCode;
+    message: string;
+    fields?: Record<string, string[]>;
+    request_id?: string;
+  };
+}

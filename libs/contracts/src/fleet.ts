@@ -1,0 +1,67 @@
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsObject, IsString, IsUUID, Matches, Min, ValidateNested } from 'class-validator';
+import { SERVICE_NAMES, type ServiceName } from './services';
+
+export const INSTANCE_STATUSES = ['healthy', 'degraded'] as const;
+export type InstanceStatus = (typeof INSTANCE_STATUSES)[number];
+export type ServiceStatus = InstanceStatus | 'unreachable';
+
+/** One replica's answer to `fleet.v1.health.ping`. */
+export class FleetHealthReply {
+  @IsIn(SERVICE_NAMES)
+  service!: ServiceName;
+
+  @IsUUID()
+  instance_id!: string;
+
+  @IsString()
+  @Matches(/^\d+\.\d+\.\d+/)
+  version!: string;
+
+  @IsInt()
+  @Min(0)
+  uptime_ms!: number;
+
+  @IsIn(INSTANCE_STATUSES)
+  status!: InstanceStatus;
+
+  /** Named readiness checks of the replica: `{nats: 'up', database: 'down: ...'}`. */
+  @IsObject()
+  checks!: Record<string, string>;
+}
+
+/** Per-service entry of `GET /api/fleet/health`. */
+export class FleetServiceHealth {
+  @IsIn(SERVICE_NAMES)
+  name!: ServiceName;
+
+  @IsIn([...INSTANCE_STATUSES, 'unreachable'])
+  status!: ServiceStatus;
+
+  /** Version of the newest replica, or null when unreachable. */
+  version!: string | null;
+
+  /** Uptime of the longest-running replica, or null when unreachable. */
+  uptime_ms!: number | null;
+
+  @IsInt()
+  @Min(0)
+  replicas!: number;
+
+  @ValidateNested({ each: true })
+  @Type(() => FleetHealthReply)
+  instances!: FleetHealthReply[];
+}
+
+export class FleetHealthReport {
+  @IsIn([...INSTANCE_STATUSES, 'unreachable'])
+  status!: 'healthy' | 'degraded';
+
+  namespace!: string;
+
+  checked_at!: string;
+
+  @ValidateNested({ each: true })
+  @Type(() => FleetServiceHealth)
+  services!: FleetServiceHealth[];
+}
