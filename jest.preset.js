@@ -26,4 +26,5 @@ module.exports = {
   transform: { '^.+\\.ts$': swc },
   moduleFileExtensions: ['ts', 'js', 'json'],
   moduleNameMapper,
+  setupFiles: ['reflect-metadata'],
 };

@@ -1,5 +1,5 @@
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsObject, IsString, IsUUID, Matches, Min, ValidateNested } from 'class-validator';
+import { IsIn, IsInt, IsObject, IsOptional, IsString, IsUUID, Matches, Min, ValidateNested } from 'class-validator';
 import { SERVICE_NAMES, type ServiceName } from './services';
 
 export const INSTANCE_STATUSES = ['healthy', 'degraded'] as const;
@@ -64,4 +64,11 @@ export class FleetHealthReport {
   @ValidateNested({ each: true })
   @Type(() => FleetServiceHealth)
   services!: FleetServiceHealth[];
+}
+
+/** Body of `fleet.v1.health.ping`. */
+export class FleetHealthPing {
+  @IsOptional()
+  @IsUUID()
+  request_id?: string;
 }

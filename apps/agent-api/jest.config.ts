@@ -1,0 +1,5 @@
+export default {
+  displayName: 'agent-api',
+  preset: '../../jest.preset.js',
+  testMatch: ['<rootDir>/src/**/*.spec.ts'],
+};

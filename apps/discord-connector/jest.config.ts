@@ -1,0 +1,5 @@
+export default {
+  displayName: 'discord-connector',
+  preset: '../../jest.preset.js',
+  testMatch: ['<rootDir>/src/**/*.spec.ts'],
+};

@@ -1,0 +1,5 @@
+export default {
+  displayName: 'llm-router',
+  preset: '../../jest.preset.js',
+  testMatch: ['<rootDir>/src/**/*.spec.ts'],
+};

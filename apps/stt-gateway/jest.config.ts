@@ -1,0 +1,5 @@
+export default {
+  displayName: 'stt-gateway',
+  preset: '../../jest.preset.js',
+  testMatch: ['<rootDir>/src/**/*.spec.ts'],
+};

@@ -1,0 +1,13 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { AppLogger, PlatformModule } from '@voxbridge/platform';
+import { TtsGatewayEnv } from './config/tts-gateway.env';
+
+@Module({})
+export class AppModule {
+  static register(config: TtsGatewayEnv, logger: AppLogger): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [PlatformModule.forService({ service: 'tts-gateway', config, logger })],
+    };
+  }
+}

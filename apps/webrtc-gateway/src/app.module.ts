@@ -1,0 +1,13 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { AppLogger, PlatformModule } from '@voxbridge/platform';
+import { WebrtcGatewayEnv } from './config/webrtc-gateway.env';
+
+@Module({})
+export class AppModule {
+  static register(config: WebrtcGatewayEnv, logger: AppLogger): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [PlatformModule.forService({ service: 'webrtc-gateway', config, logger })],
+    };
+  }
+}

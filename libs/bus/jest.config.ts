@@ -1,0 +1,5 @@
+export default {
+  displayName: 'bus',
+  preset: '../../jest.preset.js',
+  testMatch: ['<rootDir>/src/**/*.spec.ts'],
+};

@@ -1,0 +1,65 @@
+import { MediaHeaders, type Subject } from '@voxbridge/contracts';
+import { headers, type MsgHdrs } from 'nats';
+
+/** What travels beside a media payload, in NATS headers. */
+export interface FrameMeta {
+  /** Sequence number of the frame within its stream (non-negative integer). */
+  seq: number;
+  /** Capture (or synthesis) time in ms since the epoch. */
+  timestampMs: number;
+  turnId?: string;
+}
+
+/** One media-plane message: raw bytes plus the headers decoded. */
+export interface Frame extends FrameMeta {
+  /** Subject without the fleet namespace, as built by libs/contracts. */
+  subject: Subject;
+  payload: Uint8Array;
+}
+
+export type DecodedMeta = { ok: true; meta: FrameMeta } | { ok: false; problem: string };
+
+const INTEGER = /^(0|[1-9][0-9]*)$/;
+// Header values travel on one protocol line: no control characters.
+const HEADER_VALUE = /^[^\x00-\x1f\x7f]+$/;
+
+function assertCount(value: number, what: string): void {
+  if (!Number.isSafeInteger(value) || value < 0) {
+    throw new RangeError(`${what} must be a non-negative safe integer, got ${value}`);
+  }
+}
+
+/** Headers for a frame; throws on a meta that the receiving side would drop. */
+export function encodeFrameHeaders(meta: FrameMeta): MsgHdrs {
+  assertCount(meta.seq, 'seq');
+  assertCount(meta.timestampMs, 'timestampMs');
+  const h = headers();
+  h.set(MediaHeaders.sequence, String(meta.seq));
+  h.set(MediaHeaders.timestampMs, String(meta.timestampMs));
+  if (meta.turnId !== undefined) {
+    if (!HEADER_VALUE.test(meta.turnId)) throw new RangeError('turnId must be a non-empty header-safe string');
+    h.set(MediaHeaders.turnId, meta.turnId);
+  }
+  return h;
+}
+
+function readCount(h: MsgHdrs, name: string): number | string {
+  if (!h.has(name)) return `missing header ${name}`;
+  const raw = h.get(name);
+  const value = Number(raw);
+  if (!INTEGER.test(raw) || !Number.isSafeInteger(value)) return `invalid header ${name}`;
+  return value;
+}
+
+/** Reads seq / timestamp / turn id; reports (never throws) what is missing or invalid. */
+export function decodeFrameHeaders(h: MsgHdrs | undefined): DecodedMeta {
+  if (!h) return { ok: false, problem: 'message has no headers' };
+  const seq = readCount(h, MediaHeaders.sequence);
+  if (typeof seq === 'string') return { ok: false, problem: seq };
+  const timestampMs = readCount(h, MediaHeaders.timestampMs);
+  if (typeof timestampMs === 'string') return { ok: false, problem: timestampMs };
+  const meta: FrameMeta = { seq, timestampMs };
+  const turnId = h.has(MediaHeaders.turnId) ? h.get(MediaHeaders.turnId) : '';
+  if (turnId !== '') meta.turnId = turnId;
+  return { ok: true, meta };
+}

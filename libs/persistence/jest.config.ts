@@ -1,0 +1,5 @@
+export default {
+  displayName: 'persistence',
+  preset: '../../jest.preset.js',
+  testMatch: ['<rootDir>/src/**/*.spec.ts'],
+};

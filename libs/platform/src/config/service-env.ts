@@ -1,0 +1,55 @@
+import { IsIn, IsInt, IsString, Matches, Max, Min } from 'class-validator';
+import { Secret } from './secret';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+export const LOG_FORMATS = ['auto', 'json', 'pretty'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
+
+/** Variables every service reads. Each app extends this with its own (and its default HTTP_PORT). */
+export class ServiceEnv {
+  /** Comma-separated NATS server URLs. */
+  @Matches(/^(nats|tls|ws|wss):\/\/[^,\s]+(,(nats|tls|ws|wss):\/\/[^,\s]+)*$/, {
+    message: 'must be one or more comma-separated nats:// URLs',
+  })
+  NATS_URL = 'nats://127.0.0.1:4222';
+
+  /** Prefix of every subject, queue group and stream: fleets with different namespaces never meet. */
+  @Matches(/^[a-z][a-z0-9_-]{0,31}$/, { message: 'must be 1-32 of a-z, 0-9, _ or -, starting with a letter' })
+  VOXBRIDGE_NAMESPACE = 'vb';
+
+  @IsIn(LOG_LEVELS)
+  LOG_LEVEL: LogLevel = 'info';
+
+  /** `auto`: pretty when stdout is a terminal, JSON otherwise. */
+  @IsIn(LOG_FORMATS)
+  LOG_FORMAT: LogFormat = 'auto';
+
+  @IsString()
+  HTTP_HOST = '0.0.0.0';
+
+  /** 0 lets the OS pick a free port (tests). */
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  HTTP_PORT = 0;
+
+  /** After a stop signal, how long in-flight work may take before the process exits anyway. */
+  @IsInt()
+  @Min(100)
+  @Max(120_000)
+  SHUTDOWN_TIMEOUT_MS = 10_000;
+}
+
+/** For the services that own a Postgres schema. */
+export class DatabaseServiceEnv extends ServiceEnv {
+  /** postgres://user:password@host:port/database — required, secret (it may hold a password). */
+  @Secret()
+  @Matches(/^postgres(ql)?:\/\/.+/, { message: 'must be a postgres:// URL' })
+  DATABASE_URL!: string;
+
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  DATABASE_POOL_MAX = 5;
+}

@@ -1,0 +1,4 @@
+export * from './expect-eventually';
+export * from './infra';
+export * from './ports';
+export * from './test-env';

@@ -1,0 +1,12 @@
+import { startInfra } from '../infra';
+import { TEST_ENV } from '../test-env';
+
+/** Jest globalSetup: one NATS + Postgres (+ a fresh database) for the whole run, shared with workers by env. */
+export default async function globalSetup(): Promise<void> {
+  const infra = await startInfra();
+  process.env[TEST_ENV.natsUrl] = infra.natsUrl;
+  process.env[TEST_ENV.databaseUrl] = infra.databaseUrl;
+  process.env[TEST_ENV.serverUrl] = infra.serverUrl;
+  (globalThis as { __VB_INFRA__?: unknown }).__VB_INFRA__ = infra;
+  console.log(`\ninfra: NATS ${infra.sources.nats} ${infra.natsUrl}, Postgres ${infra.sources.postgres} (run database ${new URL(infra.databaseUrl).pathname.slice(1)})`);
+}
