@@ -20,8 +20,15 @@ export interface Frame extends FrameMeta {
 export type DecodedMeta = { ok: true; meta: FrameMeta } | { ok: false; problem: string };
 
 const INTEGER = /^(0|[1-9][0-9]*)$/;
-// Header values travel on one protocol line: no control characters.
-const HEADER_VALUE = /^[^\x00-\x1f\x7f]+$/;
+/** Header values travel on one protocol line: non-empty, no control characters. */
+function isHeaderSafe(value: string): boolean {
+  if (value.length === 0) return false;
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c < 0x20 || c === 0x7f) return false;
+  }
+  return true;
+}
 
 function assertCount(value: number, what: string): void {
   if (!Number.isSafeInteger(value) || value < 0) {
@@ -37,7 +44,7 @@ export function encodeFrameHeaders(meta: FrameMeta): MsgHdrs {
   h.set(MediaHeaders.sequence, String(meta.seq));
   h.set(MediaHeaders.timestampMs, String(meta.timestampMs));
   if (meta.turnId !== undefined) {
-    if (!HEADER_VALUE.test(meta.turnId)) throw new RangeError('turnId must be a non-empty header-safe string');
+    if (!isHeaderSafe(meta.turnId)) throw new RangeError('turnId must be a non-empty header-safe string');
     h.set(MediaHeaders.turnId, meta.turnId);
   }
   return h;

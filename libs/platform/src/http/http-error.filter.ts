@@ -43,8 +43,14 @@ export class HttpErrorFilter implements ExceptionFilter {
     if (exception instanceof HttpException) {
       status = exception.getStatus();
       const payload = exception.getResponse();
-      const given = typeof payload === 'object' && payload !== null ? (payload as Partial<ErrorBody['error']> & { message?: unknown }) : {};
-      const message = typeof given.message === 'string' ? given.message : Array.isArray(given.message) ? given.message.join('; ') : exception.message;
+      const given: { code?: ErrorCode; fields?: Record<string, string[]>; message?: unknown } =
+        typeof payload === 'object' && payload !== null ? payload : {};
+      const message =
+        typeof given.message === 'string'
+          ? given.message
+          : Array.isArray(given.message)
+            ? given.message.map(String).join('; ')
+            : exception.message;
       body = {
         error: {
           code: given.code ?? CODE_BY_STATUS[status] ?? (status >= 500 ? ErrorCode.Internal : ErrorCode.ValidationFailed),

@@ -37,8 +37,8 @@ export class AppLogger {
       formatters: { level: (label) => ({ level: label }) },
     };
     if (pretty && !options.destination) {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const prettyStream = (require('pino-pretty') as typeof import('pino-pretty')).default({
+       
+      const prettyStream = (require('pino-pretty') as typeof import('pino-pretty'))({
         sync: true,
         colorize: process.stdout.isTTY === true,
         ignore: 'pid,hostname,service',

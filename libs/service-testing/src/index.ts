@@ -1,0 +1,2 @@
+export * from './describe-service-boot';
+export * from './service-harness';

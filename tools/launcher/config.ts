@@ -1,0 +1,155 @@
+import { assertNamespace, DEFAULT_NAMESPACE, SERVICE_NAMES, SERVICES, type ServiceName } from '@voxbridge/contracts';
+import { join, resolve } from 'node:path';
+import { LauncherError, LauncherErrorCode } from './launcher.errors';
+
+export const DEFAULT_PORT_BASE = 4900;
+export const DEFAULT_PG_PORT = 5488;
+export const DEFAULT_NATS_PORT = 4222;
+/** The port every default port is counted from (SERVICES[name].defaultPort - 4900 = offset). */
+const DEFAULT_PORTS_START = Math.min(...SERVICE_NAMES.map((name) => SERVICES[name].defaultPort));
+const LAST_OFFSET = Math.max(...SERVICE_NAMES.map((name) => SERVICES[name].defaultPort)) - DEFAULT_PORTS_START;
+
+export interface LauncherConfig {
+  /** State folder: embedded Postgres data, NATS store, pid files. */
+  home: string;
+  namespace: string;
+  portBase: number;
+  /** Port of the embedded Postgres (unused when databaseUrl is set). */
+  pgPort: number;
+  /** Given by the user; otherwise an embedded Postgres is started. */
+  databaseUrl: string | undefined;
+  /** Given by the user; otherwise a local NATS is found or started. */
+  natsUrl: string | undefined;
+  /** Interface the services listen on (their HTTP_HOST). */
+  httpHost: string;
+  fakeProviders: boolean;
+}
+
+export type ParsedArgs = { kind: 'help' } | { kind: 'run'; fakeProviders: boolean };
+
+export function parseArgs(argv: readonly string[]): ParsedArgs {
+  let fakeProviders = false;
+  for (const arg of argv) {
+    if (arg === '--help' || arg === '-h') return { kind: 'help' };
+    if (arg === '--fake-providers') fakeProviders = true;
+    else throw new LauncherError(LauncherErrorCode.Usage, `unknown argument ${JSON.stringify(arg)} (see --help)`);
+  }
+  return { kind: 'run', fakeProviders };
+}
+
+function integerIn(env: NodeJS.ProcessEnv, key: string, fallback: number, min: number, max: number, problems: string[]): number {
+  const raw = env[key];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    problems.push(`${key} must be an integer from ${min} to ${max} (got ${JSON.stringify(raw)})`);
+    return fallback;
+  }
+  return value;
+}
+
+/** Reads the launcher's variables once; throws one LauncherError listing every bad value. */
+export function loadLauncherConfig(env: NodeJS.ProcessEnv, repoRoot: string, fakeProviders: boolean): LauncherConfig {
+  const problems: string[] = [];
+  const namespace = env['VOXBRIDGE_NAMESPACE'] || DEFAULT_NAMESPACE;
+  try {
+    assertNamespace(namespace);
+  } catch (error) {
+    problems.push(`VOXBRIDGE_NAMESPACE: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const portBase = integerIn(env, 'VOXBRIDGE_PORT_BASE', DEFAULT_PORT_BASE, 1024, 65535 - LAST_OFFSET, problems);
+  const pgPort = integerIn(env, 'VOXBRIDGE_PG_PORT', DEFAULT_PG_PORT, 1024, 65535, problems);
+  const databaseUrl = env['DATABASE_URL'] || undefined;
+  if (databaseUrl !== undefined && !/^postgres(ql)?:\/\/.+/.test(databaseUrl)) {
+    problems.push('DATABASE_URL must be a postgres:// URL');
+  }
+  const natsUrl = env['NATS_URL'] || undefined;
+  if (natsUrl !== undefined && !natsUrl.split(',').every((url) => /^(nats|tls|ws|wss):\/\/[^,\s]+$/.test(url))) {
+    problems.push(`NATS_URL must be one or more comma-separated nats:// URLs (got ${JSON.stringify(natsUrl)})`);
+  }
+  if (problems.length > 0) {
+    throw new LauncherError(LauncherErrorCode.BadConfig, `invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+  const home = env['VOXBRIDGE_HOME'] ? resolve(env['VOXBRIDGE_HOME']) : join(repoRoot, '.voxbridge');
+  return {
+    home,
+    namespace,
+    portBase,
+    pgPort,
+    databaseUrl,
+    natsUrl,
+    httpHost: env['HTTP_HOST'] || '0.0.0.0',
+    fakeProviders,
+  };
+}
+
+export interface ServicePort {
+  service: ServiceName;
+  port: number;
+}
+
+/** Each service's HTTP port: the base plus the service's offset among the default ports. */
+export function portPlan(portBase: number): ServicePort[] {
+  return SERVICE_NAMES.map((service) => ({ service, port: portBase + SERVICES[service].defaultPort - DEFAULT_PORTS_START }));
+}
+
+export interface ChildEnvInput {
+  natsUrl: string;
+  databaseUrl: string;
+  namespace: string;
+  port: number;
+  /** The launcher writes to a terminal: pretty, coloured logs; else JSON lines. */
+  terminal: boolean;
+  fakeProviders: boolean;
+}
+
+/**
+ * Environment of one service process: the launcher's own (so LOG_LEVEL, provider keys... pass
+ * through), plus what the fleet decides. An explicit LOG_FORMAT wins over the terminal guess.
+ */
+export function childEnv(base: NodeJS.ProcessEnv, input: ChildEnvInput): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {
+    ...base,
+    NATS_URL: input.natsUrl,
+    DATABASE_URL: input.databaseUrl,
+    VOXBRIDGE_NAMESPACE: input.namespace,
+    HTTP_PORT: String(input.port),
+    LOG_FORMAT: base['LOG_FORMAT'] || (input.terminal ? 'pretty' : 'json'),
+  };
+  // The child's stdout is a pipe, so pino-pretty would turn colours off on its own.
+  if (input.terminal && !base['NO_COLOR']) env['FORCE_COLOR'] = '1';
+  if (input.fakeProviders) env['VOXBRIDGE_FAKE_PROVIDERS'] = '1';
+  return env;
+}
+
+export function helpText(): string {
+  const ports = portPlan(DEFAULT_PORT_BASE)
+    .map(({ service, port }) => `${service} ${port}`)
+    .join(', ');
+  return `Usage: npm start [-- --fake-providers]
+       node dist/tools/launcher/main.js [--fake-providers] [--help]
+
+Runs the whole VoxBridge fleet on this machine: finds or starts NATS and Postgres, applies the
+migrations, starts the eight services as separate processes (restarting any that crash), waits
+until all are ready and prints their URLs. Ctrl-C stops everything; a second Ctrl-C kills at once.
+
+Options:
+  --fake-providers      scripted fake STT/LLM/TTS providers (children get VOXBRIDGE_FAKE_PROVIDERS=1)
+  -h, --help            this text
+
+Environment:
+  DATABASE_URL          Postgres to use. Default: an embedded Postgres, data in $VOXBRIDGE_HOME/postgres
+  NATS_URL              NATS to use. Default: nats://127.0.0.1:${DEFAULT_NATS_PORT} if a server answers there,
+                        else nats-server from PATH (JetStream, store in $VOXBRIDGE_HOME/nats)
+  VOXBRIDGE_HOME        state folder. Default: <repository>/.voxbridge
+  VOXBRIDGE_NAMESPACE   prefix of every subject of this fleet. Default: ${DEFAULT_NAMESPACE}
+  VOXBRIDGE_PORT_BASE   first HTTP port; services use base+0 to base+${LAST_OFFSET}. Default: ${DEFAULT_PORT_BASE}
+  VOXBRIDGE_PG_PORT     port of the embedded Postgres. Default: ${DEFAULT_PG_PORT}
+  HTTP_HOST             interface the services listen on. Default: 0.0.0.0
+  LOG_LEVEL             services' log level (fatal|error|warn|info|debug|trace|silent). Default: info
+  LOG_FORMAT            services' log format (json|pretty). Default: pretty in a terminal, else json
+  NO_COLOR              no colours in the output
+
+Ports with the default base: ${ports}.
+`;
+}

@@ -1,0 +1,31 @@
+export type StopFn = (force: boolean) => Promise<void>;
+
+/**
+ * What must be stopped when the launcher ends, registered as soon as it starts (so a Ctrl-C
+ * during boot stops a half-started Postgres too). Stopped in reverse order: services before
+ * NATS before Postgres.
+ */
+export class Cleanup {
+  private readonly entries: Array<{ name: string; stop: StopFn }> = [];
+
+  add(name: string, stop: StopFn): void {
+    this.entries.push({ name, stop });
+  }
+
+  async runAll(force: boolean, onError: (name: string, error: unknown) => void): Promise<void> {
+    for (const { name, stop } of [...this.entries].reverse()) {
+      try {
+        await stop(force);
+      } catch (error) {
+        onError(name, error);
+      }
+    }
+  }
+}
+
+/** NATS or Postgres as the fleet will use it. */
+export interface ResolvedInfra {
+  url: string;
+  /** For the banner: where it is and whether the launcher started it. */
+  description: string;
+}

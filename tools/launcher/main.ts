@@ -1,0 +1,211 @@
+import 'reflect-metadata';
+import { SERVICE_NAMES, type ServiceName } from '@voxbridge/contracts';
+import { redactSecrets } from '@voxbridge/persistence';
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, dirname, join, relative, resolve } from 'node:path';
+import { migrateAll } from '../migrate/migrate';
+import { childEnv, helpText, loadLauncherConfig, parseArgs, portPlan, type LauncherConfig, type ServicePort } from './config';
+import { lockHome, prepareHome } from './home';
+import { exitCodeOf, LauncherError, LauncherErrorCode } from './launcher.errors';
+import { Cleanup, type ResolvedInfra } from './lifecycle';
+import { resolveNats } from './nats';
+import { portState } from './net';
+import { bannerLines, formatMs, Output, progressText } from './output';
+import { resolvePostgres } from './postgres';
+import { killAllTrackedGroups } from './process';
+import { Supervisor, type SupervisorListener } from './supervisor';
+
+// dist/tools/launcher/main.js -> dist/, where the compiled services are; the repository is above it.
+const codeRoot = resolve(__dirname, '..', '..');
+const repoRoot = basename(codeRoot) === 'dist' ? dirname(codeRoot) : codeRoot;
+const STILL_WAITING_EVERY_MS = 30_000;
+
+const out = new Output(process.stdout, process.stderr, process.stdout.isTTY === true && !process.env['NO_COLOR']);
+const cleanup = new Cleanup();
+let stopping = false;
+let releaseLock: () => void = () => undefined;
+
+/** Stops what was started (services, then NATS, then Postgres) and exits. */
+async function shutdown(code: number, force: boolean): Promise<void> {
+  stopping = true;
+  await cleanup.runAll(force, (name, error) => out.error(`stopping ${name} failed: ${error instanceof Error ? error.message : String(error)}`));
+  releaseLock();
+  process.exit(code);
+}
+
+function installSignalHandlers(): void {
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    signals += 1;
+    if (signals === 1) {
+      out.info(`${signal}: stopping the fleet (Ctrl-C again to kill everything at once)`);
+      void shutdown(0, false);
+    } else {
+      out.error(`${signal} again: killing everything now`);
+      void shutdown(130, true);
+    }
+  };
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, onSignal);
+}
+
+function serviceEntries(): Map<ServiceName, string> {
+  const entries = new Map(SERVICE_NAMES.map((service) => [service, join(codeRoot, 'apps', service, 'src', 'main.js')]));
+  const missing = [...entries.values()].filter((entry) => !existsSync(entry));
+  if (missing.length > 0) {
+    throw new LauncherError(
+      LauncherErrorCode.NotBuilt,
+      `not built: ${missing.map((entry) => relative(repoRoot, entry)).join(', ')} missing — run npm run build (npm start builds first)`,
+    );
+  }
+  return entries;
+}
+
+async function assertPortsFree(plan: ServicePort[], host: string): Promise<void> {
+  const states = await Promise.all(plan.map(async (entry) => ({ ...entry, state: await portState(host, entry.port) })));
+  const problems = states.flatMap(({ service, port, state }) => {
+    if (state === 'free') return [];
+    if (state === 'in-use') return [`port ${port} (${service}) is already in use — stop what uses it or set VOXBRIDGE_PORT_BASE`];
+    return [`port ${port} (${service}) cannot be used on ${host}: ${state.error}`];
+  });
+  if (problems.length === plan.length) problems.push('every port of the fleet is taken: is another VoxBridge fleet running?');
+  if (problems.length > 0) throw new LauncherError(LauncherErrorCode.PortInUse, problems.join('\n'));
+}
+
+async function migrate(databaseUrl: string): Promise<void> {
+  const startedMs = Date.now();
+  try {
+    const result = await migrateAll(databaseUrl, {
+      info: (message) => {
+        if (message.startsWith('waiting') || message === 'database created') out.info(`migrations: ${message}`);
+      },
+    });
+    const applied = result.schemas.flatMap(({ schema, applied: names }) => names.map((name) => `${schema}.${name}`));
+    out.info(
+      `migrations: ${applied.length ? `applied ${applied.join(', ')}` : `${result.schemas.length} schemas up to date`} (${formatMs(Date.now() - startedMs)})`,
+    );
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    throw new LauncherError(LauncherErrorCode.MigrationFailed, `migrations failed: ${redactSecrets(message, databaseUrl)}`);
+  }
+}
+
+function packageVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version?: string }).version ?? 'unknown';
+  } catch (error) {
+    return `unknown (${(error as Error).message})`;
+  }
+}
+
+/** Shows the services' output and the fleet's progress; prints the banner once all eight are ready. */
+function fleetListener(config: LauncherConfig, plan: ServicePort[], nats: ResolvedInfra, postgres: ResolvedInfra, bootStartedMs: number): SupervisorListener {
+  const readyNow = new Set<ServiceName>();
+  let fleetReady = false;
+  const wildcard = ['0.0.0.0', '::', ''].includes(config.httpHost);
+  const stillWaiting = setInterval(() => {
+    const waiting = SERVICE_NAMES.filter((name) => !readyNow.has(name));
+    out.info(`still waiting for ${waiting.join(', ')} (${formatMs(Date.now() - bootStartedMs)})`, 'yellow');
+  }, STILL_WAITING_EVERY_MS);
+  stillWaiting.unref();
+  return {
+    line: (service, line) => out.service(service, line),
+    started: (service, pid, restarts) => out.info(`started ${service} pid=${pid}${restarts ? ` (restart ${restarts})` : ''}`),
+    ready: (service, pid, restarts) => {
+      readyNow.add(service);
+      if (fleetReady) {
+        out.info(`${service} is ready again (pid ${pid}, restart ${restarts})`, 'green');
+        return;
+      }
+      out.info(progressText([...readyNow]));
+      if (readyNow.size < SERVICE_NAMES.length) return;
+      fleetReady = true;
+      clearInterval(stillWaiting);
+      out.block(
+        bannerLines({
+          version: packageVersion(),
+          namespace: config.namespace,
+          bootMs: Date.now() - bootStartedMs,
+          host: wildcard ? 'localhost' : config.httpHost.includes(':') ? `[${config.httpHost}]` : config.httpHost,
+          ports: plan,
+          nats: nats.description,
+          postgres: postgres.description,
+          fakeProviders: config.fakeProviders,
+        }).map((line) => (out.colour && line.includes('8/8 ready') ? `\u001b[1;32m${line}\u001b[0m` : line)),
+      );
+    },
+    crashed: (service, report) => {
+      readyNow.delete(service);
+      const how = report.signal ? `killed by ${report.signal}` : `exit code ${report.code ?? 'unknown'}`;
+      out.error(
+        `${service} crashed (${how}) after ${formatMs(report.ranMs)}; restarting in ${formatMs(report.restartInMs)}` +
+          (report.crashes > 1 ? ` (${report.crashes} crashes in a row)` : ''),
+      );
+      if (report.lastLines.length) {
+        out.error(`last lines of ${service}:`);
+        report.lastLines.forEach((line) => out.error(`  ${line}`));
+      }
+    },
+  };
+}
+
+async function run(argv: string[]): Promise<void> {
+  const args = parseArgs(argv);
+  if (args.kind === 'help') {
+    out.block([helpText()]);
+    return;
+  }
+  const config = loadLauncherConfig(process.env, repoRoot, args.fakeProviders);
+  const entries = serviceEntries();
+  const plan = portPlan(config.portBase);
+  await assertPortsFree(plan, config.httpHost);
+
+  prepareHome(config.home);
+  releaseLock = lockHome(config.home);
+  installSignalHandlers();
+  const bootStartedMs = Date.now();
+  out.info(`VoxBridge fleet, namespace ${config.namespace}, ports ${plan[0]?.port}-${plan[plan.length - 1]?.port}, state in ${config.home}`);
+
+  const nats = await resolveNats({ natsUrl: config.natsUrl, home: config.home, out, cleanup, isStopping: () => stopping });
+  if (stopping) return;
+  const postgres = await resolvePostgres({ databaseUrl: config.databaseUrl, home: config.home, port: config.pgPort, out, cleanup, isStopping: () => stopping });
+  if (stopping) return;
+  await migrate(postgres.url);
+  if (stopping) return;
+
+  const readyHost = ['0.0.0.0', '::', ''].includes(config.httpHost) ? '127.0.0.1' : config.httpHost.includes(':') ? `[${config.httpHost}]` : config.httpHost;
+  const terminal = process.stdout.isTTY === true;
+  const supervisor = new Supervisor(
+    plan.map(({ service, port }) => ({
+      service,
+      port,
+      entry: entries.get(service) ?? '',
+      env: childEnv(process.env, { natsUrl: nats.url, databaseUrl: postgres.url, namespace: config.namespace, port, terminal, fakeProviders: config.fakeProviders }),
+      readyUrl: `http://${readyHost}:${port}/ready`,
+    })),
+    fleetListener(config, plan, nats, postgres, bootStartedMs),
+  );
+  cleanup.add('services', (force) => supervisor.stop(force));
+  supervisor.start();
+}
+
+process.on('exit', killAllTrackedGroups);
+process.on('uncaughtException', (error) => {
+  out.error(`launcher failed unexpectedly: ${error.stack ?? error.message}`);
+  void shutdown(1, false);
+});
+process.on('unhandledRejection', (reason) => {
+  out.error(`launcher failed unexpectedly: ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}`);
+  void shutdown(1, false);
+});
+
+run(process.argv.slice(2)).catch((error: unknown) => {
+  if (stopping) return; // a signal stopped the boot half-way; shutdown() reports and exits
+  if (error instanceof LauncherError) {
+    out.error(error.message);
+    if (error.code === LauncherErrorCode.Usage) out.block(['', helpText()]);
+    void shutdown(exitCodeOf(error.code), false);
+  } else {
+    out.error(`launcher failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    void shutdown(1, false);
+  }
+});
