@@ -12,10 +12,11 @@ export class Cleanup {
     this.entries.push({ name, stop });
   }
 
-  async runAll(force: boolean, onError: (name: string, error: unknown) => void): Promise<void> {
+  async runAll(force: boolean, onError: (name: string, error: unknown) => void, onStopped?: (name: string) => void): Promise<void> {
     for (const { name, stop } of [...this.entries].reverse()) {
       try {
         await stop(force);
+        onStopped?.(name);
       } catch (error) {
         onError(name, error);
       }

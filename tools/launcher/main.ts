@@ -28,8 +28,13 @@ let releaseLock: () => void = () => undefined;
 /** Stops what was started (services, then NATS, then Postgres) and exits. */
 async function shutdown(code: number, force: boolean): Promise<void> {
   stopping = true;
-  await cleanup.runAll(force, (name, error) => out.error(`stopping ${name} failed: ${error instanceof Error ? error.message : String(error)}`));
+  await cleanup.runAll(
+    force,
+    (name, error) => out.error(`stopping ${name} failed: ${error instanceof Error ? error.message : String(error)}`),
+    (name) => out.info(`stopped ${name}`),
+  );
   releaseLock();
+  out.info(`stopped (exit ${code})`);
   process.exit(code);
 }
 
@@ -79,10 +84,10 @@ async function migrate(databaseUrl: string): Promise<void> {
         if (message.startsWith('waiting') || message === 'database created') out.info(`migrations: ${message}`);
       },
     });
-    const applied = result.schemas.flatMap(({ schema, applied: names }) => names.map((name) => `${schema}.${name}`));
-    out.info(
-      `migrations: ${applied.length ? `applied ${applied.join(', ')}` : `${result.schemas.length} schemas up to date`} (${formatMs(Date.now() - startedMs)})`,
-    );
+    const count = result.schemas.reduce((sum, { applied }) => sum + applied.length, 0);
+    const changed = result.schemas.filter(({ applied }) => applied.length > 0).map(({ schema }) => schema);
+    const summary = count ? `applied ${count} to ${changed.join(', ')}` : `${result.schemas.length} schemas up to date`;
+    out.info(`migrations: ${summary} (${formatMs(Date.now() - startedMs)})`);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     throw new LauncherError(LauncherErrorCode.MigrationFailed, `migrations failed: ${redactSecrets(message, databaseUrl)}`);
@@ -116,8 +121,11 @@ function fleetListener(config: LauncherConfig, plan: ServicePort[], nats: Resolv
         out.info(`${service} is ready again (pid ${pid}, restart ${restarts})`, 'green');
         return;
       }
-      out.info(progressText([...readyNow]));
-      if (readyNow.size < SERVICE_NAMES.length) return;
+      // The banner itself says 8/8 ready.
+      if (readyNow.size < SERVICE_NAMES.length) {
+        out.info(progressText([...readyNow]));
+        return;
+      }
       fleetReady = true;
       clearInterval(stillWaiting);
       out.block(

@@ -2,3 +2,4 @@ export * from './expect-eventually';
 export * from './infra';
 export * from './ports';
 export * from './test-env';
+export * from './subject-tap';

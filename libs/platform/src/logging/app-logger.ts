@@ -40,7 +40,7 @@ export class AppLogger {
        
       const prettyStream = (require('pino-pretty') as typeof import('pino-pretty'))({
         sync: true,
-        colorize: process.stdout.isTTY === true,
+        // Left to pino-pretty: colour on a terminal, or when FORCE_COLOR is set (the launcher's pipes).
         ignore: 'pid,hostname,service',
         translateTime: 'HH:MM:ss.l',
       });

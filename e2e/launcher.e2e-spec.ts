@@ -1,0 +1,157 @@
+import type { FleetHealthReport } from '@voxbridge/contracts';
+import { expectEventually, testInfra, uniqueNamespace } from '@voxbridge/testing';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { close, freePortBase, isAlive, LauncherProcess, listenOn, processesMentioning, REPO_ROOT } from './support/launcher-process';
+
+const BOOT_TIMEOUT_MS = 120_000;
+const VERSION = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+
+interface Run {
+  home: string;
+  namespace: string;
+  portBase: number;
+  env: NodeJS.ProcessEnv;
+}
+
+async function newRun(): Promise<Run> {
+  const { natsUrl, databaseUrl } = testInfra();
+  const home = join(mkdtempSync(join(tmpdir(), 'vb-e2e-launcher-')), 'home');
+  const namespace = uniqueNamespace('e2e');
+  const portBase = await freePortBase();
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    NATS_URL: natsUrl,
+    DATABASE_URL: databaseUrl,
+    VOXBRIDGE_NAMESPACE: namespace,
+    VOXBRIDGE_HOME: home,
+    VOXBRIDGE_PORT_BASE: String(portBase),
+  };
+  return { home, namespace, portBase, env };
+}
+
+async function fleetHealth(portBase: number): Promise<FleetHealthReport> {
+  const response = await fetch(`http://127.0.0.1:${portBase}/api/fleet/health`, { signal: AbortSignal.timeout(10_000) });
+  expect(response.status).toBe(200);
+  return (await response.json()) as FleetHealthReport;
+}
+
+describe('fleet launcher (npm start)', () => {
+  describe('with a port of the fleet taken', () => {
+    it('exits non-zero naming the port and the service, before starting anything', async () => {
+      const run = await newRun();
+      const sttPort = run.portBase + 3;
+      const blocker = await listenOn(sttPort);
+      if (!blocker) throw new Error(`port ${sttPort} was taken meanwhile`);
+      try {
+        const sut = LauncherProcess.start(run.env);
+        const exit = await sut.exited;
+
+        expect(exit.code).not.toBe(0);
+        expect(exit.code).not.toBeNull();
+        expect(sut.text()).toContain(`port ${sttPort} (stt-gateway) is already in use — stop what uses it or set VOXBRIDGE_PORT_BASE`);
+        expect(sut.text()).not.toContain('started ');
+        expect(existsSync(run.home)).toBe(false);
+        expect(processesMentioning(`VOXBRIDGE_NAMESPACE=${run.namespace}`)).toEqual([]);
+      } finally {
+        await close(blocker);
+        rmSync(join(run.home, '..'), { recursive: true, force: true });
+      }
+    });
+  });
+
+  describe('running the whole fleet', () => {
+    let run: Run;
+    let sut: LauncherProcess;
+    const context = () => sut.lastLines();
+
+    beforeAll(async () => {
+      run = await newRun();
+      sut = LauncherProcess.start(run.env);
+      await expectEventually(
+        () => {
+          if (!sut.isRunning()) throw new Error(`launcher exited early (${sut.child.exitCode ?? sut.child.signalCode})`);
+          expect(sut.text()).toContain('8/8 ready');
+        },
+        { timeoutMs: BOOT_TIMEOUT_MS, intervalMs: 100, context },
+      );
+    }, BOOT_TIMEOUT_MS + 10_000);
+
+    afterAll(async () => {
+      // Only when a test failed half-way: leave nothing running.
+      if (sut?.isRunning()) {
+        sut.child.kill('SIGKILL');
+        await sut.exited;
+      }
+      for (const pid of sut?.allPids() ?? []) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+      if (run) rmSync(join(run.home, '..'), { recursive: true, force: true });
+    });
+
+    it('announces 8/8 ready with the API and fleet health URLs and a pid for each service', () => {
+      expect(sut.text()).toContain(`http://localhost:${run.portBase}/api/fleet/health`);
+      expect(sut.text()).toContain(`http://localhost:${run.portBase + 7}/metrics`);
+      expect([...sut.pids().keys()].sort()).toEqual(
+        ['agent-api', 'discord-connector', 'llm-router', 'plugin-supervisor', 'session-store', 'stt-gateway', 'tts-gateway', 'webrtc-gateway'],
+      );
+    });
+
+    it('reports eight healthy services, one replica each, at the package version', async () => {
+      const health = await expectEventually(
+        async () => {
+          const report = await fleetHealth(run.portBase);
+          expect(report.services.map((s) => s.status)).toEqual(Array(8).fill('healthy'));
+          return report;
+        },
+        { timeoutMs: 30_000, intervalMs: 200, context },
+      );
+
+      expect(health.status).toBe('healthy');
+      expect(health.namespace).toBe(run.namespace);
+      expect(health.services).toHaveLength(8);
+      for (const service of health.services) {
+        expect(service).toMatchObject({ status: 'healthy', replicas: 1, version: VERSION });
+      }
+    });
+
+    it('restarts a service that was killed: unreachable first, healthy again after the restart', async () => {
+      const [firstPid] = sut.pids().get('stt-gateway') ?? [];
+      if (firstPid === undefined) throw new Error('no pid announced for stt-gateway');
+
+      process.kill(firstPid, 'SIGKILL');
+
+      await expectEventually(
+        async () => {
+          const report = await fleetHealth(run.portBase);
+          expect(report.services.find((s) => s.name === 'stt-gateway')?.status).toBe('unreachable');
+        },
+        { timeoutMs: 15_000, intervalMs: 0, context },
+      );
+      await expectEventually(
+        async () => {
+          const report = await fleetHealth(run.portBase);
+          expect(report.services.find((s) => s.name === 'stt-gateway')).toMatchObject({ status: 'healthy', replicas: 1 });
+        },
+        { timeoutMs: 60_000, intervalMs: 200, context },
+      );
+      expect(sut.text()).toContain('stt-gateway crashed (killed by SIGKILL)');
+      const pids = sut.pids().get('stt-gateway') ?? [];
+      expect(pids).toHaveLength(2);
+      expect(pids[1]).not.toBe(firstPid);
+    });
+
+    it('stops everything on SIGTERM and exits 0, leaving no process behind', async () => {
+      const pids = sut.allPids();
+      expect(pids.length).toBeGreaterThanOrEqual(8);
+
+      sut.child.kill('SIGTERM');
+      const exit = await sut.exited;
+
+      expect(exit).toEqual({ code: 0, signal: null });
+      expect(sut.text()).toContain('stopped (exit 0)');
+      expect(pids.filter(isAlive)).toEqual([]);
+      expect(processesMentioning(`VOXBRIDGE_NAMESPACE=${run.namespace}`)).toEqual([]);
+      expect(processesMentioning(run.home)).toEqual([]);
+    });
+  });
+});

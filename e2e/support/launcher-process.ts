@@ -1,0 +1,103 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomInt } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { join, resolve } from 'node:path';
+
+export const REPO_ROOT = resolve(__dirname, '..', '..');
+const LAUNCHER = join(REPO_ROOT, 'dist', 'tools', 'launcher', 'main.js');
+
+export interface Exit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+/** `node dist/tools/launcher/main.js` as a user would run it, with everything it prints recorded. */
+export class LauncherProcess {
+  private output = '';
+  readonly exited: Promise<Exit>;
+
+  private constructor(readonly child: ChildProcess) {
+    const record = (chunk: Buffer) => (this.output += chunk.toString('utf8'));
+    child.stdout?.on('data', record);
+    child.stderr?.on('data', record);
+    this.exited = new Promise((done) => child.once('exit', (code, signal) => done({ code, signal })));
+  }
+
+  static start(env: NodeJS.ProcessEnv, args: string[] = []): LauncherProcess {
+    return new LauncherProcess(spawn(process.execPath, [LAUNCHER, ...args], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] }));
+  }
+
+  text(): string {
+    return this.output;
+  }
+
+  lastLines(count = 60): string {
+    return `--- launcher output (last ${count} lines) ---\n${this.output.split('\n').slice(-count).join('\n')}`;
+  }
+
+  /** Every pid the launcher announced (`started <name> pid=<pid>`), per name, oldest first. */
+  pids(): Map<string, number[]> {
+    const pids = new Map<string, number[]>();
+    for (const [, name = '', pid = ''] of this.output.matchAll(/started (\S+) pid=(\d+)/g)) {
+      pids.set(name, [...(pids.get(name) ?? []), Number(pid)]);
+    }
+    return pids;
+  }
+
+  allPids(): number[] {
+    return [...this.pids().values()].flat();
+  }
+
+  isRunning(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code !== 'ESRCH';
+  }
+}
+
+/** Pids of the processes whose environment or command line contains `needle` (Linux /proc). */
+export function processesMentioning(needle: string): number[] {
+  const read = (path: string) => {
+    try {
+      return readFileSync(path, 'utf8');
+    } catch {
+      return ''; // gone meanwhile, or not ours to read
+    }
+  };
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry) && Number(entry) !== process.pid)
+    .filter((pid) => read(`/proc/${pid}/environ`).includes(needle) || read(`/proc/${pid}/cmdline`).includes(needle))
+    .map(Number);
+}
+
+/** Listens on 0.0.0.0:port (as the services do); resolves null if that port is taken. */
+export function listenOn(port: number): Promise<Server | null> {
+  return new Promise((done) => {
+    const server = createServer();
+    server.once('error', () => done(null));
+    server.listen({ port, host: '0.0.0.0', exclusive: true }, () => done(server));
+  });
+}
+
+export function close(server: Server): Promise<void> {
+  return new Promise((done) => server.close(() => done()));
+}
+
+/** A base in 20000-40000 whose eight ports (base..base+7) are all free right now. */
+export async function freePortBase(): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const base = randomInt(20_000, 40_000 - 8);
+    const servers = await Promise.all(Array.from({ length: 8 }, (_, i) => listenOn(base + i)));
+    await Promise.all(servers.map((server) => server && close(server)));
+    if (servers.every((server) => server !== null)) return base;
+  }
+  throw new Error('no free range of 8 ports found in 20000-40000');
+}
