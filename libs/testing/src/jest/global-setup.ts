@@ -3,7 +3,8 @@ import { TEST_ENV } from '../test-env';
 
 /** Jest globalSetup: one NATS + Postgres (+ a fresh database) for the whole run, shared with workers by env. */
 export default async function globalSetup(): Promise<void> {
-  const infra = await startInfra();
+  // VB_TEST_PRIVATE_INFRA=1 ignores the local servers and starts private ones (to try a bare machine).
+  const infra = await startInfra({ privateServers: process.env['VB_TEST_PRIVATE_INFRA'] === '1' });
   process.env[TEST_ENV.natsUrl] = infra.natsUrl;
   process.env[TEST_ENV.databaseUrl] = infra.databaseUrl;
   process.env[TEST_ENV.serverUrl] = infra.serverUrl;
