@@ -1,5 +1,5 @@
 import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { LauncherError, LauncherErrorCode } from './launcher.errors';
 import { commandLine, isAlive } from './process';
 
@@ -63,4 +63,10 @@ export function lockHome(home: string): () => void {
   return () => {
     if (readPidFile(file) === process.pid) removeFile(file);
   };
+}
+
+/** A path as the user would type it: relative to the current folder when inside it. */
+export function shortPath(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel && !rel.startsWith('..') ? rel : path;
 }

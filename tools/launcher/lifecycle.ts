@@ -2,8 +2,8 @@ export type StopFn = (force: boolean) => Promise<void>;
 
 /**
  * What must be stopped when the launcher ends, registered as soon as it starts (so a Ctrl-C
- * during boot stops a half-started Postgres too). Stopped in reverse order: services before
- * NATS before Postgres.
+ * during boot stops a half-started Postgres too). Stopped in reverse order of registration, so the
+ * services go before the NATS and Postgres they use.
  */
 export class Cleanup {
   private readonly entries: Array<{ name: string; stop: StopFn }> = [];

@@ -10,7 +10,7 @@ import { exitCodeOf, LauncherError, LauncherErrorCode } from './launcher.errors'
 import { Cleanup, type ResolvedInfra } from './lifecycle';
 import { resolveNats } from './nats';
 import { portState } from './net';
-import { bannerLines, formatMs, Output, progressText } from './output';
+import { bannerLines, formatMs, Output, paint, progressText } from './output';
 import { resolvePostgres } from './postgres';
 import { killAllTrackedGroups } from './process';
 import { Supervisor, type SupervisorListener } from './supervisor';
@@ -23,19 +23,25 @@ const STILL_WAITING_EVERY_MS = 30_000;
 const out = new Output(process.stdout, process.stderr, process.stdout.isTTY === true && !process.env['NO_COLOR']);
 const cleanup = new Cleanup();
 let stopping = false;
+let forced = false;
+const FORCED_EXIT_CODE = 130;
 let releaseLock: () => void = () => undefined;
 
 /** Stops what was started (services, then NATS, then Postgres) and exits. */
 async function shutdown(code: number, force: boolean): Promise<void> {
   stopping = true;
+  if (force) forced = true;
+  // A forced stop overtakes a graceful one still running: only its report and exit code count.
+  const reporting = () => force || !forced;
   await cleanup.runAll(
     force,
     (name, error) => out.error(`stopping ${name} failed: ${error instanceof Error ? error.message : String(error)}`),
-    (name) => out.info(`stopped ${name}`),
+    (name) => reporting() && out.info(`stopped ${name}`),
   );
   releaseLock();
-  out.info(`stopped (exit ${code})`);
-  process.exit(code);
+  const exitCode = forced ? FORCED_EXIT_CODE : code;
+  out.info(`stopped (exit ${exitCode})`);
+  process.exit(exitCode);
 }
 
 function installSignalHandlers(): void {
@@ -47,7 +53,7 @@ function installSignalHandlers(): void {
       void shutdown(0, false);
     } else {
       out.error(`${signal} again: killing everything now`);
-      void shutdown(130, true);
+      void shutdown(FORCED_EXIT_CODE, true);
     }
   };
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, onSignal);
@@ -138,7 +144,7 @@ function fleetListener(config: LauncherConfig, plan: ServicePort[], nats: Resolv
           nats: nats.description,
           postgres: postgres.description,
           fakeProviders: config.fakeProviders,
-        }).map((line) => (out.colour && line.includes('8/8 ready') ? `\u001b[1;32m${line}\u001b[0m` : line)),
+        }).map((line) => (line.includes('8/8 ready') ? paint(line, 'green', out.colour) : line)),
       );
     },
     crashed: (service, report) => {

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { DEFAULT_NATS_PORT } from './config';
-import { livePidFrom, removeFile, writePidFile } from './home';
+import { livePidFrom, removeFile, shortPath, writePidFile } from './home';
 import { LauncherError, LauncherErrorCode } from './launcher.errors';
 import type { Cleanup, ResolvedInfra } from './lifecycle';
 import { canConnect, freePort, probeNats } from './net';
@@ -97,7 +97,7 @@ async function startNatsServer({ home, out, cleanup, isStopping }: NatsOptions, 
   });
   const pid = child.pid ?? 0;
   writePidFile(pidFile, pid);
-  out.info(`started nats-server pid=${pid} on nats://${LOCAL_HOST}:${port} (JetStream, store ${relative(process.cwd(), storeDir) || storeDir})`);
+  out.info(`started nats-server pid=${pid} on nats://${LOCAL_HOST}:${port} (JetStream, store ${shortPath(storeDir)})`);
 
   await waitUntilNats(child, port, tail);
   child.once('exit', (code, sig) => {

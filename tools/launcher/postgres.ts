@@ -2,9 +2,9 @@ import { redactDatabaseUrl } from '@voxbridge/persistence';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { Client } from 'pg';
-import { letOthersTraverse, readPidFile, removeFile } from './home';
+import { letOthersTraverse, readPidFile, removeFile, shortPath } from './home';
 import { LauncherError, LauncherErrorCode } from './launcher.errors';
 import type { Cleanup, ResolvedInfra } from './lifecycle';
 import { portState } from './net';
@@ -90,11 +90,6 @@ async function startEmbedded({ home, port, out, cleanup, isStopping }: PostgresO
     url,
     description: `${redactDatabaseUrl(url)} (embedded, data in ${shortPath(dataDir)}, password in ${shortPath(passwordFile)})`,
   };
-}
-
-function shortPath(path: string): string {
-  const rel = relative(process.cwd(), path);
-  return rel && !rel.startsWith('..') ? rel : path;
 }
 
 /**

@@ -77,7 +77,7 @@ class SupervisedService {
     this.pipe(child.stdout, stdoutTail);
     this.pipe(child.stderr, stderrTail);
     trackGroup(child);
-    child.once('error', (error) => {
+    child.on('error', (error) => {
       // Only a failed spawn ends here with no pid (a failed kill or send leaves the process running).
       if (child.pid === undefined) this.onExit(child, startedAt, null, null, [`spawn failed: ${error.message}`]);
     });
