@@ -1,3 +1,4 @@
+import { ServiceExitCode } from '@voxbridge/contracts';
 import { expectEventually, freePort, testInfra, uniqueNamespace } from '@voxbridge/testing';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type Server } from 'node:net';
@@ -45,7 +46,7 @@ describe('a service process', () => {
     const sut = run('session-store', { HTTP_PORT: 'eighty', VOXBRIDGE_NAMESPACE: 'a.b', NATS_URL: 'http://nats', LOG_LEVEL: 'chatty' });
     running.push(sut);
     const { code } = await sut.exit;
-    expect(code).toBe(1);
+    expect(code).toBe(ServiceExitCode.BadConfig);
     for (const variable of ['HTTP_PORT', 'VOXBRIDGE_NAMESPACE', 'NATS_URL', 'LOG_LEVEL', 'DATABASE_URL']) {
       expect(sut.stderr()).toMatch(new RegExp(`^  - ${variable}: `, 'm'));
     }
@@ -60,6 +61,7 @@ describe('a service process', () => {
       VOXBRIDGE_NAMESPACE: uniqueNamespace(),
       HTTP_PORT: String(port),
       HTTP_HOST: '127.0.0.1',
+      LOG_LEVEL: 'debug',
     });
     running.push(sut);
     await expectEventually(async () => expect((await fetch(`http://127.0.0.1:${port}/ready`)).status).toBe(200), {
@@ -67,8 +69,9 @@ describe('a service process', () => {
       intervalMs: 100,
       context: () => sut.stdout() + sut.stderr(),
     });
-    const started = logLines(sut.stdout()).find((l) => l['msg'] === 'service started');
-    expect(started).toMatchObject({ service: 'session-store', port, config: { DATABASE_URL: '[secret]' } });
+    const lines = logLines(sut.stdout());
+    expect(lines.find((l) => l['msg'] === 'service started')).toMatchObject({ service: 'session-store', port });
+    expect(lines.find((l) => l['msg'] === 'service configuration')).toMatchObject({ config: { DATABASE_URL: '[secret]' } });
     expect(sut.stdout()).not.toContain(infra.databaseUrl);
 
     sut.child.kill('SIGTERM');
@@ -96,7 +99,7 @@ describe('a service process', () => {
     try {
       const sut = run('tts-gateway', { NATS_URL: infra.natsUrl, VOXBRIDGE_NAMESPACE: uniqueNamespace(), HTTP_PORT: String(port), HTTP_HOST: '127.0.0.1' });
       running.push(sut);
-      expect((await sut.exit).code).toBe(1);
+      expect((await sut.exit).code).toBe(ServiceExitCode.Failed);
       expect(logLines(sut.stdout())).toEqual(expect.arrayContaining([expect.objectContaining({ level: 'fatal', msg: 'HTTP port already in use', port })]));
     } finally {
       blocker.close();

@@ -147,6 +147,12 @@ function fleetListener(config: LauncherConfig, plan: ServicePort[], nats: Resolv
         }).map((line) => (line.includes('8/8 ready') ? paint(line, 'green', out.colour) : line)),
       );
     },
+    misconfigured: (service, lastLines) => {
+      readyNow.delete(service);
+      out.error(`${service} refused its configuration; restarting cannot help, so the fleet stops:`);
+      lastLines.forEach((line) => out.error(`  ${line}`));
+      void shutdown(1, false);
+    },
     crashed: (service, report) => {
       readyNow.delete(service);
       const how = report.signal ? `killed by ${report.signal}` : `exit code ${report.code ?? 'unknown'}`;

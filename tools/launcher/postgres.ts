@@ -1,8 +1,8 @@
 import { redactDatabaseUrl } from '@voxbridge/persistence';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { createHash, randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { Client } from 'pg';
 import { letOthersTraverse, readPidFile, removeFile, shortPath } from './home';
 import { LauncherError, LauncherErrorCode } from './launcher.errors';
@@ -26,6 +26,30 @@ const USER = 'postgres';
 export const FLEET_DATABASE = 'voxbridge';
 const START_TIMEOUT_MS = 60_000;
 
+/**
+ * Where the embedded cluster keeps its data: `<home>/postgres`. As root, Postgres runs as the
+ * `postgres` user, which cannot reach a home below a private folder (a clone in /root, a 0700 temp
+ * dir); the data then goes to /var/lib/voxbridge/<hash of home>/postgres, stable across restarts.
+ */
+export function postgresDataDir(home: string, asPostgresUser: boolean): string {
+  const preferred = join(home, 'postgres');
+  if (!asPostgresUser || othersCanReach(home)) return preferred;
+  const base = '/var/lib/voxbridge';
+  const dir = join(base, createHash('sha256').update(resolve(home)).digest('hex').slice(0, 12));
+  mkdirSync(dir, { recursive: true, mode: 0o711 });
+  chmodSync(base, 0o711);
+  chmodSync(dir, 0o711);
+  return join(dir, 'postgres');
+}
+
+/** True when every folder above `dir` lets other users pass through (execute bit for others). */
+function othersCanReach(dir: string): boolean {
+  for (let parent = dirname(resolve(dir)); ; parent = dirname(parent)) {
+    if ((statSync(parent).mode & 0o001) === 0) return false;
+    if (parent === dirname(parent)) return true;
+  }
+}
+
 /** DATABASE_URL if given; else the embedded Postgres in <home>/postgres, started (and initialised once) here. */
 export async function resolvePostgres(options: PostgresOptions): Promise<ResolvedInfra> {
   if (options.databaseUrl) {
@@ -35,10 +59,13 @@ export async function resolvePostgres(options: PostgresOptions): Promise<Resolve
 }
 
 async function startEmbedded({ home, port, out, cleanup, isStopping }: PostgresOptions): Promise<ResolvedInfra> {
-  const dataDir = join(home, 'postgres');
   const passwordFile = join(home, 'postgres.password');
   const runAs = process.getuid?.() === 0 ? 'postgres-user' : 'self';
   if (runAs === 'postgres-user') letOthersTraverse(home);
+  const dataDir = postgresDataDir(home, runAs === 'postgres-user');
+  if (dataDir !== join(home, 'postgres')) {
+    out.info(`Postgres: the postgres user cannot enter ${home}, so its data lives in ${dataDir}`);
+  }
 
   await stopLeftover(dataDir, out);
   if ((await portState(HOST, port)) !== 'free') {

@@ -1,4 +1,4 @@
-import type { ServiceName } from '@voxbridge/contracts';
+import { ServiceExitCode, type ServiceName } from '@voxbridge/contracts';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { crashesInARow, restartDelayMs, RESTART_BACKOFF, type BackoffPolicy } from './backoff';
 import { LineSplitter, Tail } from './output';
@@ -30,6 +30,8 @@ export interface SupervisorListener {
   started(service: ServiceName, pid: number, restarts: number): void;
   ready(service: ServiceName, pid: number, restarts: number): void;
   crashed(service: ServiceName, report: CrashReport): void;
+  /** It exited with ServiceExitCode.BadConfig: restarting cannot help. */
+  misconfigured(service: ServiceName, lastLines: string[]): void;
 }
 
 export interface SupervisorOptions {
@@ -115,6 +117,10 @@ class SupervisedService {
     if (this.child !== child) return;
     this.child = undefined;
     if (this.stopping) return;
+    if (code === ServiceExitCode.BadConfig) {
+      this.listener.misconfigured(this.spec.service, lastLines);
+      return;
+    }
     const ranMs = Date.now() - startedAt;
     this.crashes = crashesInARow(this.crashes, ranMs, this.options.backoff);
     const restartInMs = restartDelayMs(this.crashes, this.options.backoff);

@@ -25,3 +25,13 @@ export const SERVICE_NAMES = Object.keys(SERVICES) as ServiceName[];
 export function isServiceName(value: unknown): value is ServiceName {
   return typeof value === 'string' && Object.prototype.hasOwnProperty.call(SERVICES, value);
 }
+
+/** Exit codes of a service process that its supervisor (the launcher, Kubernetes) acts on. */
+export const ServiceExitCode = {
+  /** Stopped on request after draining. */
+  Stopped: 0,
+  /** Failed at runtime (port in use, NATS or DB unreachable at boot...): worth restarting. */
+  Failed: 1,
+  /** Its configuration is invalid (sysexits EX_CONFIG): restarting cannot help. */
+  BadConfig: 78,
+} as const;

@@ -1,6 +1,6 @@
 import type { DynamicModule, INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { queueGroup, type ServiceName } from '@voxbridge/contracts';
+import { queueGroup, ServiceExitCode, type ServiceName } from '@voxbridge/contracts';
 import { ConfigError, loadConfig } from './config/load-config';
 import { redactConfig } from './config/secret';
 import type { ServiceEnv } from './config/service-env';
@@ -56,7 +56,7 @@ export function listeningPort(app: INestApplication): number {
 }
 
 /**
- * main.ts of every service: validate config (or exit 1 listing every problem), start, and on
+ * main.ts of every service: validate config (or exit 78 listing every problem), start, and on
  * SIGTERM/SIGINT close everything (NATS drained, DB pools closed) and exit 0.
  */
 export async function runService<E extends ServiceEnv>(definition: ServiceDefinition<E>): Promise<void> {
@@ -66,7 +66,7 @@ export async function runService<E extends ServiceEnv>(definition: ServiceDefini
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`${error.message}\n`);
-      process.exit(1);
+      process.exit(ServiceExitCode.BadConfig);
     }
     throw error;
   }
@@ -83,9 +83,10 @@ export async function runService<E extends ServiceEnv>(definition: ServiceDefini
     } else {
       logger.fatal('service failed to start', { err: error });
     }
-    process.exit(1);
+    process.exit(ServiceExitCode.Failed);
   }
-  logger.info('service started', { port: listeningPort(app), namespace: config.VOXBRIDGE_NAMESPACE, config: redactConfig(config) });
+  logger.info('service started', { port: listeningPort(app), namespace: config.VOXBRIDGE_NAMESPACE });
+  logger.debug('service configuration', { config: redactConfig(config) });
 
   let stopping = false;
   const stop = async (signal: NodeJS.Signals) => {
@@ -94,16 +95,16 @@ export async function runService<E extends ServiceEnv>(definition: ServiceDefini
     logger.info('service stopping', { signal });
     const force = setTimeout(() => {
       logger.error('shutdown timed out; exiting anyway', { timeout_ms: config.SHUTDOWN_TIMEOUT_MS });
-      process.exit(1);
+      process.exit(ServiceExitCode.Failed);
     }, config.SHUTDOWN_TIMEOUT_MS);
     force.unref();
     try {
       await app.close();
       logger.info('service stopped', { signal });
-      process.exit(0);
+      process.exit(ServiceExitCode.Stopped);
     } catch (error) {
       logger.error('shutdown failed', { err: error });
-      process.exit(1);
+      process.exit(ServiceExitCode.Failed);
     }
   };
   process.once('SIGTERM', (signal) => void stop(signal));
