@@ -1,15 +1,26 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { AppLogger, PlatformModule } from '@voxbridge/platform';
+import { AgentsModule } from './agents/agents.module';
+import { AuthModule } from './auth/auth.module';
 import { AgentApiEnv } from './config/agent-api.env';
+import { EventsModule } from './events/events.module';
 import { FleetModule } from './fleet/fleet.module';
 import { serviceSchema } from './persistence/schema';
+import { SessionsModule } from './sessions/sessions.module';
 
 @Module({})
 export class AppModule {
   static register(config: AgentApiEnv, logger: AppLogger): DynamicModule {
     return {
       module: AppModule,
-      imports: [PlatformModule.forService({ service: 'agent-api', config, logger, schema: serviceSchema }), FleetModule],
+      imports: [
+        PlatformModule.forService({ service: 'agent-api', config, logger, schema: serviceSchema }),
+        AuthModule,
+        AgentsModule,
+        SessionsModule,
+        EventsModule,
+        FleetModule,
+      ],
     };
   }
 }

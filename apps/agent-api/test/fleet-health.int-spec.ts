@@ -4,10 +4,11 @@ import { runMigrations } from '@voxbridge/persistence';
 import { bootService, type RunningService } from '@voxbridge/service-testing';
 import { expectEventually, testInfra, uniqueNamespace } from '@voxbridge/testing';
 import { AppModule } from '../src/app.module';
+import { configureHttp } from '../src/http/configure-http';
 import { AgentApiEnv } from '../src/config/agent-api.env';
 import { serviceSchema } from '../src/persistence/schema';
 
-const definition = { service: 'agent-api' as const, env: AgentApiEnv, module: AppModule.register.bind(AppModule) };
+const definition = { service: 'agent-api' as const, env: AgentApiEnv, module: AppModule.register.bind(AppModule), configure: configureHttp };
 
 async function fleetHealth(service: RunningService): Promise<FleetHealthReport> {
   const response = await fetch(`${service.baseUrl}/api/fleet/health`);

@@ -5,6 +5,7 @@ import { ConfigError, loadConfig } from './config/load-config';
 import { redactConfig } from './config/secret';
 import type { ServiceEnv } from './config/service-env';
 import { HttpErrorFilter } from './http/http-error.filter';
+import { httpValidationPipe } from './http/validation';
 import { AppLogger } from './logging/app-logger';
 import { NestLoggerAdapter } from './logging/nest-logger.adapter';
 import { NamespacedNatsServer } from './nats/namespaced-nats';
@@ -14,6 +15,8 @@ export interface ServiceDefinition<E extends ServiceEnv> {
   env: new () => E;
   /** The app's root module for a given config (e.g. `AppModule.register`). */
   module: (config: E, logger: AppLogger) => DynamicModule;
+  /** HTTP extras of the service (OpenAPI, CORS, WebSocket adapter...), applied before listening. */
+  configure?: (app: INestApplication, config: E) => void | Promise<void>;
 }
 
 /**
@@ -30,6 +33,7 @@ export async function startServiceApp<E extends ServiceEnv>(
     abortOnError: false,
   });
   app.useGlobalFilters(new HttpErrorFilter(logger));
+  app.useGlobalPipes(httpValidationPipe());
   app.connectMicroservice({
     strategy: new NamespacedNatsServer(config.VOXBRIDGE_NAMESPACE, {
       servers: config.NATS_URL.split(','),
@@ -40,6 +44,7 @@ export async function startServiceApp<E extends ServiceEnv>(
     }),
   });
   try {
+    await definition.configure?.(app, config);
     await app.startAllMicroservices();
     await app.listen(config.HTTP_PORT, config.HTTP_HOST);
   } catch (error) {

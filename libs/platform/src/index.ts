@@ -7,6 +7,7 @@ export * from './fleet/service-ping.controller';
 export * from './health/metrics.service';
 export * from './health/readiness.registry';
 export * from './http/http-error.filter';
+export * from './http/validation';
 export * from './logging/app-logger';
 export * from './logging/nest-logger.adapter';
 export * from './nats/namespaced-nats';

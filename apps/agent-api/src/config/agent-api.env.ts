@@ -1,7 +1,10 @@
 import { SERVICES } from '@voxbridge/contracts';
-import { DatabaseServiceEnv } from '@voxbridge/platform';
+import { DatabaseServiceEnv, Secret } from '@voxbridge/platform';
 import { Type } from 'class-transformer';
-import { IsInt, Max, Min } from 'class-validator';
+import { IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
+
+/** `<key id>:<32 bytes in base64>`, e.g. `k20261125:3q2+7w...=` (generate: `npm run secrets -- new-key`). */
+const ENCRYPTION_KEY = /^[A-Za-z0-9_-]{1,32}:[A-Za-z0-9+/]{43}=$/;
 
 /** Environment of agent-api (see apps/agent-api/README.md). */
 export class AgentApiEnv extends DatabaseServiceEnv {
@@ -20,4 +23,63 @@ export class AgentApiEnv extends DatabaseServiceEnv {
   @Min(0)
   @Max(1_000)
   FLEET_HEALTH_GRACE_MS = 50;
+
+  /**
+   * Current key for plugin secrets (AES-256-GCM), `<key id>:<base64 32 bytes>`. Without it, a
+   * request that would store a secret is refused (nothing is stored in plaintext).
+   */
+  @Secret()
+  @IsOptional()
+  @Matches(ENCRYPTION_KEY, { message: 'must be <key id>:<32 bytes in base64>' })
+  VOXBRIDGE_ENCRYPTION_KEY?: string;
+
+  /** Earlier keys, comma-separated, still accepted for decryption while secrets are re-encrypted. */
+  @Secret()
+  @IsOptional()
+  @Matches(new RegExp(`^${ENCRYPTION_KEY.source.slice(1, -1)}(,${ENCRYPTION_KEY.source.slice(1, -1)})*$`), {
+    message: 'must be comma-separated <key id>:<32 bytes in base64>',
+  })
+  VOXBRIDGE_ENCRYPTION_OLD_KEYS?: string;
+
+  /**
+   * An admin API key to register when no key exists yet (the launcher generates one on first start
+   * and keeps it in .voxbridge/admin-key). Ignored once any key exists.
+   */
+  @Secret()
+  @IsOptional()
+  @Matches(/^vbk_[A-Za-z0-9_-]{32,}$/, { message: 'must be an API key (vbk_...)' })
+  VOXBRIDGE_BOOTSTRAP_ADMIN_KEY?: string;
+
+  /** Origins allowed by CORS, comma-separated (`*` for any); empty: same origin only. */
+  @IsOptional()
+  @Matches(/^(\*|https?:\/\/[^,\s]+(,https?:\/\/[^,\s]+)*)$/, { message: 'must be * or comma-separated http(s) origins' })
+  CORS_ORIGINS?: string;
+
+  /** Requests per second allowed per API key (token bucket refill rate). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  RATE_LIMIT_PER_SECOND = 500;
+
+  /** Burst allowed per API key above the steady rate (token bucket size). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  RATE_LIMIT_BURST = 1_000;
+
+  /** Largest accepted request body. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(10_240)
+  HTTP_BODY_LIMIT_KB = 256;
+
+  /** A /ws/events client whose unsent backlog passes this is disconnected (close code 1013). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(16)
+  @Max(65_536)
+  WS_EVENTS_MAX_BUFFER_KB = 1_024;
 }

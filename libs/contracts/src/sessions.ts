@@ -1,0 +1,153 @@
+import { Type } from 'class-transformer';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsNotEmpty,
+  IsObject,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Max,
+  MaxLength,
+  Min,
+} from 'class-validator';
+import { controlSubject, eventSubject } from './subjects';
+
+/**
+ * session-store's contract: control-plane requests (served in its queue group through libs/bus
+ * `serveJson`), the durable turn event it consumes, and the live events it publishes.
+ * JSON field names are snake_case, as the REST API returns them.
+ */
+export const SessionSubjects = {
+  create: controlSubject('sessions', 'session', 'create'),
+  list: controlSubject('sessions', 'session', 'list'),
+  get: controlSubject('sessions', 'session', 'get'),
+  update: controlSubject('sessions', 'session', 'update'),
+  delete: controlSubject('sessions', 'session', 'delete'),
+  listMessages: controlSubject('sessions', 'message', 'list'),
+  appendMessage: controlSubject('sessions', 'message', 'append'),
+  history: controlSubject('sessions', 'history', 'get'),
+  /** Durable (JetStream stream of domain `sessions`): llm-router → session-store. */
+  turnCommitted: eventSubject('sessions', 'turn', 'committed'),
+  /** Live (core NATS): session-store → agent-api's /ws/events. */
+  sessionCreated: eventSubject('sessions', 'session', 'created'),
+  sessionEnded: eventSubject('sessions', 'session', 'ended'),
+  turnRecorded: eventSubject('sessions', 'turn', 'recorded'),
+} as const;
+
+export const SESSION_TYPES = ['web', 'webrtc', 'discord', 'api', 'extension'] as const;
+export type SessionType = (typeof SESSION_TYPES)[number];
+export const MESSAGE_ROLES = ['user', 'assistant', 'system'] as const;
+export type MessageRole = (typeof MESSAGE_ROLES)[number];
+
+export class CreateSessionRequest {
+  @IsString() @IsNotEmpty() @MaxLength(100) user_id!: string;
+  @IsUUID() agent_id!: string;
+  @IsOptional() @IsString() @MaxLength(100) user_name?: string;
+  @IsOptional() @IsString() @MaxLength(200) title?: string;
+  @IsOptional() @IsIn(SESSION_TYPES) session_type?: SessionType;
+  @IsOptional() @IsObject() session_metadata?: Record<string, unknown>;
+}
+
+export class ListSessionsRequest {
+  @IsOptional() @IsString() @MaxLength(100) user_id?: string;
+  @IsOptional() @IsUUID() agent_id?: string;
+  @IsOptional() @IsBoolean() active?: boolean;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(200) limit?: number;
+  /** Opaque cursor from a previous page's `next_cursor`. */
+  @IsOptional() @IsString() @MaxLength(200) cursor?: string;
+}
+
+export class SessionIdRequest {
+  @IsUUID() id!: string;
+}
+
+export class UpdateSessionRequest {
+  @IsUUID() id!: string;
+  @IsOptional() @IsString() @MaxLength(200) title?: string;
+  @IsOptional() @IsBoolean() active?: boolean;
+}
+
+export class ListMessagesRequest {
+  @IsUUID() session_id!: string;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(1000) limit?: number;
+}
+
+export class AppendMessageRequest {
+  @IsUUID() session_id!: string;
+  @IsIn(MESSAGE_ROLES) role!: MessageRole;
+  @IsString() @IsNotEmpty() @MaxLength(100_000) content!: string;
+  @IsOptional() @IsString() @MaxLength(100) speaker?: string;
+}
+
+export class HistoryRequest {
+  @IsUUID() session_id!: string;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(200) max_turns?: number;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(100) @Max(1_000_000) max_chars?: number;
+}
+
+export interface SessionDto {
+  id: string;
+  user_id: string;
+  user_name: string | null;
+  title: string;
+  agent_id: string;
+  active: boolean;
+  started_at: string;
+  ended_at: string | null;
+  session_type: SessionType;
+  session_metadata: Record<string, unknown>;
+  message_count: number;
+}
+
+export interface SessionPage {
+  items: SessionDto[];
+  next_cursor: string | null;
+}
+
+export interface MessageDto {
+  id: string;
+  session_id: string;
+  /** The voice/text turn the message belongs to; null for messages appended through the API. */
+  turn_id: string | null;
+  role: MessageRole;
+  content: string;
+  speaker: string | null;
+  created_at: string;
+  stt_latency_ms: number | null;
+  llm_ttft_ms: number | null;
+  tts_ttfb_ms: number | null;
+  total_latency_ms: number | null;
+  overhead_ms: number | null;
+  /** For assistant messages: the user spoke over it; `content` holds only what was heard. */
+  interrupted: boolean;
+  provider: string | null;
+  model: string | null;
+}
+
+export interface HistoryDto {
+  session_id: string;
+  /** Oldest first; assistant turns as the user heard them. */
+  messages: Array<{ role: MessageRole; content: string }>;
+}
+
+/** A finished turn (durable): written once per `turn_id`, however often it is delivered. */
+export class TurnCommittedEvent {
+  @IsUUID() turn_id!: string;
+  @IsUUID() session_id!: string;
+  @IsUUID() agent_id!: string;
+  @IsString() @MaxLength(100_000) user_text!: string;
+  /** Only the words whose audio was played when interrupted. */
+  @IsString() @MaxLength(100_000) assistant_text!: string;
+  @IsBoolean() interrupted!: boolean;
+  @IsOptional() @IsString() @MaxLength(100) speaker?: string;
+  @IsOptional() @IsInt() @Min(0) stt_latency_ms?: number;
+  @IsOptional() @IsInt() @Min(0) llm_ttft_ms?: number;
+  @IsOptional() @IsInt() @Min(0) tts_ttfb_ms?: number;
+  @IsOptional() @IsInt() @Min(0) total_latency_ms?: number;
+  @IsOptional() @IsInt() overhead_ms?: number;
+  @IsOptional() @IsString() @MaxLength(100) provider?: string;
+  @IsOptional() @IsString() @MaxLength(200) model?: string;
+  @IsString() committed_at!: string;
+}
