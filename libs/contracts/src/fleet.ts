@@ -1,5 +1,4 @@
-import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsObject, IsOptional, IsString, IsUUID, Matches, Min, ValidateNested } from 'class-validator';
+import { IsIn, IsInt, IsObject, IsOptional, IsString, IsUUID, Matches, Min } from 'class-validator';
 import { SERVICE_NAMES, type ServiceName } from './services';
 
 export const INSTANCE_STATUSES = ['healthy', 'degraded'] as const;
@@ -31,39 +30,23 @@ export class FleetHealthReply {
 }
 
 /** Per-service entry of `GET /api/fleet/health`. */
-export class FleetServiceHealth {
-  @IsIn(SERVICE_NAMES)
-  name!: ServiceName;
-
-  @IsIn([...INSTANCE_STATUSES, 'unreachable'])
-  status!: ServiceStatus;
-
+export interface FleetServiceHealth {
+  name: ServiceName;
+  status: ServiceStatus;
   /** Version of the newest replica, or null when unreachable. */
-  version!: string | null;
-
+  version: string | null;
   /** Uptime of the longest-running replica, or null when unreachable. */
-  uptime_ms!: number | null;
-
-  @IsInt()
-  @Min(0)
-  replicas!: number;
-
-  @ValidateNested({ each: true })
-  @Type(() => FleetHealthReply)
-  instances!: FleetHealthReply[];
+  uptime_ms: number | null;
+  replicas: number;
+  instances: FleetHealthReply[];
 }
 
-export class FleetHealthReport {
-  @IsIn([...INSTANCE_STATUSES, 'unreachable'])
-  status!: 'healthy' | 'degraded';
-
-  namespace!: string;
-
-  checked_at!: string;
-
-  @ValidateNested({ each: true })
-  @Type(() => FleetServiceHealth)
-  services!: FleetServiceHealth[];
+/** `GET /api/fleet/health`: the fleet is healthy only when every service is. */
+export interface FleetHealthReport {
+  status: 'healthy' | 'degraded';
+  namespace: string;
+  checked_at: string;
+  services: FleetServiceHealth[];
 }
 
 /** Body of `fleet.v1.health.ping`. */
