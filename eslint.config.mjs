@@ -47,7 +47,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['**/*.spec.ts', '**/*.int-spec.ts', '**/*.e2e-spec.ts', 'e2e/**/*.ts', 'libs/testing/**/*.ts', 'libs/service-testing/**/*.ts', '**/jest.config.ts', 'jest.*.ts'],
+    files: ['**/*.spec.ts', '**/*.int-spec.ts', '**/*.e2e-spec.ts', 'apps/*/test/**/*.ts', 'e2e/**/*.ts', 'libs/testing/**/*.ts', 'libs/service-testing/**/*.ts', '**/jest.config.ts', 'jest.*.ts'],
     rules: { ...boundaries(true), 'no-restricted-syntax': 'off' },
   },
   {

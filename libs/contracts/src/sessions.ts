@@ -1,5 +1,6 @@
 import { Type } from 'class-transformer';
 import {
+  IsArray,
   IsBoolean,
   IsIn,
   IsInt,
@@ -150,4 +151,27 @@ export class TurnCommittedEvent {
   @IsOptional() @IsString() @MaxLength(100) provider?: string;
   @IsOptional() @IsString() @MaxLength(200) model?: string;
   @IsString() committed_at!: string;
+}
+
+/** `sessionCreated` / `sessionEnded` live events: the session as the API returns it. */
+export class SessionEvent implements SessionDto {
+  @IsUUID() id!: string;
+  @IsString() user_id!: string;
+  @IsOptional() @IsString() user_name!: string | null;
+  @IsString() title!: string;
+  @IsUUID() agent_id!: string;
+  @IsBoolean() active!: boolean;
+  @IsString() started_at!: string;
+  @IsOptional() @IsString() ended_at!: string | null;
+  @IsIn(SESSION_TYPES) session_type!: SessionType;
+  @IsObject() session_metadata!: Record<string, unknown>;
+  @IsInt() @Min(0) message_count!: number;
+}
+
+/** `turnRecorded` live event: a committed turn as stored (the user and assistant MessageDto). */
+export class TurnRecordedEvent {
+  @IsUUID() session_id!: string;
+  @IsUUID() agent_id!: string;
+  @IsUUID() turn_id!: string;
+  @IsArray() messages!: MessageDto[];
 }

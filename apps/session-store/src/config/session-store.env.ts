@@ -1,7 +1,23 @@
 import { SERVICES } from '@voxbridge/contracts';
 import { DatabaseServiceEnv } from '@voxbridge/platform';
+import { Type } from 'class-transformer';
+import { IsInt, Max, Min } from 'class-validator';
 
 /** Environment of session-store (see apps/session-store/README.md). */
 export class SessionStoreEnv extends DatabaseServiceEnv {
   override HTTP_PORT = SERVICES['session-store'].defaultPort;
+
+  /** How long a history answer may be served from memory (0: no cache). Writes drop it earlier. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(60_000)
+  HISTORY_CACHE_TTL_MS = 5_000;
+
+  /** Sessions whose histories are kept in memory at most. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(100_000)
+  HISTORY_CACHE_MAX_SESSIONS = 1_000;
 }

@@ -1,0 +1,86 @@
+import { Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Bus, type BusSubscription } from '@voxbridge/bus';
+import {
+  CreateSessionRequest,
+  ListSessionsRequest,
+  queueGroup,
+  SessionIdRequest,
+  SessionSubjects,
+  UpdateSessionRequest,
+  type SessionDto,
+  type SessionPage,
+} from '@voxbridge/contracts';
+import { SessionsError, sessionsErrorToBus } from './sessions.errors';
+import { SessionsService } from './sessions.service';
+
+/** Reply to a delete (the REST edge answers 204). */
+export interface SessionDeleted {
+  id: string;
+  deleted: true;
+}
+
+/** Bus edge of the sessions feature: decoded requests → SessionsService → reply, live events, error codes. */
+@Injectable()
+export class SessionsHandlers implements OnApplicationBootstrap, OnApplicationShutdown {
+  private subscriptions: BusSubscription[] = [];
+
+  constructor(
+    private readonly bus: Bus,
+    private readonly sessions: SessionsService,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    const queue = queueGroup(this.bus.namespace, 'session-store');
+    this.subscriptions = [
+      this.bus.serveJson(SessionSubjects.create, CreateSessionRequest, (req) => this.create(req), { queue }),
+      this.bus.serveJson(SessionSubjects.list, ListSessionsRequest, (req) => this.list(req), { queue }),
+      this.bus.serveJson(SessionSubjects.get, SessionIdRequest, (req) => edge(() => this.sessions.get(req.id)), { queue }),
+      this.bus.serveJson(SessionSubjects.update, UpdateSessionRequest, (req) => this.update(req), { queue }),
+      this.bus.serveJson(SessionSubjects.delete, SessionIdRequest, (req) => this.delete(req), { queue }),
+    ];
+  }
+
+  onApplicationShutdown(): void {
+    for (const subscription of this.subscriptions) subscription.unsubscribe();
+    this.subscriptions = [];
+  }
+
+  private async create(req: CreateSessionRequest): Promise<SessionDto> {
+    const session = await this.sessions.create({
+      userId: req.user_id,
+      agentId: req.agent_id,
+      userName: req.user_name,
+      title: req.title,
+      sessionType: req.session_type,
+      sessionMetadata: req.session_metadata,
+    });
+    this.bus.publishJson(SessionSubjects.sessionCreated, session);
+    return session;
+  }
+
+  private list(req: ListSessionsRequest): Promise<SessionPage> {
+    return edge(() =>
+      this.sessions.list({ userId: req.user_id, agentId: req.agent_id, active: req.active, limit: req.limit, cursor: req.cursor }),
+    );
+  }
+
+  private async update(req: UpdateSessionRequest): Promise<SessionDto> {
+    const { session, ended } = await edge(() => this.sessions.update(req.id, { title: req.title, active: req.active }));
+    if (ended) this.bus.publishJson(SessionSubjects.sessionEnded, session);
+    return session;
+  }
+
+  private async delete(req: SessionIdRequest): Promise<SessionDeleted> {
+    await edge(() => this.sessions.delete(req.id));
+    return { id: req.id, deleted: true };
+  }
+}
+
+/** Runs a service call, translating its SessionsError into the fleet's error codes. */
+async function edge<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    throw error instanceof SessionsError ? sessionsErrorToBus(error) : error;
+  }
+}

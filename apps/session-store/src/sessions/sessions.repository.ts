@@ -1,0 +1,109 @@
+import { Injectable } from '@nestjs/common';
+import type { SessionType } from '@voxbridge/contracts';
+import { randomUUID } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { DEFAULT_SESSION_TITLE } from '../persistence/session-defaults';
+import { SessionEntity } from '../persistence/session.entity';
+import type { SessionCursor } from './session-cursor';
+
+export interface NewSession {
+  userId: string;
+  userName: string | null;
+  title: string | null;
+  agentId: string;
+  sessionType: SessionType;
+  sessionMetadata: Record<string, unknown>;
+}
+
+export interface SessionFilter {
+  userId?: string;
+  agentId?: string;
+  active?: boolean;
+}
+
+export interface SessionChanges {
+  title?: string;
+  active?: boolean;
+}
+
+/** `session_store.sessions`: rows in, SessionEntity out. */
+@Injectable()
+export class SessionsRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  async insert(session: NewSession): Promise<SessionEntity> {
+    const id = randomUUID();
+    await this.dataSource.query(
+      `insert into "session_store"."sessions" ("id", "user_id", "user_name", "title", "agent_id", "session_type", "session_metadata")
+       values ($1, $2, $3, $4, $5, $6, $7::jsonb)`,
+      [id, session.userId, session.userName, session.title ?? DEFAULT_SESSION_TITLE, session.agentId, session.sessionType, JSON.stringify(session.sessionMetadata)],
+    );
+    return this.dataSource.manager.findOneByOrFail(SessionEntity, { id });
+  }
+
+  findById(id: string): Promise<SessionEntity | null> {
+    return this.dataSource.manager.findOneBy(SessionEntity, { id });
+  }
+
+  /** Newest first; `limit` rows after `cursor` (exclusive). One indexed range scan, no per-row work. */
+  list(filter: SessionFilter, limit: number, cursor: SessionCursor | null): Promise<SessionEntity[]> {
+    const query = this.dataSource.manager.createQueryBuilder(SessionEntity, 's');
+    if (filter.userId !== undefined) query.andWhere('s.userId = :userId', { userId: filter.userId });
+    if (filter.agentId !== undefined) query.andWhere('s.agentId = :agentId', { agentId: filter.agentId });
+    if (filter.active !== undefined) query.andWhere('s.active = :active', { active: filter.active });
+    if (cursor) {
+      query.andWhere('(s.startedAt, s.id) < (cast(:cursorAt as timestamptz), cast(:cursorId as uuid))', {
+        cursorAt: cursor.startedAt.toISOString(),
+        cursorId: cursor.id,
+      });
+    }
+    return query.orderBy('s.startedAt', 'DESC').addOrderBy('s.id', 'DESC').limit(limit).getMany();
+  }
+
+  /**
+   * Applies the changes; `active=false` stamps `ended_at` once (when it was active), `active=true`
+   * clears it. Returns the row before and after, or null when there is no such session.
+   */
+  async update(id: string, changes: SessionChanges): Promise<{ before: SessionEntity; after: SessionEntity } | null> {
+    return this.dataSource.transaction(async (manager) => {
+      const before = await manager.findOne(SessionEntity, { where: { id }, lock: { mode: 'pessimistic_write' } });
+      if (!before) return null;
+      await manager.query(
+        `update "session_store"."sessions" set
+           "title" = coalesce($2, "title"),
+           "active" = coalesce($3, "active"),
+           "ended_at" = case
+             when $3::boolean is null then "ended_at"
+             when $3::boolean then null
+             when "active" then now()
+             else "ended_at" end
+         where "id" = $1`,
+        [id, changes.title ?? null, changes.active ?? null],
+      );
+      const after = await manager.findOneByOrFail(SessionEntity, { id });
+      return { before, after };
+    });
+  }
+
+  /** True when a row was deleted (its messages go with it: on delete cascade). */
+  async delete(id: string): Promise<boolean> {
+    const ids = await this.deleteReturningIds(`delete from "session_store"."sessions" where "id" = $1 returning "id"`, [id]);
+    return ids.length > 0;
+  }
+
+  /** Ids of the deleted sessions (none when the agent had none). */
+  deleteByAgent(agentId: string): Promise<string[]> {
+    return this.deleteReturningIds(`delete from "session_store"."sessions" where "agent_id" = $1 returning "id"`, [agentId]);
+  }
+
+  // DataSource.query answers a DELETE with [rows, count]; the structured result is unambiguous.
+  private async deleteReturningIds(sql: string, params: unknown[]): Promise<string[]> {
+    const runner = this.dataSource.createQueryRunner();
+    try {
+      const result = await runner.query(sql, params, true);
+      return (result.records as Array<{ id: string }>).map((row) => row.id);
+    } finally {
+      await runner.release();
+    }
+  }
+}

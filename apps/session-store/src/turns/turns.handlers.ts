@@ -1,0 +1,42 @@
+import { Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Bus, type DurableConsumer } from '@voxbridge/bus';
+import { SessionSubjects, TurnCommittedEvent, type TurnRecordedEvent } from '@voxbridge/contracts';
+import { TurnsService } from './turns.service';
+
+export const TURNS_DURABLE = 'session-store-turns';
+
+/**
+ * Bus edge of the turns feature: the durable consumer of committed turns (ack after the write
+ * commits; a failed write is nak'ed and redelivered) and the live `turnRecorded` event.
+ */
+@Injectable()
+export class TurnsHandlers implements OnApplicationBootstrap, OnApplicationShutdown {
+  private consumer: DurableConsumer | undefined;
+
+  constructor(
+    private readonly bus: Bus,
+    private readonly turns: TurnsService,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.bus.ensureStream('sessions', [SessionSubjects.turnCommitted]);
+    this.consumer = await this.bus.consumeDurable('sessions', TURNS_DURABLE, SessionSubjects.turnCommitted, TurnCommittedEvent, (turn, meta) =>
+      this.handle(turn, meta.redelivered),
+    );
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.consumer?.stop();
+    this.consumer = undefined;
+  }
+
+  private async handle(turn: TurnCommittedEvent, redelivered: boolean): Promise<void> {
+    const result = await this.turns.record(turn);
+    if (result.outcome === 'unknown_session') return;
+    // A redelivery may follow a crash between commit and publish, so it announces the turn again.
+    if (result.outcome === 'written' || redelivered) {
+      const event: TurnRecordedEvent = { session_id: turn.session_id, agent_id: turn.agent_id, turn_id: turn.turn_id, messages: result.messages };
+      this.bus.publishJson(SessionSubjects.turnRecorded, event);
+    }
+  }
+}
