@@ -1,5 +1,5 @@
 import type { FleetHealthReport } from '@voxbridge/contracts';
-import { expectEventually, testInfra, uniqueNamespace } from '@voxbridge/testing';
+import { createTestDatabase, expectEventually, testInfra, uniqueNamespace } from '@voxbridge/testing';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,7 +16,9 @@ interface Run {
 }
 
 async function newRun(): Promise<Run> {
-  const { natsUrl, databaseUrl } = testInfra();
+  const { natsUrl, serverUrl } = testInfra();
+  // A database of its own: first start (bootstrap admin key, seeding) happens for this fleet.
+  const databaseUrl = await createTestDatabase(serverUrl, 'vb_e2e_fleet');
   const home = join(mkdtempSync(join(tmpdir(), 'vb-e2e-launcher-')), 'home');
   const namespace = uniqueNamespace('e2e');
   const portBase = await freePortBase();
@@ -31,8 +33,16 @@ async function newRun(): Promise<Run> {
   return { home, namespace, portBase, env };
 }
 
-async function fleetHealth(portBase: number): Promise<FleetHealthReport> {
-  const response = await fetch(`http://127.0.0.1:${portBase}/api/fleet/health`, { signal: AbortSignal.timeout(10_000) });
+/** The admin key the launcher created on first start (the fleet's own database has no other). */
+function adminKey(run: Run): string {
+  return readFileSync(join(run.home, 'admin-key'), 'utf8').trim();
+}
+
+async function fleetHealth(run: Run): Promise<FleetHealthReport> {
+  const response = await fetch(`http://127.0.0.1:${run.portBase}/api/fleet/health`, {
+    headers: { authorization: `Bearer ${adminKey(run)}` },
+    signal: AbortSignal.timeout(10_000),
+  });
   expect(response.status).toBe(200);
   return (await response.json()) as FleetHealthReport;
 }
@@ -99,7 +109,7 @@ describe('fleet launcher (npm start)', () => {
     it('reports eight healthy services, one replica each, at the package version', async () => {
       const health = await expectEventually(
         async () => {
-          const report = await fleetHealth(run.portBase);
+          const report = await fleetHealth(run);
           expect(report.services.map((s) => s.status)).toEqual(Array(8).fill('healthy'));
           return report;
         },
@@ -122,14 +132,14 @@ describe('fleet launcher (npm start)', () => {
 
       await expectEventually(
         async () => {
-          const report = await fleetHealth(run.portBase);
+          const report = await fleetHealth(run);
           expect(report.services.find((s) => s.name === 'stt-gateway')?.status).toBe('unreachable');
         },
         { timeoutMs: 15_000, intervalMs: 0, context },
       );
       await expectEventually(
         async () => {
-          const report = await fleetHealth(run.portBase);
+          const report = await fleetHealth(run);
           expect(report.services.find((s) => s.name === 'stt-gateway')).toMatchObject({ status: 'healthy', replicas: 1 });
         },
         { timeoutMs: 60_000, intervalMs: 200, context },

@@ -112,6 +112,19 @@ describe(childEnv.name, () => {
     expect(childEnv({ LOG_FORMAT: 'json' }, { ...input, terminal: true })['LOG_FORMAT']).toBe('json');
   });
 
+  it('gives the bootstrap admin key to agent-api only, the encryption key to every service', () => {
+    const secrets = { bootstrapAdminKey: 'vbk_admin', encryptionKey: 'k20261125:abc' };
+    expect(childEnv({}, { ...input, ...secrets, service: 'agent-api' })).toMatchObject({ VOXBRIDGE_BOOTSTRAP_ADMIN_KEY: 'vbk_admin', VOXBRIDGE_ENCRYPTION_KEY: 'k20261125:abc' });
+    const other = childEnv({}, { ...input, ...secrets, service: 'plugin-supervisor' });
+    expect(other['VOXBRIDGE_BOOTSTRAP_ADMIN_KEY']).toBeUndefined();
+    expect(other['VOXBRIDGE_ENCRYPTION_KEY']).toBe('k20261125:abc');
+  });
+
+  it('passes the user\'s own keys through when the launcher manages none', () => {
+    const sut = childEnv({ VOXBRIDGE_BOOTSTRAP_ADMIN_KEY: 'vbk_mine', VOXBRIDGE_ENCRYPTION_KEY: 'mine:x' }, { ...input, service: 'agent-api' });
+    expect(sut).toMatchObject({ VOXBRIDGE_BOOTSTRAP_ADMIN_KEY: 'vbk_mine', VOXBRIDGE_ENCRYPTION_KEY: 'mine:x' });
+  });
+
   it('sets VOXBRIDGE_FAKE_PROVIDERS only with --fake-providers', () => {
     expect(childEnv({}, input)['VOXBRIDGE_FAKE_PROVIDERS']).toBeUndefined();
     expect(childEnv({}, { ...input, fakeProviders: true })['VOXBRIDGE_FAKE_PROVIDERS']).toBe('1');

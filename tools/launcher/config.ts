@@ -101,6 +101,12 @@ export interface ChildEnvInput {
   /** The launcher writes to a terminal: pretty, coloured logs; else JSON lines. */
   terminal: boolean;
   fakeProviders: boolean;
+  /** The service this environment is for (the bootstrap admin key goes to agent-api only). */
+  service?: ServiceName;
+  /** `VOXBRIDGE_BOOTSTRAP_ADMIN_KEY` for agent-api, from `$VOXBRIDGE_HOME/admin-key`. */
+  bootstrapAdminKey?: string;
+  /** `VOXBRIDGE_ENCRYPTION_KEY` for every service, from `$VOXBRIDGE_HOME/encryption-key`. */
+  encryptionKey?: string;
 }
 
 /**
@@ -119,6 +125,8 @@ export function childEnv(base: NodeJS.ProcessEnv, input: ChildEnvInput): NodeJS.
   // The child's stdout is a pipe, so pino-pretty would turn colours off on its own.
   if (input.terminal && !base['NO_COLOR']) env['FORCE_COLOR'] = '1';
   if (input.fakeProviders) env['VOXBRIDGE_FAKE_PROVIDERS'] = '1';
+  if (input.bootstrapAdminKey && input.service === 'agent-api') env['VOXBRIDGE_BOOTSTRAP_ADMIN_KEY'] = input.bootstrapAdminKey;
+  if (input.encryptionKey) env['VOXBRIDGE_ENCRYPTION_KEY'] = input.encryptionKey;
   return env;
 }
 
@@ -146,6 +154,12 @@ Environment:
   VOXBRIDGE_PORT_BASE   first HTTP port; services use base+0 to base+${LAST_OFFSET}. Default: ${DEFAULT_PORT_BASE}
   VOXBRIDGE_PG_PORT     port of the embedded Postgres. Default: ${DEFAULT_PG_PORT}
   HTTP_HOST             interface the services listen on. Default: 0.0.0.0
+  VOXBRIDGE_BOOTSTRAP_ADMIN_KEY
+                        first admin API key of agent-api (registered while the database has no key).
+                        Default: generated once into $VOXBRIDGE_HOME/admin-key (0600), shown once
+  VOXBRIDGE_ENCRYPTION_KEY
+                        key for plugin secrets, <id>:<base64 32 bytes>. Default: generated once
+                        into $VOXBRIDGE_HOME/encryption-key (0600), never printed
   LOG_LEVEL             services' log level (fatal|error|warn|info|debug|trace|silent). Default: info
   LOG_FORMAT            services' log format (json|pretty). Default: pretty in a terminal, else json
   NO_COLOR              no colours in the output

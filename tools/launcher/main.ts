@@ -5,7 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { migrateAll } from '../migrate/migrate';
 import { childEnv, helpText, loadLauncherConfig, parseArgs, portPlan, type LauncherConfig, type ServicePort } from './config';
-import { lockHome, prepareHome } from './home';
+import { lockHome, prepareHome, shortPath } from './home';
 import { exitCodeOf, LauncherError, LauncherErrorCode } from './launcher.errors';
 import { Cleanup, type ResolvedInfra } from './lifecycle';
 import { resolveNats } from './nats';
@@ -13,6 +13,7 @@ import { portState } from './net';
 import { bannerLines, formatMs, Output, paint, progressText } from './output';
 import { resolvePostgres } from './postgres';
 import { killAllTrackedGroups } from './process';
+import { prepareSecrets, type LauncherSecrets } from './secrets';
 import { Supervisor, type SupervisorListener } from './supervisor';
 
 // dist/tools/launcher/main.js -> dist/, where the compiled services are; the repository is above it.
@@ -109,7 +110,14 @@ function packageVersion(): string {
 }
 
 /** Shows the services' output and the fleet's progress; prints the banner once all eight are ready. */
-function fleetListener(config: LauncherConfig, plan: ServicePort[], nats: ResolvedInfra, postgres: ResolvedInfra, bootStartedMs: number): SupervisorListener {
+function fleetListener(
+  config: LauncherConfig,
+  plan: ServicePort[],
+  nats: ResolvedInfra,
+  postgres: ResolvedInfra,
+  bootStartedMs: number,
+  secrets: LauncherSecrets,
+): SupervisorListener {
   const readyNow = new Set<ServiceName>();
   let fleetReady = false;
   const wildcard = ['0.0.0.0', '::', ''].includes(config.httpHost);
@@ -144,6 +152,7 @@ function fleetListener(config: LauncherConfig, plan: ServicePort[], nats: Resolv
           nats: nats.description,
           postgres: postgres.description,
           fakeProviders: config.fakeProviders,
+          adminKeyFile: secrets.adminKey ? shortPath(secrets.adminKey.file) : undefined,
         }).map((line) => (line.includes('8/8 ready') ? paint(line, 'green', out.colour) : line)),
       );
     },
@@ -168,6 +177,18 @@ function fleetListener(config: LauncherConfig, plan: ServicePort[], nats: Resolv
   };
 }
 
+/** The admin key is printed once, when generated; later only where it is. The encryption key never. */
+function announceSecrets(secrets: LauncherSecrets): void {
+  const { adminKey, encryptionKey } = secrets;
+  if (adminKey?.created) {
+    const rule = '━'.repeat(78);
+    out.info(`${rule}\nAdmin API key (shown once, also in ${shortPath(adminKey.file)}): ${adminKey.value}\n${rule}`, 'yellow');
+  } else if (adminKey) {
+    out.info(`admin API key in ${shortPath(adminKey.file)} (agent-api registers it only while its database has no API key)`);
+  }
+  if (encryptionKey?.created) out.info(`encryption key for plugin secrets generated in ${shortPath(encryptionKey.file)}`);
+}
+
 async function run(argv: string[]): Promise<void> {
   const args = parseArgs(argv);
   if (args.kind === 'help') {
@@ -184,6 +205,8 @@ async function run(argv: string[]): Promise<void> {
   installSignalHandlers();
   const bootStartedMs = Date.now();
   out.info(`VoxBridge fleet, namespace ${config.namespace}, ports ${plan[0]?.port}-${plan[plan.length - 1]?.port}, state in ${config.home}`);
+  const secrets = prepareSecrets(config.home, process.env, new Date());
+  announceSecrets(secrets);
 
   const nats = await resolveNats({ natsUrl: config.natsUrl, home: config.home, out, cleanup, isStopping: () => stopping });
   if (stopping) return;
@@ -199,10 +222,20 @@ async function run(argv: string[]): Promise<void> {
       service,
       port,
       entry: entries.get(service) ?? '',
-      env: childEnv(process.env, { natsUrl: nats.url, databaseUrl: postgres.url, namespace: config.namespace, port, terminal, fakeProviders: config.fakeProviders }),
+      env: childEnv(process.env, {
+        natsUrl: nats.url,
+        databaseUrl: postgres.url,
+        namespace: config.namespace,
+        port,
+        terminal,
+        fakeProviders: config.fakeProviders,
+        service,
+        bootstrapAdminKey: secrets.adminKey?.value,
+        encryptionKey: secrets.encryptionKey?.value,
+      }),
       readyUrl: `http://${readyHost}:${port}/ready`,
     })),
-    fleetListener(config, plan, nats, postgres, bootStartedMs),
+    fleetListener(config, plan, nats, postgres, bootStartedMs, secrets),
   );
   cleanup.add('services', (force) => supervisor.stop(force));
   supervisor.start();

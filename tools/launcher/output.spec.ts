@@ -53,6 +53,12 @@ describe(bannerLines.name, () => {
     expect(sut).toContain('http://localhost:20000/api/fleet/health');
   });
 
+  it('says where the admin API key is when the launcher keeps one', () => {
+    expect(sut).not.toContain('Admin API key');
+    const withKey = bannerLines({ version: '0.1.0', namespace: 'vb', bootMs: 1, host: 'localhost', ports, nats: 'n', postgres: 'p', fakeProviders: false, adminKeyFile: '.voxbridge/admin-key' });
+    expect(withKey.join('\n')).toMatch(/Admin API key\s+\.voxbridge\/admin-key/);
+  });
+
   it("gives each service's health and metrics URL", () => {
     for (const { service, port } of ports) {
       expect(sut).toMatch(new RegExp(`${service}\\s+http://localhost:${port}/health\\s+http://localhost:${port}/metrics`));

@@ -93,6 +93,8 @@ export interface BannerInfo {
   nats: string;
   postgres: string;
   fakeProviders: boolean;
+  /** Where the admin API key is kept (when the launcher manages it). */
+  adminKeyFile?: string;
 }
 
 /** What a user needs once the fleet is up: where the API is, how to check it, how to stop it. */
@@ -107,6 +109,7 @@ export function bannerLines(info: BannerInfo): string[] {
     '',
     `  ${'API'.padEnd(width)}${url(apiPort)}`,
     `  ${'Fleet health'.padEnd(width)}${url(apiPort, '/api/fleet/health')}`,
+    ...(info.adminKeyFile ? [`  ${'Admin API key'.padEnd(width)}${info.adminKeyFile}  (Authorization: Bearer <key>)`] : []),
     '',
     ...info.ports.map(({ service, port }) => `  ${service.padEnd(width)}${url(port, '/health')}   ${url(port, '/metrics')}`),
     '',

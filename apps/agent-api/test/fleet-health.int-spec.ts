@@ -2,16 +2,19 @@ import { Bus, BusNoRespondersError } from '@voxbridge/bus';
 import { controlSubject, eventSubject, FleetHealthPing, SERVICE_NAMES, type FleetHealthReport } from '@voxbridge/contracts';
 import { runMigrations } from '@voxbridge/persistence';
 import { bootService, type RunningService } from '@voxbridge/service-testing';
-import { expectEventually, testInfra, uniqueNamespace } from '@voxbridge/testing';
+import { createTestDatabase, dropDatabase, expectEventually, testInfra, uniqueNamespace } from '@voxbridge/testing';
 import { AppModule } from '../src/app.module';
 import { configureHttp } from '../src/http/configure-http';
 import { AgentApiEnv } from '../src/config/agent-api.env';
 import { serviceSchema } from '../src/persistence/schema';
+import { newAdminKey } from './support/agent-api-harness';
 
 const definition = { service: 'agent-api' as const, env: AgentApiEnv, module: AppModule.register.bind(AppModule), configure: configureHttp };
+/** The three replicas share one fresh database, so the first boot registers this key for all. */
+const adminKey = newAdminKey();
 
 async function fleetHealth(service: RunningService): Promise<FleetHealthReport> {
-  const response = await fetch(`${service.baseUrl}/api/fleet/health`);
+  const response = await fetch(`${service.baseUrl}/api/fleet/health`, { headers: { authorization: `Bearer ${adminKey}` } });
   expect(response.status).toBe(200);
   return (await response.json()) as FleetHealthReport;
 }
@@ -26,25 +29,34 @@ describe('GET /api/fleet/health across two fleets on one NATS', () => {
   const nsA = uniqueNamespace('a');
   const nsB = uniqueNamespace('b');
   const running: RunningService[] = [];
+  let databaseUrl: string;
   const buses: Bus[] = [];
   let a1: RunningService;
   let a2: RunningService;
   let b1: RunningService;
 
   const boot = async (namespace: string) => {
-    const service = await bootService(definition, { NATS_URL: infra.natsUrl, DATABASE_URL: infra.databaseUrl, VOXBRIDGE_NAMESPACE: namespace, FLEET_HEALTH_TIMEOUT_MS: '400' });
+    const service = await bootService(definition, {
+      NATS_URL: infra.natsUrl,
+      DATABASE_URL: databaseUrl,
+      VOXBRIDGE_NAMESPACE: namespace,
+      VOXBRIDGE_BOOTSTRAP_ADMIN_KEY: adminKey,
+      FLEET_HEALTH_TIMEOUT_MS: '400',
+    });
     running.push(service);
     return service;
   };
 
   beforeAll(async () => {
-    await runMigrations(infra.databaseUrl, [serviceSchema]);
+    databaseUrl = await createTestDatabase(infra.serverUrl, 'vb_fleet_health');
+    await runMigrations(databaseUrl, [serviceSchema]);
     [a1, a2, b1] = [await boot(nsA), await boot(nsA), await boot(nsB)];
   });
 
   afterAll(async () => {
     for (const bus of buses) await bus.drain();
     for (const service of running) await service.close();
+    await dropDatabase(infra.serverUrl, databaseUrl);
   });
 
   it('counts both agent-api replicas of fleet A and reports the silent services unreachable', async () => {

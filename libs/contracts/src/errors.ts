@@ -10,6 +10,8 @@ export enum ErrorCode {
   Forbidden = 'forbidden',
   PayloadTooLarge = 'payload_too_large',
   RateLimited = 'rate_limited',
+  /** A plugin secret was sent but no encryption key is configured; nothing was stored. */
+  EncryptionKeyMissing = 'encryption_key_missing',
   NoResponders = 'no_responders',
   Timeout = 'timeout',
   Unavailable = 'unavailable',

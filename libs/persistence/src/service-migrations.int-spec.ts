@@ -54,16 +54,20 @@ describe('service schema migrations', () => {
     for (const { service, schema } of schemas) expect(SERVICES[service as keyof typeof SERVICES]?.schema).toBe(schema);
   });
 
-  it('brings an empty database to the five owned schemas, each recording its init migration', async () => {
+  const migrationNames = (schema: ServiceSchema) => schema.migrations.map((migration) => new migration().name ?? migration.name);
+
+  it('brings an empty database to the five owned schemas, each recording all its migrations in order, init first', async () => {
     const sut = await runMigrations(url, schemas);
 
-    expect(sut.every((result) => result.applied.length === 1 && /^Init\w+Schema\d{13}$/.test(result.applied[0] ?? ''))).toBe(true);
     const after = await snapshot(url);
     expect(Object.keys(after).sort()).toEqual(statefulSchemas);
-    for (const { service, schema } of schemas) {
-      expect(after[schema]).toEqual({
-        comment: `owned by ${service}`,
-        migrations: [expect.objectContaining({ name: sut.find((result) => result.schema === schema)?.applied[0] })],
+    for (const manifest of schemas) {
+      const applied = sut.find((result) => result.schema === manifest.schema)?.applied ?? [];
+      expect(applied).toEqual(migrationNames(manifest));
+      expect(applied[0]).toMatch(/^Init\w+Schema\d{13}$/);
+      expect(after[manifest.schema]).toEqual({
+        comment: `owned by ${manifest.service}`,
+        migrations: applied.map((name) => expect.objectContaining({ name })),
       });
     }
   });
@@ -81,8 +85,9 @@ describe('service schema migrations', () => {
   it('survives two concurrent runs, applying each migration exactly once', async () => {
     const sut = await Promise.all([runMigrations(url, schemas), runMigrations(url, schemas)]);
 
-    expect(sut.flat().flatMap((result) => result.applied)).toHaveLength(schemas.length);
+    const total = schemas.reduce((sum, manifest) => sum + manifest.migrations.length, 0);
+    expect(sut.flat().flatMap((result) => result.applied)).toHaveLength(total);
     const after = await snapshot(url);
-    for (const schema of statefulSchemas) expect(after[schema]?.migrations).toHaveLength(1);
+    for (const manifest of schemas) expect(after[manifest.schema]?.migrations).toHaveLength(manifest.migrations.length);
   });
 });

@@ -1,4 +1,14 @@
 import { Module } from '@nestjs/common';
+import { AgentEventsPublisher } from './agent-events.publisher';
+import { AgentsController } from './agents.controller';
+import { AgentsRepository } from './agents.repository';
+import { AgentsSeeder } from './agents.seeder';
+import { AgentsService } from './agents.service';
+import { PluginSecretsService } from './secrets/plugin-secrets.service';
 
-@Module({})
+@Module({
+  controllers: [AgentsController],
+  providers: [AgentsService, AgentsRepository, AgentEventsPublisher, AgentsSeeder, PluginSecretsService],
+  exports: [AgentsService],
+})
 export class AgentsModule {}

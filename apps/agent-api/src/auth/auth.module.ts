@@ -1,4 +1,19 @@
 import { Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { ApiKeyGuard } from './api-key.guard';
+import { ApiKeyRepository } from './api-key.repository';
+import { ApiKeyService } from './api-key.service';
+import { ApiKeysController } from './api-keys.controller';
+import { RateLimitService } from './rate-limit.service';
 
-@Module({})
+/**
+ * API keys and the global guard: every HTTP route needs `Authorization: Bearer <key>` unless it is
+ * `@Public()` (or /health, /ready, /metrics). Exports ApiKeyService for the /ws/events gateway
+ * (`authenticate(token)`).
+ */
+@Module({
+  controllers: [ApiKeysController],
+  providers: [ApiKeyRepository, ApiKeyService, RateLimitService, { provide: APP_GUARD, useClass: ApiKeyGuard }],
+  exports: [ApiKeyService],
+})
 export class AuthModule {}

@@ -1,8 +1,35 @@
 import type { INestApplication } from '@nestjs/common';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { AgentApiEnv } from '../config/agent-api.env';
+import { useWebSocketAdapter } from '../events/use-websocket-adapter';
 import { setUpOpenApi } from './openapi';
 
+/** `CORS_ORIGINS`: `*` for any origin, else the listed ones; unset or empty, no CORS headers at all. */
+export function corsOrigins(value: string | undefined): '*' | string[] | null {
+  const origins = (value ?? '').split(',').map((origin) => origin.trim()).filter(Boolean);
+  if (origins.length === 0) return null;
+  return origins.includes('*') ? '*' : origins;
+}
+
 /** agent-api's HTTP extras, applied by the platform before it listens (also in tests). */
-export function configureHttp(app: INestApplication, _config: AgentApiEnv): void {
+export function configureHttp(app: INestApplication, config: AgentApiEnv): void {
+  const express = app as NestExpressApplication;
+  // Registered before Nest's default parsers, which then skip json/urlencoded. Too large: 413.
+  const limit = `${config.HTTP_BODY_LIMIT_KB}kb`;
+  express.useBodyParser('json', { limit });
+  express.useBodyParser('urlencoded', { limit, extended: true });
+
+  const origins = corsOrigins(config.CORS_ORIGINS);
+  if (origins) {
+    // Keys travel in the Authorization header, never in cookies: no credentials mode.
+    app.enableCors({
+      origin: origins,
+      methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
+      allowedHeaders: ['Authorization', 'Content-Type', 'X-Request-Id'],
+      exposedHeaders: ['Retry-After', 'WWW-Authenticate', 'X-Request-Id'],
+      maxAge: 600,
+    });
+  }
   setUpOpenApi(app);
+  useWebSocketAdapter(app);
 }

@@ -14,6 +14,11 @@ export const agentApiDefinition = {
   configure: configureHttp,
 };
 
+/** A fresh API key in the format agent-api issues. */
+export function newAdminKey(): string {
+  return `vbk_${randomBytes(32).toString('base64url')}`;
+}
+
 /** A fresh `<key id>:<base64 32 bytes>` encryption key. */
 export function newEncryptionKey(id = `k${randomBytes(3).toString('hex')}`): string {
   return `${id}:${randomBytes(32).toString('base64')}`;
@@ -40,7 +45,7 @@ export async function startAgentApi(env: Record<string, string> = {}): Promise<A
   const databaseUrl = await createTestDatabase(infra.serverUrl, 'vb_agent_api');
   await runMigrations(databaseUrl, [serviceSchema]);
   const namespace = env['VOXBRIDGE_NAMESPACE'] ?? uniqueNamespace();
-  const adminKey = `vbk_${randomBytes(24).toString('base64url')}`;
+  const adminKey = env['VOXBRIDGE_BOOTSTRAP_ADMIN_KEY'] ?? newAdminKey();
   const service = await bootService(agentApiDefinition, {
     NATS_URL: infra.natsUrl,
     DATABASE_URL: databaseUrl,

@@ -1,0 +1,54 @@
+import { TokenBuckets } from './token-bucket';
+
+describe(TokenBuckets.name, () => {
+  it('lets a burst through at once, then refuses with a Retry-After of at least one second', () => {
+    const sut = new TokenBuckets({ refillPerS: 10, burst: 3 });
+    expect([1, 2, 3].map(() => sut.take('k', 1_000).allowed)).toEqual([true, true, true]);
+    expect(sut.take('k', 1_000)).toEqual({ allowed: false, retryAfterS: 1 });
+  });
+
+  it('refills at the steady rate, never above the burst', () => {
+    const sut = new TokenBuckets({ refillPerS: 2, burst: 2 });
+    sut.take('k', 0);
+    sut.take('k', 0);
+    expect(sut.take('k', 0).allowed).toBe(false);
+    expect(sut.take('k', 500).allowed).toBe(true); // 0.5 s at 2/s = 1 token
+    expect(sut.take('k', 500).allowed).toBe(false);
+    // an hour idle refills to the burst (2), not to 7 200
+    expect([1, 2, 3].map(() => sut.take('k', 3_600_000).allowed)).toEqual([true, true, false]);
+  });
+
+  it('says how many whole seconds until the next token, rounding up', () => {
+    const sut = new TokenBuckets({ refillPerS: 1, burst: 1 });
+    sut.take('k', 0);
+    expect(sut.take('k', 0)).toEqual({ allowed: false, retryAfterS: 1 });
+    const slow = new TokenBuckets({ refillPerS: 1, burst: 1 });
+    slow.take('k', 0);
+    expect(slow.take('k', 100)).toEqual({ allowed: false, retryAfterS: 1 });
+    const partial = new TokenBuckets({ refillPerS: 0.25, burst: 1 });
+    partial.take('k', 0);
+    expect(partial.take('k', 1_000)).toEqual({ allowed: false, retryAfterS: 3 }); // 0.25 there, 0.75 at 0.25/s
+  });
+
+  it('keeps one bucket per key', () => {
+    const sut = new TokenBuckets({ refillPerS: 1, burst: 1 });
+    expect(sut.take('a', 0).allowed).toBe(true);
+    expect(sut.take('a', 0).allowed).toBe(false);
+    expect(sut.take('b', 0).allowed).toBe(true);
+  });
+
+  it('drops buckets idle long enough to be full again, and never keeps more than maxBuckets', () => {
+    const sut = new TokenBuckets({ refillPerS: 10, burst: 10, maxBuckets: 3 });
+    for (const key of ['a', 'b', 'c', 'd']) sut.take(key, 0);
+    expect(sut.size).toBe(3);
+    sut.take('e', 5_000);
+    expect(sut.size).toBe(1);
+  });
+
+  it('after evicting a key, treats it as new (a full bucket)', () => {
+    const sut = new TokenBuckets({ refillPerS: 1, burst: 1, maxBuckets: 1 });
+    sut.take('a', 0);
+    sut.take('b', 0);
+    expect(sut.take('a', 0).allowed).toBe(true);
+  });
+});

@@ -1,0 +1,32 @@
+import { Injectable, type BeforeApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { Bus, type BusSubscription } from '@voxbridge/bus';
+import { LIVE_EVENT_ROUTES } from './live-events';
+import { LiveEventsHub } from './live-events.hub';
+
+/**
+ * One bus subscription per route for this replica (never per client, and no queue group: every
+ * replica relays to its own clients). Agent events are durable on JetStream, but a plain
+ * subscription sees them live, which is all /ws/events promises.
+ */
+@Injectable()
+export class LiveEventsBridge implements OnModuleInit, BeforeApplicationShutdown {
+  private subscriptions: BusSubscription[] = [];
+
+  constructor(
+    private readonly bus: Bus,
+    private readonly hub: LiveEventsHub,
+  ) {}
+
+  onModuleInit(): void {
+    this.subscriptions = LIVE_EVENT_ROUTES.map((route) =>
+      this.bus.subscribeJson(route.subject, route.type, (value) => this.hub.publish(route.event, route.scope(value), route.data(value))),
+    );
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    const subscriptions = this.subscriptions;
+    this.subscriptions = [];
+    for (const subscription of subscriptions) subscription.unsubscribe();
+    await Promise.all(subscriptions.map((subscription) => subscription.closed));
+  }
+}

@@ -1,0 +1,105 @@
+import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Patch, Post, Query } from '@nestjs/common';
+import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import type { MessageDto, SessionDto, SessionPage } from '@voxbridge/contracts';
+import {
+  AppendMessageBody,
+  CreateSessionBody,
+  ErrorResponse,
+  ListMessagesQuery,
+  ListSessionsQuery,
+  MessageResponse,
+  SessionIdParams,
+  SessionPageResponse,
+  SessionResponse,
+  UpdateSessionBody,
+} from './sessions.dto';
+import { toSessionsHttpError } from './sessions.errors';
+import { SessionsService } from './sessions.service';
+
+/** Awaits a service call and rethrows its failure as the HTTP error it stands for. */
+async function edge<T>(work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (error) {
+    throw toSessionsHttpError(error);
+  }
+}
+
+const upstream = [
+  ApiResponse({ status: 502, description: 'session-store failed', type: ErrorResponse }),
+  ApiResponse({ status: 503, description: 'session-store is unavailable (`unavailable`)', type: ErrorResponse }),
+  ApiResponse({ status: 504, description: 'session-store did not answer in time (`timeout`)', type: ErrorResponse }),
+];
+const invalid = ApiResponse({ status: 400, description: 'invalid input (`validation_failed`, `fields` names each)', type: ErrorResponse });
+const missing = ApiResponse({ status: 404, description: 'no session with this id (`not_found`)', type: ErrorResponse });
+
+function documented(...decorators: Array<MethodDecorator>): MethodDecorator {
+  return (target, key, descriptor) => {
+    for (const decorator of [...decorators, ...upstream]) decorator(target, key, descriptor);
+  };
+}
+
+@ApiTags('sessions')
+@Controller('api/sessions')
+export class SessionsController {
+  constructor(private readonly sessions: SessionsService) {}
+
+  @Post()
+  @HttpCode(HttpStatus.CREATED)
+  @ApiOperation({ summary: 'Start a session with an agent' })
+  @ApiResponse({ status: 201, type: SessionResponse })
+  @documented(invalid, ApiResponse({ status: 404, description: 'the agent does not exist (`fields.agent_id`)', type: ErrorResponse }))
+  create(@Body() body: CreateSessionBody): Promise<SessionDto> {
+    return edge(this.sessions.create({ ...body }));
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'List sessions, newest first, one page at a time' })
+  @ApiResponse({ status: 200, type: SessionPageResponse })
+  @documented(invalid)
+  list(@Query() query: ListSessionsQuery): Promise<SessionPage> {
+    return edge(this.sessions.list({ ...query }));
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'One session' })
+  @ApiResponse({ status: 200, type: SessionResponse })
+  @documented(invalid, missing)
+  get(@Param() { id }: SessionIdParams): Promise<SessionDto> {
+    return edge(this.sessions.get(id));
+  }
+
+  @Patch(':id')
+  @ApiOperation({ summary: 'Rename a session, or end it with `active: false`' })
+  @ApiResponse({ status: 200, type: SessionResponse })
+  @documented(invalid, missing)
+  update(@Param() { id }: SessionIdParams, @Body() body: UpdateSessionBody): Promise<SessionDto> {
+    return edge(this.sessions.update({ id, ...body }));
+  }
+
+  @Delete(':id')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiOperation({ summary: 'Delete a session and its messages' })
+  @ApiResponse({ status: 204, description: 'deleted' })
+  @documented(invalid, missing)
+  delete(@Param() { id }: SessionIdParams): Promise<void> {
+    return edge(this.sessions.delete(id));
+  }
+
+  @Get(':id/messages')
+  @ApiOperation({ summary: 'Messages of a session, oldest first' })
+  @ApiResponse({ status: 200, type: [MessageResponse] })
+  @documented(invalid, missing)
+  listMessages(@Param() { id }: SessionIdParams, @Query() query: ListMessagesQuery): Promise<MessageDto[]> {
+    return edge(this.sessions.listMessages({ session_id: id, ...query }));
+  }
+
+  @Post(':id/messages')
+  @HttpCode(HttpStatus.CREATED)
+  @ApiOperation({ summary: 'Add a message to a session' })
+  @ApiResponse({ status: 201, type: MessageResponse })
+  @documented(invalid, missing)
+  appendMessage(@Param() { id }: SessionIdParams, @Body() body: AppendMessageBody): Promise<MessageDto> {
+    return edge(this.sessions.appendMessage({ session_id: id, ...body }));
+  }
+}

@@ -1,0 +1,5 @@
+export default {
+  displayName: 'plugin-sdk',
+  preset: '../../jest.preset.js',
+  testMatch: ['<rootDir>/src/**/*.spec.ts'],
+};
