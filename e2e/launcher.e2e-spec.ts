@@ -1,51 +1,11 @@
-import type { FleetHealthReport } from '@voxbridge/contracts';
-import { createTestDatabase, expectEventually, testInfra, uniqueNamespace } from '@voxbridge/testing';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { expectEventually } from '@voxbridge/testing';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { close, freePortBase, isAlive, LauncherProcess, listenOn, processesMentioning, REPO_ROOT } from './support/launcher-process';
+import { fleetHealth, newRun, type Run } from './support/fleet';
+import { close, isAlive, LauncherProcess, listenOn, processesMentioning, REPO_ROOT } from './support/launcher-process';
 
 const BOOT_TIMEOUT_MS = 120_000;
 const VERSION = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
-
-interface Run {
-  home: string;
-  namespace: string;
-  portBase: number;
-  env: NodeJS.ProcessEnv;
-}
-
-async function newRun(): Promise<Run> {
-  const { natsUrl, serverUrl } = testInfra();
-  // A database of its own: first start (bootstrap admin key, seeding) happens for this fleet.
-  const databaseUrl = await createTestDatabase(serverUrl, 'vb_e2e_fleet');
-  const home = join(mkdtempSync(join(tmpdir(), 'vb-e2e-launcher-')), 'home');
-  const namespace = uniqueNamespace('e2e');
-  const portBase = await freePortBase();
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    NATS_URL: natsUrl,
-    DATABASE_URL: databaseUrl,
-    VOXBRIDGE_NAMESPACE: namespace,
-    VOXBRIDGE_HOME: home,
-    VOXBRIDGE_PORT_BASE: String(portBase),
-  };
-  return { home, namespace, portBase, env };
-}
-
-/** The admin key the launcher created on first start (the fleet's own database has no other). */
-function adminKey(run: Run): string {
-  return readFileSync(join(run.home, 'admin-key'), 'utf8').trim();
-}
-
-async function fleetHealth(run: Run): Promise<FleetHealthReport> {
-  const response = await fetch(`http://127.0.0.1:${run.portBase}/api/fleet/health`, {
-    headers: { authorization: `Bearer ${adminKey(run)}` },
-    signal: AbortSignal.timeout(10_000),
-  });
-  expect(response.status).toBe(200);
-  return (await response.json()) as FleetHealthReport;
-}
 
 describe('fleet launcher (npm start)', () => {
   describe('with a port of the fleet taken', () => {
