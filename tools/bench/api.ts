@@ -4,12 +4,13 @@
  *
  *  1. GET /api/agents/:id at a fixed arrival rate (open loop: latency is measured from when each
  *     request was due, so a stall is not hidden by sending less — no coordinated omission).
- *  2. Turn commits: TurnCommittedEvents published to JetStream as fast as acks allow, timed until
- *     session-store has written every one to Postgres (seen through the REST API).
+ *  2. Turn commits: TurnCommittedEvents for BENCH_SESSIONS conversations published to JetStream as
+ *     fast as acks allow, timed until session-store has written every one to Postgres (seen
+ *     through the REST API).
  *
  * Env: VOXBRIDGE_API_URL (http://127.0.0.1:4900), VOXBRIDGE_API_KEY (else .voxbridge/admin-key),
  * NATS_URL (nats://127.0.0.1:4222), VOXBRIDGE_NAMESPACE (vb), BENCH_RATE (200), BENCH_SECONDS (10),
- * BENCH_TURNS (5000).
+ * BENCH_TURNS (5000), BENCH_SESSIONS (20).
  */
 import { Bus } from '@voxbridge/bus';
 import { SessionSubjects, type SessionDto } from '@voxbridge/contracts';
@@ -24,6 +25,7 @@ const apiUrl = (env['VOXBRIDGE_API_URL'] ?? 'http://127.0.0.1:4900').replace(/\/
 const rate = Number(env['BENCH_RATE'] ?? 200);
 const seconds = Number(env['BENCH_SECONDS'] ?? 10);
 const turns = Number(env['BENCH_TURNS'] ?? 5000);
+const sessionCount = Number(env['BENCH_SESSIONS'] ?? 20);
 
 function apiKey(): string {
   if (env['VOXBRIDGE_API_KEY']) return env['VOXBRIDGE_API_KEY'];
@@ -79,15 +81,19 @@ async function benchAgentGet(agentId: string): Promise<void> {
 
 async function benchTurnCommits(agentId: string): Promise<void> {
   const bus = await Bus.connect({ servers: (env['NATS_URL'] ?? 'nats://127.0.0.1:4222').split(','), namespace: env['VOXBRIDGE_NAMESPACE'] ?? 'vb', name: 'bench' });
-  const created = await api<SessionDto>('POST', '/api/sessions', { user_id: 'bench', agent_id: agentId, title: 'bench', session_type: 'api' });
-  if (created.status !== 201) throw new Error(`cannot create a session: ${created.status} ${JSON.stringify(created.body)}`);
-  const sessionId = created.body.id;
+  const sessionIds: string[] = [];
+  for (let i = 0; i < sessionCount; i++) {
+    const created = await api<SessionDto>('POST', '/api/sessions', { user_id: 'bench', agent_id: agentId, title: 'bench', session_type: 'api' });
+    if (created.status !== 201) throw new Error(`cannot create a session: ${created.status} ${JSON.stringify(created.body)}`);
+    sessionIds.push(created.body.id);
+  }
   const ackLatencies: number[] = [];
   const start = performance.now();
   const window = 256;
   let next = 0;
   const worker = async () => {
     while (next < turns) {
+      const sessionId = sessionIds[next % sessionIds.length] ?? '';
       next += 1;
       const sent = performance.now();
       await bus.publishDurable(SessionSubjects.turnCommitted, {
@@ -113,16 +119,16 @@ async function benchTurnCommits(agentId: string): Promise<void> {
   const publishedMs = performance.now() - start;
   let stored = 0;
   for (;;) {
-    const session = await api<SessionDto>('GET', `/api/sessions/${sessionId}`);
-    stored = session.body.message_count / 2;
+    const sessions = await Promise.all(sessionIds.map((id) => api<SessionDto>('GET', `/api/sessions/${id}`)));
+    stored = sessions.reduce((sum, session) => sum + session.body.message_count / 2, 0);
     if (stored >= turns || performance.now() - start > 300_000) break;
     await sleep(50);
   }
   const storedMs = performance.now() - start;
-  console.log(`Turn commits: ${turns} turns published to JetStream in ${(publishedMs / 1000).toFixed(2)} s (${(turns / (publishedMs / 1000)).toFixed(0)} turns/s acked)`);
+  console.log(`Turn commits: ${turns} turns over ${sessionCount} sessions published to JetStream in ${(publishedMs / 1000).toFixed(2)} s (${(turns / (publishedMs / 1000)).toFixed(0)} turns/s acked)`);
   console.log(`  publish→ack ${formatSummary(summarize(ackLatencies))}`);
   console.log(`  ${stored} of ${turns} stored in Postgres after ${(storedMs / 1000).toFixed(2)} s: ${(stored / (storedMs / 1000)).toFixed(0)} turns/s end to end`);
-  await api('DELETE', `/api/sessions/${sessionId}`);
+  for (const id of sessionIds) await api('DELETE', `/api/sessions/${id}`);
   await bus.drain();
 }
 

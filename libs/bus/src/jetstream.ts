@@ -40,6 +40,11 @@ export interface ConsumeDurableOptions {
   maxDeliver?: number;
   /** Delay before a message whose handler threw is redelivered (default 1000 ms). */
   nakDelayMs?: number;
+  /**
+   * Handlers running at once (default 1: strictly in order). Above 1, messages are acked as each
+   * handler finishes, so use it only when handlers are idempotent and order-independent.
+   */
+  concurrency?: number;
 }
 
 export type DurableHandler<T> = (value: T, meta: { seq: number; redelivered: boolean }) => Promise<void>;
@@ -177,6 +182,7 @@ export async function consumeDurable<T extends object>(
   const consumer = await scope.nc.jetstream().consumers.get(stream, durableName);
   const messages = await consumer.consume();
   const nakDelayMs = options.nakDelayMs ?? DEFAULT_NAK_DELAY_MS;
+  const concurrency = Math.max(1, Math.floor(options.concurrency ?? 1));
   const where = { stream, consumer: durableName };
 
   const handleOne = async (m: JsMsg) => {
@@ -203,7 +209,13 @@ export async function consumeDurable<T extends object>(
 
   const loop = (async () => {
     try {
-      for await (const m of messages) await handleOne(m);
+      const inflight = new Set<Promise<void>>();
+      for await (const m of messages) {
+        const handled: Promise<void> = handleOne(m).finally(() => inflight.delete(handled));
+        inflight.add(handled);
+        if (inflight.size >= concurrency) await Promise.race(inflight);
+      }
+      await Promise.all(inflight);
     } catch (error) {
       scope.logger.error('bus durable consumer stopped on error', { ...where, ...errorFields(error) });
     }

@@ -179,6 +179,43 @@ describe(`${Bus.name} JetStream`, () => {
     expect(logger.find('bus durable handler failed; message will be redelivered')).toHaveLength(1);
   });
 
+  it('runs up to `concurrency` handlers at once and acks every message once', async () => {
+    const durable = `parallel-${randomUUID().slice(0, 8)}`;
+    let running = 0;
+    let mostAtOnce = 0;
+    const release: Array<() => void> = [];
+    const handled: number[] = [];
+    const consumer = await sut.consumeDurable(
+      domain,
+      durable,
+      committed,
+      TurnCommitted,
+      async (value) => {
+        running += 1;
+        mostAtOnce = Math.max(mostAtOnce, running);
+        await new Promise<void>((resolve) => release.push(resolve));
+        running -= 1;
+        handled.push(value.index);
+      },
+      { concurrency: 4 },
+    );
+    consumers.push(consumer);
+
+    for (let i = 0; i < 10; i++) await sut.publishDurable(committed, turn(i));
+    // Four handlers are held open at once, and a fifth does not start while they are.
+    await expectEventually(() => expect(release).toHaveLength(4));
+    await sut.connection.flush();
+    expect(running).toBe(4);
+    while (handled.length < 10) {
+      release.splice(0).forEach((resolve) => resolve());
+      await expectEventually(() => expect(release.length > 0 || handled.length === 10).toBe(true));
+    }
+
+    expect(mostAtOnce).toBe(4);
+    expect([...handled].sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    await expectEventually(async () => expect(await consumer.info()).toMatchObject({ num_ack_pending: 0, num_pending: 0, num_redelivered: 0 }));
+  });
+
   it('terminates an invalid message without delivering it', async () => {
     const durable = `poison-${randomUUID().slice(0, 8)}`;
     const deliveries: Delivery[] = [];

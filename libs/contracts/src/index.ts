@@ -1,3 +1,5 @@
+// Decorated DTOs below record design types; class-transformer reads them through this polyfill.
+import 'reflect-metadata';
 export * from './agents';
 export * from './audio';
 export * from './errors';

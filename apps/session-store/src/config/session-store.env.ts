@@ -20,4 +20,14 @@ export class SessionStoreEnv extends DatabaseServiceEnv {
   @Min(0)
   @Max(100_000)
   HISTORY_CACHE_MAX_SESSIONS = 1_000;
+
+  /**
+   * Committed turns written at once. Writes are idempotent per turn and turns of one conversation
+   * arrive seconds apart, so they need no global order; more than the DB pool only queues.
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(64)
+  TURN_WRITE_CONCURRENCY = 8;
 }

@@ -55,19 +55,60 @@ export class MessagesRepository {
   /**
    * Writes a turn's messages idempotently: `(turn_id, role)` is unique, so a redelivered turn
    * inserts nothing. Null when the session does not exist (nothing written).
+   *
+   * One statement (one round trip, atomic): lock the session row, insert what is new in order,
+   * bump `message_count` by what was inserted, and title a session still called
+   * DEFAULT_SESSION_TITLE from its first user message. The `not exists` check reads the snapshot
+   * from before the statement, i.e. the user messages that were already there.
    */
-  writeTurn(sessionId: string, turnId: string, messages: NewMessage[]): Promise<WriteResult | null> {
-    return this.dataSource.transaction(async (manager) => {
-      if (!(await lockSession(manager, sessionId))) return null;
-      const inserted: Array<{ id: string; role: MessageRole; content: string }> = [];
-      for (const message of messages) {
-        const id = await insertMessage(manager, sessionId, { ...message, turnId });
-        if (id) inserted.push({ id, role: message.role, content: message.content });
-      }
-      await afterInsert(manager, sessionId, inserted);
-      const stored = await manager.find(MessageEntity, { where: { turnId }, order: { seq: 'ASC' } });
-      return { inserted: inserted.length, messages: stored };
+  async writeTurn(sessionId: string, turnId: string, messages: NewMessage[]): Promise<WriteResult | null> {
+    const params: unknown[] = [sessionId, turnId, DEFAULT_SESSION_TITLE];
+    const firstUser = messages.find((m) => m.role === 'user');
+    params.push(firstUser ? autoTitle(firstUser.content) : null);
+    const rows = messages.map((m, index) => {
+      const values: unknown[] = [index, randomUUID(), m.role, m.content, m.speaker, m.createdAt ? m.createdAt.toISOString() : null];
+      values.push(m.sttLatencyMs, m.llmTtftMs, m.ttsTtfbMs, m.totalLatencyMs, m.overheadMs, m.interrupted, m.provider, m.model);
+      const first = params.length + 1;
+      params.push(...values);
+      const p = (offset: number, cast: string) => `$${first + offset}::${cast}`;
+      return `(${p(0, 'int')}, ${p(1, 'uuid')}, ${p(2, 'varchar')}, ${p(3, 'text')}, ${p(4, 'varchar')}, ${p(5, 'timestamptz')}, ${p(6, 'int')}, ${p(7, 'int')}, ${p(8, 'int')}, ${p(9, 'int')}, ${p(10, 'int')}, ${p(11, 'bool')}, ${p(12, 'varchar')}, ${p(13, 'varchar')})`;
     });
+    const [outcome] = await this.dataSource.query<Array<{ found: number; inserted: MessageRow[] }>>(
+      `with target as (
+         select "id" from "session_store"."sessions" where "id" = $1 for update
+       ), incoming ("ord", "id", "role", "content", "speaker", "created_at",
+                    "stt", "llm", "tts", "total", "overhead", "interrupted", "provider", "model") as (
+         values ${rows.join(', ')}
+       ), inserted as (
+         insert into "session_store"."messages"
+           ("id", "session_id", "turn_id", "role", "content", "speaker", "created_at",
+            "stt_latency_ms", "llm_ttft_ms", "tts_ttfb_ms", "total_latency_ms", "overhead_ms", "interrupted", "provider", "model")
+         select i."id", t."id", $2::uuid, i."role", i."content", i."speaker", coalesce(i."created_at", now()),
+                i."stt", i."llm", i."tts", i."total", i."overhead", i."interrupted", i."provider", i."model"
+         from incoming i cross join target t
+         order by i."ord"
+         on conflict ("turn_id", "role") do nothing
+         returning *
+       ), counted as (
+         update "session_store"."sessions" s
+         set "message_count" = s."message_count" + (select count(*) from inserted),
+             "title" = case
+               when s."title" = $3 and $4::varchar is not null
+                    and exists (select 1 from inserted where "role" = 'user')
+                    and not exists (select 1 from "session_store"."messages" m where m."session_id" = $1 and m."role" = 'user')
+               then $4::varchar else s."title" end
+         where s."id" = $1 and exists (select 1 from inserted)
+         returning s."id"
+       )
+       select (select count(*) from target)::int as "found",
+              coalesce((select json_agg(to_jsonb(x) order by x."seq") from inserted x), '[]'::json) as "inserted"`,
+      params,
+    );
+    if (!outcome || outcome.found === 0) return null;
+    // The common case (a new turn) needs no second round trip; a redelivery reads what is stored.
+    if (outcome.inserted.length === messages.length) return { inserted: outcome.inserted.length, messages: outcome.inserted.map(messageFromRow) };
+    const stored = await this.dataSource.manager.find(MessageEntity, { where: { turnId }, order: { seq: 'ASC' } });
+    return { inserted: outcome.inserted.length, messages: stored };
   }
 
   async sessionExists(sessionId: string): Promise<boolean> {
@@ -96,6 +137,47 @@ export class MessagesRepository {
       [sessionId, maxTurns - 1, HISTORY_ROW_CAP],
     );
   }
+}
+
+/** A `session_store.messages` row as `to_jsonb` renders it. */
+interface MessageRow {
+  id: string;
+  seq: number | string;
+  session_id: string;
+  turn_id: string | null;
+  role: MessageRole;
+  content: string;
+  speaker: string | null;
+  created_at: string;
+  stt_latency_ms: number | null;
+  llm_ttft_ms: number | null;
+  tts_ttfb_ms: number | null;
+  total_latency_ms: number | null;
+  overhead_ms: number | null;
+  interrupted: boolean;
+  provider: string | null;
+  model: string | null;
+}
+
+function messageFromRow(row: MessageRow): MessageEntity {
+  return Object.assign(new MessageEntity(), {
+    id: row.id,
+    seq: String(row.seq),
+    sessionId: row.session_id,
+    turnId: row.turn_id,
+    role: row.role,
+    content: row.content,
+    speaker: row.speaker,
+    createdAt: new Date(row.created_at),
+    sttLatencyMs: row.stt_latency_ms,
+    llmTtftMs: row.llm_ttft_ms,
+    ttsTtfbMs: row.tts_ttfb_ms,
+    totalLatencyMs: row.total_latency_ms,
+    overheadMs: row.overhead_ms,
+    interrupted: row.interrupted,
+    provider: row.provider,
+    model: row.model,
+  });
 }
 
 /** Locks the session row for this transaction (serializing its writers); false when it does not exist. */

@@ -1,6 +1,7 @@
 import { Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { Bus, type DurableConsumer } from '@voxbridge/bus';
 import { SessionSubjects, TurnCommittedEvent, type TurnRecordedEvent } from '@voxbridge/contracts';
+import { SessionStoreEnv } from '../config/session-store.env';
 import { TurnsService } from './turns.service';
 
 export const TURNS_DURABLE = 'session-store-turns';
@@ -16,12 +17,18 @@ export class TurnsHandlers implements OnApplicationBootstrap, OnApplicationShutd
   constructor(
     private readonly bus: Bus,
     private readonly turns: TurnsService,
+    private readonly config: SessionStoreEnv,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     await this.bus.ensureStream('sessions', [SessionSubjects.turnCommitted]);
-    this.consumer = await this.bus.consumeDurable('sessions', TURNS_DURABLE, SessionSubjects.turnCommitted, TurnCommittedEvent, (turn, meta) =>
-      this.handle(turn, meta.redelivered),
+    this.consumer = await this.bus.consumeDurable(
+      'sessions',
+      TURNS_DURABLE,
+      SessionSubjects.turnCommitted,
+      TurnCommittedEvent,
+      (turn, meta) => this.handle(turn, meta.redelivered),
+      { concurrency: this.config.TURN_WRITE_CONCURRENCY },
     );
   }
 
