@@ -10,3 +10,5 @@ export {
 } from '@voxbridge/contracts';
 export * from './framer';
 export * from './pcm16';
+export * from './resample';
+export * from './wav';
