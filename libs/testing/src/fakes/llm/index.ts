@@ -1,0 +1,2 @@
+// Fake LLM providers speaking the real wire protocols (filled in by the voice-pipeline work).
+export {};
