@@ -50,7 +50,8 @@ describe('the REST gateway and the system of record, through the running fleet',
 
   beforeAll(async () => {
     run = await newRun();
-    fleet = LauncherProcess.start(run.env);
+    // A tight per-key rate limit, so the 429 path can be reached with a few dozen requests.
+    fleet = LauncherProcess.start({ ...run.env, RATE_LIMIT_PER_SECOND: '30', RATE_LIMIT_BURST: '60' });
     await expectEventually(() => expect(fleet.text()).toContain('8/8 ready'), {
       timeoutMs: BOOT_TIMEOUT_MS,
       intervalMs: 100,
@@ -171,6 +172,36 @@ describe('the REST gateway and the system of record, through the running fleet',
     } finally {
       feed.socket.close();
     }
+  });
+
+  it('keeps exactly one default agent under concurrent set-default calls', async () => {
+    const agents = await call<Array<{ id: string }>>('GET', '/api/agents');
+    const ids = agents.body.map((a) => a.id);
+    const results = await Promise.all(Array.from({ length: 12 }, (_, i) => call('PUT', `/api/agents/${ids[i % ids.length] ?? ''}/set-default`)));
+    expect(results.every((r) => r.status === 200)).toBe(true);
+    const after = await call<Array<{ is_default: boolean }>>('GET', '/api/agents');
+    expect(after.body.filter((a) => a.is_default)).toHaveLength(1);
+  });
+
+  it('answers 403 to a client key on key management, 409 on a duplicate name, 413 on a huge body, 429 over the rate', async () => {
+    const client = await call<{ key: string }>('POST', '/api/keys', { name: 'e2e client', role: 'client' });
+    expect(client.status).toBe(201);
+    expect((await call('GET', '/api/keys', undefined, client.body.key)).status).toBe(403);
+    expect((await call('GET', '/api/fleet/health', undefined, client.body.key)).status).toBe(200);
+
+    expect((await call('POST', '/api/agents', { name: 'TechSupport', system_prompt: 'again' })).status).toBe(409);
+    expect((await call('POST', '/api/agents', { name: 'Huge', system_prompt: 'x'.repeat(300 * 1024) })).status).toBe(413);
+
+    const burst = await Promise.all(Array.from({ length: 90 }, () => call('GET', '/api/fleet/health', undefined, client.body.key)));
+    const limited = burst.filter((r) => r.status === 429);
+    expect(limited.length).toBeGreaterThan(0);
+    expect(limited[0]?.body).toMatchObject({ error: { code: 'rate_limited' } });
+  });
+
+  it('never wrote a secret to any service log', () => {
+    // Every service's output went through the launcher: scan all of it.
+    expect(fleet.text()).not.toContain('MTA-e2e-secret-bot-token');
+    expect(fleet.text()).not.toContain(readFileSync(join(run.home, 'encryption-key'), 'utf8').trim().split(':')[1]);
   });
 
   it('answers bad input with a 4xx naming the field and changes nothing', async () => {
