@@ -108,6 +108,7 @@ export function bannerLines(info: BannerInfo): string[] {
     `VoxBridge ${info.version}: ${progressText(SERVICE_NAMES)} in ${formatMs(info.bootMs)} (namespace ${info.namespace}${info.fakeProviders ? ', fake providers' : ''})`,
     '',
     `  ${'API'.padEnd(width)}${url(apiPort)}`,
+    `  ${'API docs'.padEnd(width)}${url(apiPort, '/api/docs')}`,
     `  ${'Fleet health'.padEnd(width)}${url(apiPort, '/api/fleet/health')}`,
     ...(info.adminKeyFile ? [`  ${'Admin API key'.padEnd(width)}${info.adminKeyFile}  (Authorization: Bearer <key>)`] : []),
     '',
