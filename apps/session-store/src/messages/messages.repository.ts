@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { MessageRole } from '@voxbridge/contracts';
+import type { MessageDto, MessageRole } from '@voxbridge/contracts';
 import { randomUUID } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
 import { MessageEntity } from '../persistence/message.entity';
@@ -139,25 +139,8 @@ export class MessagesRepository {
   }
 }
 
-/** A `session_store.messages` row as `to_jsonb` renders it. */
-interface MessageRow {
-  id: string;
-  seq: number | string;
-  session_id: string;
-  turn_id: string | null;
-  role: MessageRole;
-  content: string;
-  speaker: string | null;
-  created_at: string;
-  stt_latency_ms: number | null;
-  llm_ttft_ms: number | null;
-  tts_ttfb_ms: number | null;
-  total_latency_ms: number | null;
-  overhead_ms: number | null;
-  interrupted: boolean;
-  provider: string | null;
-  model: string | null;
-}
+/** A `session_store.messages` row as `to_jsonb` renders it: the DTO's snake_case fields plus `seq`. */
+type MessageRow = MessageDto & { seq: number | string };
 
 function messageFromRow(row: MessageRow): MessageEntity {
   return Object.assign(new MessageEntity(), {
