@@ -1,2 +1,3 @@
-// Fake STT providers speaking the real wire protocols (filled in by the voice-pipeline work).
-export {};
+// Fake STT providers speaking the real wire protocols (usable outside jest).
+export * from './fake-whisperx-server';
+export * from './fake-openai-transcription-server';

@@ -1,0 +1,70 @@
+import { ChatMessage } from '../providers/llm-provider';
+
+export interface PromptHistoryMessage {
+  role: 'user' | 'assistant';
+  /** For assistant turns: only the words the user heard. */
+  content: string;
+  /** The user spoke over this assistant turn. */
+  interrupted?: boolean;
+}
+
+export interface PromptInput {
+  systemPrompt: string;
+  /** IANA zone of the agent, e.g. `Europe/Berlin`. An unknown zone falls back to UTC, named in the line. */
+  timezone: string;
+  now: Date;
+  /** Oldest first. */
+  history: readonly PromptHistoryMessage[];
+  userText: string;
+  /** Upper bound on the characters of all message contents; oldest history goes first. */
+  budgetChars?: number;
+}
+
+/** Appended to an interrupted assistant turn so the model knows it was cut off mid-sentence. */
+export const INTERRUPTED_MARK = '—';
+
+/**
+ * System prompt + date/time line, history as heard, the user's text. Pure: same input, same output.
+ * The system prompt and the user's text are never trimmed, only history (oldest first).
+ */
+export function assemblePrompt(input: PromptInput): ChatMessage[] {
+  const system: ChatMessage = { role: 'system', content: `${input.systemPrompt.trim()}\n\n${dateTimeLine(input.now, input.timezone)}` };
+  const user: ChatMessage = { role: 'user', content: input.userText };
+  const history: ChatMessage[] = input.history.map((message) => ({
+    role: message.role,
+    content: message.role === 'assistant' && message.interrupted ? `${message.content.trimEnd()}${INTERRUPTED_MARK}` : message.content,
+  }));
+
+  if (input.budgetChars !== undefined) {
+    let used = system.content.length + user.content.length + history.reduce((sum, m) => sum + m.content.length, 0);
+    while (history.length > 0 && used > input.budgetChars) used -= history.shift()?.content.length ?? 0;
+  }
+  return [system, ...history, user];
+}
+
+/** "Current date and time: Wednesday, 25 November 2026, 14:03 (Europe/Berlin)". */
+export function dateTimeLine(now: Date, timezone: string): string {
+  const zone = isKnownZone(timezone) ? timezone : 'UTC';
+  const parts = new Intl.DateTimeFormat('en-GB', {
+    timeZone: zone,
+    weekday: 'long',
+    day: 'numeric',
+    month: 'long',
+    year: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  }).formatToParts(now);
+  const part = (type: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === type)?.value ?? '';
+  return `Current date and time: ${part('weekday')}, ${part('day')} ${part('month')} ${part('year')}, ${part('hour')}:${part('minute')} (${zone})`;
+}
+
+function isKnownZone(timezone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-GB', { timeZone: timezone });
+    return true;
+  } catch {
+    // RangeError: not an IANA zone this runtime knows.
+    return false;
+  }
+}

@@ -1,0 +1,6 @@
+export * from './stt-provider';
+export * from './stt.errors';
+export { whisperLanguage } from './batch-stt-stream';
+export * from './whisperx.provider';
+export * from './openai-compatible.provider';
+export * from './pocketsphinx.provider';

@@ -1,0 +1,159 @@
+import { AUDIO_IN_SAMPLE_RATE_HZ, bytesOf, FRAME_DURATION_MS, frameSamples } from '@voxbridge/audio';
+import { EnergyVoiceActivityDetector } from './energy-vad';
+import { EndOfTurnDetector, type TurnEvent } from './end-of-turn-detector';
+
+const SAMPLES = frameSamples(AUDIO_IN_SAMPLE_RATE_HZ);
+
+/** Deterministic white noise and tones, as 20 ms PCM16 frames. */
+class Signal {
+  private seed = 12345;
+  private phase = 0;
+
+  private random(): number {
+    this.seed = (this.seed * 1_103_515_245 + 12_345) & 0x7fffffff;
+    return this.seed / 0x7fffffff;
+  }
+
+  /** Uniform noise at `dbfs` RMS, plus optionally a 440 Hz tone at `toneDbfs` RMS. */
+  frame(noiseDbfs: number, toneDbfs?: number): Uint8Array {
+    const noiseAmp = 32768 * 10 ** (noiseDbfs / 20) * Math.sqrt(3);
+    const toneAmp = toneDbfs === undefined ? 0 : 32768 * 10 ** (toneDbfs / 20) * Math.SQRT2;
+    const out = new Int16Array(SAMPLES);
+    for (let i = 0; i < SAMPLES; i++) {
+      const tone = toneAmp * Math.sin(this.phase);
+      this.phase += (2 * Math.PI * 440) / AUDIO_IN_SAMPLE_RATE_HZ;
+      out[i] = Math.round(Math.max(-32768, Math.min(32767, (this.random() * 2 - 1) * noiseAmp + tone)));
+    }
+    return bytesOf(out);
+  }
+}
+
+/** Feeds `ms` of audio from `make` starting at `fromMs`; returns the events and the end time. */
+function feed(sut: EndOfTurnDetector, fromMs: number, ms: number, make: (tMs: number) => Uint8Array, events: TurnEvent[] = []) {
+  let t = fromMs;
+  for (; t < fromMs + ms; t += FRAME_DURATION_MS) events.push(...sut.process(make(t), t));
+  return { events, endMs: t };
+}
+
+describe(EnergyVoiceActivityDetector.name, () => {
+  it.each([-60, -45])('hears no speech in steady noise at %i dBFS and settles its floor on it', (noiseDbfs) => {
+    const signal = new Signal();
+    const sut = new EnergyVoiceActivityDetector();
+    const frames = Array.from({ length: 150 }, (_, i) => sut.process(signal.frame(noiseDbfs), i * FRAME_DURATION_MS));
+    expect(frames.filter((f) => f.voiced || f.speaking)).toHaveLength(0);
+    expect(sut.noiseFloorDbfs).toBeGreaterThan(noiseDbfs - 2);
+    expect(sut.noiseFloorDbfs).toBeLessThan(noiseDbfs + 2);
+  });
+
+  it('follows a slowly rising noise level (-60 to -35 dBFS over 5 s) without declaring speech', () => {
+    const signal = new Signal();
+    const sut = new EnergyVoiceActivityDetector();
+    const frames = Array.from({ length: 250 }, (_, i) => sut.process(signal.frame(-60 + (25 * i) / 250), i * FRAME_DURATION_MS));
+    expect(frames.filter((f) => f.speaking)).toHaveLength(0);
+    expect(sut.noiseFloorDbfs).toBeGreaterThan(-40);
+  });
+
+  it('absorbs a sudden step in noise (a fan turning on) within its floor window', () => {
+    const signal = new Signal();
+    const sut = new EnergyVoiceActivityDetector({ floorWindowMs: 2_000 });
+    for (let i = 0; i < 100; i++) sut.process(signal.frame(-60), i * FRAME_DURATION_MS);
+    const after = Array.from({ length: 250 }, (_, i) => sut.process(signal.frame(-30), (100 + i) * FRAME_DURATION_MS));
+    expect(after.slice(-50).filter((f) => f.speaking || f.voiced)).toHaveLength(0);
+  });
+
+  it('confirms speech only after its onset, and keeps it through the hangover', () => {
+    const signal = new Signal();
+    const sut = new EnergyVoiceActivityDetector({ onsetMs: 60, hangoverMs: 200 });
+    for (let i = 0; i < 50; i++) sut.process(signal.frame(-60), i * 20);
+    const tone = [0, 1, 2].map((i) => sut.process(signal.frame(-60, -20), 1000 + i * 20));
+    expect(tone.map((f) => [f.voiced, f.speaking])).toEqual([
+      [true, false],
+      [true, false],
+      [true, true],
+    ]);
+    expect(tone[2]?.segmentStartMs).toBe(1000);
+    const quiet = Array.from({ length: 12 }, (_, i) => sut.process(signal.frame(-60), 1060 + i * 20));
+    // Last voiced frame ends at 1060; speech holds while less than 200 ms have passed.
+    expect(quiet.map((f) => f.speaking)).toEqual([...Array<boolean>(9).fill(true), false, false, false]);
+  });
+});
+
+describe(EndOfTurnDetector.name, () => {
+  const quiet = (signal: Signal) => () => signal.frame(-60);
+  const tone = (signal: Signal) => () => signal.frame(-60, -20);
+
+  it('exposes its minimum speech duration (200 ms by default)', () => {
+    expect(new EndOfTurnDetector(new EnergyVoiceActivityDetector()).minSpeechMs).toBe(200);
+  });
+
+  it('does not start a turn on a 120 ms noise burst', () => {
+    const signal = new Signal();
+    const sut = new EndOfTurnDetector(new EnergyVoiceActivityDetector());
+    const { events } = feed(sut, 0, 1000, quiet(signal));
+    feed(sut, 1000, 120, () => signal.frame(-60, -15), events);
+    feed(sut, 1120, 2000, quiet(signal), events);
+    expect(events).toEqual([]);
+    expect(sut.inTurn).toBe(false);
+  });
+
+  it('starts a turn on 300 ms of sound, dated at its first voiced frame', () => {
+    const signal = new Signal();
+    const sut = new EndOfTurnDetector(new EnergyVoiceActivityDetector());
+    const { events } = feed(sut, 0, 1000, quiet(signal));
+    feed(sut, 1000, 300, tone(signal), events);
+    expect(events).toEqual([{ type: 'speech_started', tSpeechStartMs: 1000, atMs: 1200 }]);
+    expect(sut.inTurn).toBe(true);
+  });
+
+  it.each([600, 800])('ends the turn after exactly silenceMs=%i of silent frames, reporting the last voiced sample', (silenceMs) => {
+    const signal = new Signal();
+    const sut = new EndOfTurnDetector(new EnergyVoiceActivityDetector(), { silenceMs });
+    feed(sut, 0, 1000, quiet(signal));
+    feed(sut, 1000, 400, tone(signal));
+    const silentFrames = silenceMs / FRAME_DURATION_MS;
+    const before = feed(sut, 1400, (silentFrames - 1) * FRAME_DURATION_MS, quiet(signal));
+    expect(before.events).toEqual([]);
+    const last = sut.process(signal.frame(-60), before.endMs);
+    expect(last).toEqual([
+      { type: 'speech_stopped', tSpeechEndMs: 1400, atMs: 1400 + silenceMs },
+      { type: 'end_of_turn', reason: 'silence', tSpeechStartMs: 1000, tSpeechEndMs: 1400, atMs: 1400 + silenceMs },
+    ]);
+  });
+
+  it('counts a gap in the frame stream as silence', () => {
+    const signal = new Signal();
+    const sut = new EndOfTurnDetector(new EnergyVoiceActivityDetector());
+    feed(sut, 0, 1000, quiet(signal));
+    feed(sut, 1000, 400, tone(signal));
+    // Nothing for 500 ms: not yet the end. The next frame, 200 ms of audio later, crosses 600 ms.
+    expect(sut.advanceTo(1900)).toEqual([]);
+    const events = sut.process(signal.frame(-60, -20), 2100);
+    expect(events.map((e) => e.type)).toEqual(['speech_stopped', 'end_of_turn']);
+    expect(events[1]).toMatchObject({ reason: 'silence', tSpeechEndMs: 1400, atMs: 2000 });
+  });
+
+  it('ends a turn from a timer alone when no frames arrive (Discord sends none in silence)', () => {
+    const signal = new Signal();
+    const sut = new EndOfTurnDetector(new EnergyVoiceActivityDetector(), { silenceMs: 600 });
+    feed(sut, 0, 1000, quiet(signal));
+    feed(sut, 1000, 400, tone(signal));
+    expect(sut.advanceTo(1999)).toEqual([]);
+    expect(sut.advanceTo(2000)).toEqual([
+      { type: 'speech_stopped', tSpeechEndMs: 1400, atMs: 2000 },
+      { type: 'end_of_turn', reason: 'silence', tSpeechStartMs: 1000, tSpeechEndMs: 1400, atMs: 2000 },
+    ]);
+  });
+
+  it('cuts an utterance at maxUtteranceMs and starts the next one only after new minimum speech', () => {
+    const signal = new Signal();
+    const sut = new EndOfTurnDetector(new EnergyVoiceActivityDetector({ floorWindowMs: 10_000 }), { maxUtteranceMs: 1000 });
+    const { events } = feed(sut, 0, 1000, quiet(signal));
+    feed(sut, 1000, 1600, tone(signal), events);
+    expect(events).toEqual([
+      { type: 'speech_started', tSpeechStartMs: 1000, atMs: 1200 },
+      { type: 'speech_stopped', tSpeechEndMs: 2000, atMs: 2000 },
+      { type: 'end_of_turn', reason: 'max_utterance', tSpeechStartMs: 1000, tSpeechEndMs: 2000, atMs: 2000 },
+      { type: 'speech_started', tSpeechStartMs: 2000, atMs: 2200 },
+    ]);
+  });
+});
