@@ -1,2 +1,5 @@
-// Fake TTS providers speaking the real wire protocols (filled in by the voice-pipeline work).
-export {};
+// Fake TTS providers speaking the real wire protocols (tests and the launcher's --fake-providers mode).
+export * from './fake-chatterbox-server';
+export * from './fake-openai-speech-server';
+export * from './fake-speech-server';
+export * from './tone';

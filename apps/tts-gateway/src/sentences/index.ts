@@ -1,0 +1,2 @@
+export * from './action-filter';
+export * from './sentence-chunker';

@@ -1,0 +1,2 @@
+export * from './spoken-text-timeline';
+export * from './synthesis-pipeline';
