@@ -13,5 +13,6 @@ export {
 } from './errors';
 export { decodeFrameHeaders, encodeFrameHeaders, type Frame, type FrameMeta } from './frames';
 export type { ConsumeDurableOptions, DurableConsumer, DurableHandler, PublishAck } from './jetstream';
+export { SessionLeases, type ClaimResult, type SessionLeasesOptions } from './session-leases';
 export { decodeJson, validateAs, type Decoded } from './json';
 export type { BusLogger } from './logger';

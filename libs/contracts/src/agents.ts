@@ -22,3 +22,47 @@ export class AgentEvent {
 export class AgentIdRequest {
   @IsUUID() id!: string;
 }
+
+/** One step of an agent's LLM fallback chain. */
+export interface AgentFallbackStep {
+  provider: 'openrouter' | 'openai_compatible';
+  model: string;
+  base_url?: string | null;
+}
+
+/**
+ * An agent as `GET /api/agents/:id` returns it — and as agent-api answers `AgentSubjects.get`
+ * (`AgentIdRequest`) for the pipeline services. Plugin secrets are masked here; nothing in the
+ * pipeline needs them.
+ */
+export interface AgentDto {
+  id: string;
+  name: string;
+  description: string | null;
+  system_prompt: string;
+  temperature: number;
+  llm_provider: 'openrouter' | 'openai_compatible' | 'n8n';
+  llm_model: string;
+  llm_base_url: string | null;
+  n8n_webhook_url: string | null;
+  fallback: AgentFallbackStep[];
+  is_default: boolean;
+  /** `whisperx` | `openai_compatible` | `local` (pocketsphinx). */
+  stt_provider: string;
+  stt_language: string;
+  silence_ms: number;
+  max_utterance_ms: number;
+  /** `chatterbox` | `openai_compatible` | `local` (flite / espeak-ng). */
+  tts_provider: string;
+  tts_voice: string | null;
+  tts_exaggeration: number;
+  tts_cfg_weight: number;
+  tts_temperature: number;
+  tts_language: string;
+  tts_speed: number;
+  filter_actions_for_tts: boolean;
+  timezone: string;
+  plugins: Record<string, Record<string, unknown>>;
+  created_at: string;
+  updated_at: string;
+}

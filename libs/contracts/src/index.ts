@@ -7,3 +7,4 @@ export * from './fleet';
 export * from './services';
 export * from './sessions';
 export * from './subjects';
+export * from './voice';

@@ -1,0 +1,112 @@
+import { assertUuid, streamName } from '@voxbridge/contracts';
+import { NatsError, StorageType, type KV } from 'nats';
+import type { Bus } from './bus';
+
+export interface SessionLeasesOptions {
+  /** Which pipeline service the leases are for (`stt`, `tts`, `llm`): one KV bucket each. */
+  kind: string;
+  /** This replica. */
+  instanceId: string;
+  /** A lease lapses this long after its last renewal (the bucket's TTL). */
+  leaseMs: number;
+  /** Told when this replica lets a session go because nobody claimed it for `leaseMs`. */
+  onLapsed?: (sessionId: string) => void;
+  /** Told when a renewal or release could not reach the bucket (the lease may lapse). */
+  onError?: (error: unknown, sessionId: string) => void;
+}
+
+export interface ClaimResult {
+  ownerInstanceId: string;
+  /** This call made this replica the owner. */
+  taken: boolean;
+}
+
+/**
+ * Who works on which voice session, across the replicas of one pipeline service (ARCHITECTURE §3):
+ * a JetStream KV bucket whose TTL is the lease. Claiming creates the key (only one replica can);
+ * the owner renews it while the gateway keeps claiming (its heartbeat); if the owner dies, the key
+ * expires and the next claim is taken by whichever replica answers.
+ */
+export class SessionLeases {
+  private readonly owned = new Map<string, { lastClaimMs: number }>();
+  private readonly timer: NodeJS.Timeout;
+
+  private constructor(
+    private readonly kv: KV,
+    private readonly options: SessionLeasesOptions,
+  ) {
+    this.timer = setInterval(() => void this.renewAll(), Math.max(100, Math.floor(options.leaseMs / 3)));
+    this.timer.unref();
+  }
+
+  static async open(bus: Bus, options: SessionLeasesOptions): Promise<SessionLeases> {
+    const js = bus.connection.jetstream();
+    const kv = await js.views.kv(streamName(bus.namespace, `leases-${options.kind}`), {
+      ttl: options.leaseMs,
+      history: 1,
+      storage: StorageType.File,
+    });
+    return new SessionLeases(kv, options);
+  }
+
+  /** Sessions this replica holds. */
+  sessions(): string[] {
+    return [...this.owned.keys()];
+  }
+
+  holds(sessionId: string): boolean {
+    return this.owned.has(sessionId);
+  }
+
+  /** Takes the session if nobody holds it; renews it if this replica does; else names the owner. */
+  async claim(sessionId: string): Promise<ClaimResult> {
+    const key = assertUuid(sessionId, 'session id');
+    const mine = this.owned.get(key);
+    if (mine) {
+      mine.lastClaimMs = Date.now();
+      await this.kv.put(key, this.options.instanceId);
+      return { ownerInstanceId: this.options.instanceId, taken: false };
+    }
+    try {
+      await this.kv.create(key, this.options.instanceId);
+      this.owned.set(key, { lastClaimMs: Date.now() });
+      return { ownerInstanceId: this.options.instanceId, taken: true };
+    } catch (error) {
+      if (!(error instanceof NatsError)) throw error;
+      const entry = await this.kv.get(key);
+      const owner = entry && entry.operation === 'PUT' ? entry.string() : '';
+      if (owner === this.options.instanceId) {
+        // A restart of this process with the same id, or a lost local record: take it back.
+        this.owned.set(key, { lastClaimMs: Date.now() });
+        return { ownerInstanceId: owner, taken: true };
+      }
+      if (!owner) return this.claim(key);
+      return { ownerInstanceId: owner, taken: false };
+    }
+  }
+
+  /** Lets the session go (end of session, or this replica stopping). */
+  async release(sessionId: string): Promise<void> {
+    if (!this.owned.delete(sessionId)) return;
+    await this.kv.delete(sessionId);
+  }
+
+  /** Releases every session this replica holds, so others can take them at once. */
+  async close(): Promise<void> {
+    clearInterval(this.timer);
+    await Promise.all(this.sessions().map((id) => this.release(id)));
+  }
+
+  private async renewAll(): Promise<void> {
+    const now = Date.now();
+    for (const [sessionId, lease] of this.owned) {
+      if (now - lease.lastClaimMs > this.options.leaseMs) {
+        // No heartbeat from the gateway for a whole lease: the session is gone.
+        await this.release(sessionId).catch((error: unknown) => this.options.onError?.(error, sessionId));
+        this.options.onLapsed?.(sessionId);
+      } else {
+        await this.kv.put(sessionId, this.options.instanceId).catch((error: unknown) => this.options.onError?.(error, sessionId));
+      }
+    }
+  }
+}

@@ -1,0 +1,145 @@
+import { IsBoolean, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, IsUUID, Max, MaxLength, Min } from 'class-validator';
+import { controlSubject } from './subjects';
+
+/**
+ * The voice pipeline's contract (ARCHITECTURE §3–5). Per-session media streams are built with
+ * `mediaSubject(sessionId, stream)`:
+ *
+ * | stream      | payload                                   | from → to                         |
+ * |-------------|-------------------------------------------|-----------------------------------|
+ * | `audio.in`  | binary PCM16 16 kHz 20 ms + MediaHeaders  | gateway → stt-gateway             |
+ * | `vad`       | VadEvent                                  | stt-gateway → all                 |
+ * | `transcript`| TranscriptEvent (partial / final)         | stt-gateway → llm-router, gateway |
+ * | `reply`     | ReplyEvent (delta / done / error)         | llm-router → tts-gateway, gateway |
+ * | `audio.out` | binary PCM16 24 kHz 20 ms + MediaHeaders  | tts-gateway → gateway             |
+ * | `turn`      | TurnEvent (state changes, heard text)     | all → all                         |
+ * | `control`   | ControlEvent (cancel a turn, end)         | anyone → all                      |
+ *
+ * Times named `*_at_ms` are epoch milliseconds (Date.now()) so services can compare them;
+ * durations are `*_ms`.
+ */
+export const VoiceSubjects = {
+  /** Queue-group request: a replica takes the session's audio in (see SessionClaimRequest). */
+  sttClaim: controlSubject('stt', 'session', 'claim'),
+  sttRelease: controlSubject('stt', 'session', 'release'),
+  /** Queue-group request: a replica takes the session's speech out. */
+  ttsClaim: controlSubject('tts', 'session', 'claim'),
+  ttsRelease: controlSubject('tts', 'session', 'release'),
+  /** Queue-group request: llm-router follows the session's transcripts. */
+  llmClaim: controlSubject('llm', 'session', 'claim'),
+  llmRelease: controlSubject('llm', 'session', 'release'),
+  /** Queue-group request from agent-api: run one text turn (no audio); the reply streams on `reply`. */
+  textTurn: controlSubject('llm', 'turn', 'text'),
+} as const;
+
+/**
+ * Claim a session for a pipeline service. Sent to the service's queue group and repeated by the
+ * gateway every `lease_ms / 3` as a heartbeat: the replica that holds the lease renews it; if that
+ * replica died, the lease lapses and whichever replica answers next takes the session over. Without
+ * heartbeats for `lease_ms` the owner lets the session go.
+ */
+export class SessionClaimRequest {
+  @IsUUID() session_id!: string;
+  @IsUUID() agent_id!: string;
+  @IsOptional() @IsInt() @Min(1_000) @Max(120_000) lease_ms?: number;
+}
+
+export interface SessionClaimReply {
+  session_id: string;
+  /** The replica holding the session now (may differ from the one that answered). */
+  owner_instance_id: string;
+  lease_ms: number;
+  /** True when this request made the answering replica take the session. */
+  taken: boolean;
+}
+
+export class SessionReleaseRequest {
+  @IsUUID() session_id!: string;
+}
+
+export const VAD_KINDS = ['speech_started', 'speech_stopped'] as const;
+export type VadKind = (typeof VAD_KINDS)[number];
+
+export class VadEvent {
+  @IsUUID() session_id!: string;
+  @IsIn(VAD_KINDS) kind!: VadKind;
+  @IsUUID() utterance_id!: string;
+  /** First voiced sample (speech_started) or last voiced sample (speech_stopped). */
+  @IsInt() @Min(0) at_ms!: number;
+}
+
+export class TranscriptEvent {
+  @IsUUID() session_id!: string;
+  @IsUUID() utterance_id!: string;
+  /** `error`: the STT provider failed for this utterance (`error_code`, `error_message`). */
+  @IsIn(['partial', 'final', 'error']) kind!: 'partial' | 'final' | 'error';
+  @IsString() @MaxLength(100_000) text!: string;
+  @IsOptional() @IsString() @MaxLength(100) speaker?: string;
+  /** Finals: t_speech_end, the last voiced sample. */
+  @IsOptional() @IsInt() @Min(0) speech_end_at_ms?: number;
+  /** Finals: when the final transcript was published. */
+  @IsOptional() @IsInt() @Min(0) final_at_ms?: number;
+  /** Finals: end of turn decided → final text (provider time). */
+  @IsOptional() @IsInt() @Min(0) stt_latency_ms?: number;
+  @IsOptional() @IsInt() @Min(0) end_of_turn_silence_ms?: number;
+  @IsOptional() @IsString() provider?: string;
+  @IsOptional() @IsString() error_code?: string;
+  @IsOptional() @IsString() @MaxLength(500) error_message?: string;
+}
+
+export const REPLY_KINDS = ['delta', 'done', 'error'] as const;
+export type ReplyKind = (typeof REPLY_KINDS)[number];
+
+export class ReplyEvent {
+  @IsUUID() session_id!: string;
+  @IsUUID() turn_id!: string;
+  @IsIn(REPLY_KINDS) kind!: ReplyKind;
+  /** Order of events within the turn, from 0. */
+  @IsInt() @Min(0) seq!: number;
+  @IsOptional() @IsString() @MaxLength(100_000) text?: string;
+  @IsOptional() @IsString() provider?: string;
+  @IsOptional() @IsString() model?: string;
+  /** First delta: request sent → first token. */
+  @IsOptional() @IsInt() @Min(0) llm_ttft_ms?: number;
+  @IsOptional() @IsInt() @Min(0) first_token_at_ms?: number;
+  /** `error`: a code from ErrorCode or the provider layer, and a message fit to show. */
+  @IsOptional() @IsString() error_code?: string;
+  @IsOptional() @IsString() error_message?: string;
+  /** Whether the agent wants `*stage directions*` removed before speech. */
+  @IsOptional() @IsBoolean() filter_actions?: boolean;
+}
+
+export const TURN_STATES = ['listening', 'thinking', 'speaking', 'interrupted', 'done'] as const;
+export type TurnState = (typeof TURN_STATES)[number];
+
+export class TurnEvent {
+  @IsUUID() session_id!: string;
+  @IsUUID() turn_id!: string;
+  @IsIn(TURN_STATES) state!: TurnState;
+  /** speaking: first audio.out frame published (t_audio_out). */
+  @IsOptional() @IsInt() @Min(0) first_audio_at_ms?: number;
+  @IsOptional() @IsInt() @Min(0) tts_ttfb_ms?: number;
+  /** interrupted / done: the words whose audio was played, and how many frames. */
+  @IsOptional() @IsString() @MaxLength(100_000) heard_text?: string;
+  @IsOptional() @IsInt() @Min(0) frames_played?: number;
+}
+
+export const CONTROL_ACTIONS = ['cancel', 'end'] as const;
+export type ControlAction = (typeof CONTROL_ACTIONS)[number];
+
+export class ControlEvent {
+  @IsUUID() session_id!: string;
+  @IsIn(CONTROL_ACTIONS) action!: ControlAction;
+  /** cancel: the turn to stop (barge-in); absent: whatever turn is running. */
+  @IsOptional() @IsUUID() turn_id?: string;
+  @IsOptional() @IsString() @MaxLength(200) reason?: string;
+  @IsOptional() @IsInt() @Min(0) at_ms?: number;
+}
+
+/** A text turn from agent-api's chat endpoint: same path as voice, no audio. */
+export class TextTurnRequest {
+  @IsUUID() session_id!: string;
+  @IsUUID() agent_id!: string;
+  @IsUUID() turn_id!: string;
+  @IsString() @IsNotEmpty() @MaxLength(10_000) content!: string;
+}
