@@ -3,6 +3,7 @@ import {
   eventSubject,
   FleetSubjects,
   InvalidSubjectError,
+  mediaAllSessions,
   mediaSessionAll,
   mediaSubject,
   namespaced,
@@ -19,6 +20,7 @@ describe('subject builders', () => {
     expect(mediaSubject(sid, 'audio.in')).toBe(`voice.v1.${sid}.audio.in`);
     expect(mediaSubject(sid, 'audio.out')).toBe(`voice.v1.${sid}.audio.out`);
     expect(mediaSessionAll(sid)).toBe(`voice.v1.${sid}.>`);
+    expect(mediaAllSessions('transcript')).toBe('voice.v1.*.transcript');
     expect(FleetSubjects.healthPing).toBe('fleet.v1.health.ping');
   });
 

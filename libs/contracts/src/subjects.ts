@@ -79,6 +79,14 @@ export function mediaSessionAll(sessionId: string): Subject {
   return `voice.v1.${assertUuid(sessionId, 'session id')}.>` as Subject;
 }
 
+/** One stream of every session (`voice.v1.*.<stream>`): one subscription per replica for live feeds. */
+export function mediaAllSessions(stream: MediaStream): Subject {
+  if (!(MEDIA_STREAMS as readonly string[]).includes(stream)) {
+    throw new InvalidSubjectError(`media stream must be one of ${MEDIA_STREAMS.join(', ')}, got ${JSON.stringify(stream)}`);
+  }
+  return `voice.v1.*.${stream}` as Subject;
+}
+
 /** The wire subject: the fleet namespace in front of a built subject. */
 export function namespaced(namespace: string, subject: Subject): string {
   return `${assertNamespace(namespace)}.${subject}`;
