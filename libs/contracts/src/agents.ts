@@ -49,7 +49,8 @@ export interface AgentDto {
   is_default: boolean;
   /** `whisperx` | `openai_compatible` | `local` (pocketsphinx). */
   stt_provider: string;
-  stt_language: string;
+  /** null: let the STT provider detect the language. */
+  stt_language: string | null;
   silence_ms: number;
   max_utterance_ms: number;
   /** `chatterbox` | `openai_compatible` | `local` (flite / espeak-ng). */

@@ -2,7 +2,8 @@ import { BadRequestException, Body, ConflictException, Controller, Delete, Get, 
 import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { ErrorCode } from '@voxbridge/contracts';
 import { ApiKeyService } from './api-key.service';
-import { ApiKeyView, CreateApiKeyDto, CreatedApiKeyView, ErrorView } from './api-keys.dto';
+import { ErrorResponse } from '../http/error-response.dto';
+import { ApiKeyView, CreateApiKeyDto, CreatedApiKeyView } from './api-keys.dto';
 import { Roles } from './auth.decorators';
 import { AuthError, AuthErrorCode } from './auth.errors';
 
@@ -20,9 +21,9 @@ function httpError(error: unknown): unknown {
   }
 }
 
-const unauthorized = { status: 401, description: 'No, unknown or revoked API key', type: ErrorView };
-const forbidden = { status: 403, description: 'The key is not an admin key', type: ErrorView };
-const rateLimited = { status: 429, description: 'Too many requests for this key (see Retry-After)', type: ErrorView };
+const unauthorized = { status: 401, description: 'No, unknown or revoked API key', type: ErrorResponse };
+const forbidden = { status: 403, description: 'The key is not an admin key', type: ErrorResponse };
+const rateLimited = { status: 429, description: 'Too many requests for this key (see Retry-After)', type: ErrorResponse };
 
 @ApiTags('keys')
 @ApiBearerAuth('bearer')
@@ -34,7 +35,7 @@ export class ApiKeysController {
   @Post()
   @ApiOperation({ summary: 'Create an API key', description: 'The key is in the response once and never again; only its sha256 is stored.' })
   @ApiResponse({ status: 201, type: CreatedApiKeyView, description: 'The new key, shown once, and its metadata' })
-  @ApiResponse({ status: 400, description: 'Invalid body (the fields are named)', type: ErrorView })
+  @ApiResponse({ status: 400, description: 'Invalid body (the fields are named)', type: ErrorResponse })
   @ApiResponse(unauthorized)
   @ApiResponse(forbidden)
   @ApiResponse(rateLimited)
@@ -60,11 +61,11 @@ export class ApiKeysController {
     description: 'Refused at once on this replica, within 10 s on the others. Revoking a revoked key is a no-op; the last active admin key cannot be revoked (409).',
   })
   @ApiResponse({ status: 204, description: 'Revoked' })
-  @ApiResponse({ status: 400, description: 'id is not a UUID', type: ErrorView })
+  @ApiResponse({ status: 400, description: 'id is not a UUID', type: ErrorResponse })
   @ApiResponse(unauthorized)
   @ApiResponse(forbidden)
-  @ApiResponse({ status: 404, description: 'No such key', type: ErrorView })
-  @ApiResponse({ status: 409, description: 'The last active admin key', type: ErrorView })
+  @ApiResponse({ status: 404, description: 'No such key', type: ErrorResponse })
+  @ApiResponse({ status: 409, description: 'The last active admin key', type: ErrorResponse })
   @ApiResponse(rateLimited)
   async revoke(@Param('id', idPipe) id: string): Promise<void> {
     try {

@@ -41,15 +41,3 @@ export class CreatedApiKeyView extends ApiKeyView {
   @ApiProperty({ description: 'The key. Shown only in this response: store it now.', example: 'vbk_Q2x1ZGVf...' })
   key!: string;
 }
-
-class ErrorDetail {
-  @ApiProperty({ enum: ErrorCode }) code!: ErrorCode;
-  @ApiProperty() message!: string;
-  @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'array', items: { type: 'string' } } }) fields?: Record<string, string[]>;
-  @ApiProperty() request_id!: string;
-}
-
-/** The fleet's error shape, for the OpenAPI document. */
-export class ErrorView {
-  @ApiProperty({ type: ErrorDetail }) error!: ErrorDetail;
-}

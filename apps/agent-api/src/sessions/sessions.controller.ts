@@ -1,10 +1,10 @@
 import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ErrorResponse } from '../http/error-response.dto';
 import type { MessageDto, SessionDto, SessionPage } from '@voxbridge/contracts';
 import {
   AppendMessageBody,
   CreateSessionBody,
-  ErrorResponse,
   ListMessagesQuery,
   ListSessionsQuery,
   MessageResponse,

@@ -180,16 +180,3 @@ export class MessageResponse implements MessageDto {
   @ApiProperty({ type: String, nullable: true }) provider!: string | null;
   @ApiProperty({ type: String, nullable: true }) model!: string | null;
 }
-
-class ErrorDetail {
-  @ApiProperty({ example: 'not_found' }) code!: string;
-  @ApiProperty({ example: 'session 0b7e4a52-... not found' }) message!: string;
-  @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'array', items: { type: 'string' } }, example: { id: ['id must be a UUID'] } })
-  fields?: Record<string, string[]>;
-  @ApiProperty() request_id!: string;
-}
-
-/** The fleet's error shape, for the OpenAPI document. */
-export class ErrorResponse {
-  @ApiProperty({ type: ErrorDetail }) error!: ErrorDetail;
-}
