@@ -1,5 +1,4 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ErrorCode } from '@voxbridge/contracts';
 import { IsIn, IsString, Length, Matches } from 'class-validator';
 import { API_KEY_ROLES, type ApiKeyMetadata, type ApiKeyRole } from './principal';
 
