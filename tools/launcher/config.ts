@@ -142,7 +142,8 @@ migrations, starts the eight services as separate processes (restarting any that
 until all are ready and prints their URLs. Ctrl-C stops everything; a second Ctrl-C kills at once.
 
 Options:
-  --fake-providers      scripted fake STT/LLM/TTS providers (children get VOXBRIDGE_FAKE_PROVIDERS=1)
+  --fake-providers      start scripted fake STT (WhisperX), LLM (OpenRouter) and TTS (Chatterbox) servers
+                        and point the services at them: talk without models, keys or network
   -h, --help            this text
 
 Environment:

@@ -6,6 +6,7 @@ import { basename, dirname, join, relative, resolve } from 'node:path';
 import { migrateAll } from '../migrate/migrate';
 import { childEnv, helpText, loadLauncherConfig, parseArgs, portPlan, type LauncherConfig, type ServicePort } from './config';
 import { lockHome, prepareHome, shortPath } from './home';
+import { startFakeProviders } from './fake-providers';
 import { exitCodeOf, LauncherError, LauncherErrorCode } from './launcher.errors';
 import { Cleanup, type ResolvedInfra } from './lifecycle';
 import { resolveNats } from './nats';
@@ -214,25 +215,36 @@ async function run(argv: string[]): Promise<void> {
   if (stopping) return;
   await migrate(postgres.url);
   if (stopping) return;
+  const fakes = config.fakeProviders ? await startFakeProviders() : undefined;
+  if (fakes) {
+    cleanup.add('fake providers', () => fakes.stop());
+    fakes.lines.forEach((line) => out.info(line));
+  }
+  if (stopping) return;
 
   const readyHost = ['0.0.0.0', '::', ''].includes(config.httpHost) ? '127.0.0.1' : config.httpHost.includes(':') ? `[${config.httpHost}]` : config.httpHost;
   const terminal = process.stdout.isTTY === true;
+  const serviceEnv = (service: ServiceName, port: number): NodeJS.ProcessEnv => ({
+    ...childEnv(process.env, {
+      natsUrl: nats.url,
+      databaseUrl: postgres.url,
+      namespace: config.namespace,
+      port,
+      terminal,
+      fakeProviders: config.fakeProviders,
+      service,
+      bootstrapAdminKey: secrets.adminKey?.value,
+      encryptionKey: secrets.encryptionKey?.value,
+    }),
+    // With --fake-providers the fakes win over provider settings in the environment.
+    ...fakes?.env,
+  });
   const supervisor = new Supervisor(
     plan.map(({ service, port }) => ({
       service,
       port,
       entry: entries.get(service) ?? '',
-      env: childEnv(process.env, {
-        natsUrl: nats.url,
-        databaseUrl: postgres.url,
-        namespace: config.namespace,
-        port,
-        terminal,
-        fakeProviders: config.fakeProviders,
-        service,
-        bootstrapAdminKey: secrets.adminKey?.value,
-        encryptionKey: secrets.encryptionKey?.value,
-      }),
+      env: serviceEnv(service, port),
       readyUrl: `http://${readyHost}:${port}/ready`,
     })),
     fleetListener(config, plan, nats, postgres, bootStartedMs, secrets),
