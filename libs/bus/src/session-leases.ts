@@ -1,6 +1,12 @@
-import { assertUuid, streamName } from '@voxbridge/contracts';
+import { assertUuid, controlSubject, streamName, type Subject } from '@voxbridge/contracts';
+import { IsUUID } from 'class-validator';
 import { NatsError, StorageType, type KV } from 'nats';
-import type { Bus } from './bus';
+import type { Bus, BusSubscription } from './bus';
+
+/** A claim that reached a replica other than the owner: the owner still learns the gateway is there. */
+class LeaseHeartbeat {
+  @IsUUID() session_id!: string;
+}
 
 export interface SessionLeasesOptions {
   /** Which pipeline service the leases are for (`stt`, `tts`, `llm`): one KV bucket each. */
@@ -30,13 +36,22 @@ export interface ClaimResult {
 export class SessionLeases {
   private readonly owned = new Map<string, { lastClaimMs: number }>();
   private readonly timer: NodeJS.Timeout;
+  private readonly heartbeats: BusSubscription;
+  private readonly heartbeatSubject: Subject;
 
   private constructor(
+    private readonly bus: Bus,
     private readonly kv: KV,
     private readonly options: SessionLeasesOptions,
   ) {
     this.timer = setInterval(() => void this.renewAll(), Math.max(100, Math.floor(options.leaseMs / 3)));
     this.timer.unref();
+    // Claims go to a random replica of the queue group; whichever gets one passes it on to the owner.
+    this.heartbeatSubject = controlSubject(options.kind, 'session', 'heartbeat');
+    this.heartbeats = bus.subscribeJson(this.heartbeatSubject, LeaseHeartbeat, ({ session_id }) => {
+      const lease = this.owned.get(session_id);
+      if (lease) lease.lastClaimMs = Date.now();
+    });
   }
 
   static async open(bus: Bus, options: SessionLeasesOptions): Promise<SessionLeases> {
@@ -46,7 +61,7 @@ export class SessionLeases {
       history: 1,
       storage: StorageType.File,
     });
-    return new SessionLeases(kv, options);
+    return new SessionLeases(bus, kv, options);
   }
 
   /** Sessions this replica holds. */
@@ -81,6 +96,7 @@ export class SessionLeases {
         return { ownerInstanceId: owner, taken: true };
       }
       if (!owner) return this.claim(key);
+      this.bus.publishJson(this.heartbeatSubject, { session_id: key });
       return { ownerInstanceId: owner, taken: false };
     }
   }
@@ -94,6 +110,7 @@ export class SessionLeases {
   /** Releases every session this replica holds, so others can take them at once. */
   async close(): Promise<void> {
     clearInterval(this.timer);
+    this.heartbeats.unsubscribe();
     await Promise.all(this.sessions().map((id) => this.release(id)));
   }
 

@@ -64,6 +64,21 @@ describe(SessionLeases.name, () => {
     expect(a.holds(forgotten)).toBe(false);
   });
 
+  it('keeps the owner holding a session whose heartbeats reach another replica', async () => {
+    const lapsed: string[] = [];
+    const owner = await open('replica-g', 1_200, (id) => lapsed.push(id));
+    const other = await open('replica-h', 1_200);
+    const session = randomUUID();
+    await owner.claim(session);
+    // Two lease periods of heartbeats, all answered by the other replica (the queue group's pick).
+    for (let i = 0; i < 8; i++) {
+      expect(await other.claim(session)).toEqual({ ownerInstanceId: 'replica-g', taken: false });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    }
+    expect(lapsed).toEqual([]);
+    expect(owner.holds(session)).toBe(true);
+  });
+
   it('refuses a session id that is not a UUID', async () => {
     const a = await open('replica-f');
     await expect(a.claim('a.b')).rejects.toThrow(/session id must be a UUID/);

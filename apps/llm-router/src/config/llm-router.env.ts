@@ -1,7 +1,72 @@
 import { SERVICES } from '@voxbridge/contracts';
-import { DatabaseServiceEnv } from '@voxbridge/platform';
+import { DatabaseServiceEnv, Secret } from '@voxbridge/platform';
+import { Type } from 'class-transformer';
+import { IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 
 /** Environment of llm-router (see apps/llm-router/README.md). */
 export class LlmRouterEnv extends DatabaseServiceEnv {
   override HTTP_PORT = SERVICES['llm-router'].defaultPort;
+
+  /** Agents whose provider (or a fallback step) is `openrouter` need it; without it those steps are skipped and named in the error. */
+  @Secret()
+  @IsOptional()
+  @IsString()
+  OPENROUTER_API_KEY?: string;
+
+  @Matches(/^https?:\/\/\S+$/, { message: 'must be an http(s) URL' })
+  OPENROUTER_BASE_URL = 'https://openrouter.ai/api/v1';
+
+  /** First-token deadline of one provider attempt before the chain moves on. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(100)
+  @Max(300_000)
+  LLM_ATTEMPT_TIMEOUT_MS = 30_000;
+
+  /** Consecutive failures that open a provider endpoint's circuit. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  LLM_BREAKER_FAILURE_THRESHOLD = 3;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(100)
+  @Max(600_000)
+  LLM_BREAKER_COOL_DOWN_MS = 30_000;
+
+  /** A claimed voice session is let go this long after the gateway's last claim (heartbeat). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1_000)
+  @Max(120_000)
+  LLM_LEASE_MS = 15_000;
+
+  /** How long to wait after `done` for tts-gateway's `done` / `interrupted` before committing the full text. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(100)
+  @Max(120_000)
+  LLM_COMMIT_WAIT_MS = 5_000;
+
+  /** History sent to the model: at most this many messages and characters (oldest dropped first). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(200)
+  LLM_HISTORY_MAX_TURNS = 20;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(100)
+  @Max(1_000_000)
+  LLM_HISTORY_MAX_CHARS = 16_000;
+
+  /** Deadline of the agent and history look-ups over NATS. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(100)
+  @Max(30_000)
+  LLM_LOOKUP_TIMEOUT_MS = 2_000;
 }

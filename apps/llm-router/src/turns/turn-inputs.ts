@@ -1,0 +1,51 @@
+import { Injectable } from '@nestjs/common';
+import { Bus, BusRemoteError } from '@voxbridge/bus';
+import { AgentSubjects, ErrorCode, SessionSubjects, type AgentDto, type HistoryDto } from '@voxbridge/contracts';
+import { AppLogger } from '@voxbridge/platform';
+import { LlmRouterEnv } from '../config/llm-router.env';
+import type { PromptHistoryMessage } from '../prompt/prompt-assembly';
+import { TurnsError, TurnsErrorCode } from './turns.errors';
+
+/** What a turn needs from other services: the agent (agent-api) and the history (session-store). */
+@Injectable()
+export class TurnInputs {
+  private readonly logger: AppLogger;
+
+  constructor(
+    private readonly bus: Bus,
+    private readonly config: LlmRouterEnv,
+    logger: AppLogger,
+  ) {
+    this.logger = logger.child({ component: 'turn-inputs' });
+  }
+
+  /** Throws TurnsError: not found, or agent-api unavailable. */
+  async agent(agentId: string): Promise<AgentDto> {
+    try {
+      return await this.bus.requestJson<AgentDto>(AgentSubjects.get, { id: agentId }, { timeoutMs: this.config.LLM_LOOKUP_TIMEOUT_MS });
+    } catch (error) {
+      if (error instanceof BusRemoteError && error.code === ErrorCode.NotFound) {
+        throw new TurnsError(TurnsErrorCode.AgentNotFound, `agent ${agentId} not found`, { cause: error });
+      }
+      throw new TurnsError(TurnsErrorCode.AgentUnavailable, 'agent-api did not answer the agent look-up; is agent-api running?', { cause: error });
+    }
+  }
+
+  /** Oldest first, assistant turns as heard. Never throws: without session-store the turn goes on without history. */
+  async history(sessionId: string): Promise<PromptHistoryMessage[]> {
+    try {
+      const history = await this.bus.requestJson<HistoryDto>(
+        SessionSubjects.history,
+        { session_id: sessionId, max_turns: this.config.LLM_HISTORY_MAX_TURNS, max_chars: this.config.LLM_HISTORY_MAX_CHARS },
+        { timeoutMs: this.config.LLM_LOOKUP_TIMEOUT_MS },
+      );
+      const messages = Array.isArray(history.messages) ? history.messages : [];
+      return messages.flatMap((m) =>
+        (m.role === 'user' || m.role === 'assistant') && typeof m.content === 'string' ? [{ role: m.role, content: m.content }] : [],
+      );
+    } catch (error) {
+      this.logger.warn('history unavailable; turn goes on without it', { session_id: sessionId, err: error });
+      return [];
+    }
+  }
+}

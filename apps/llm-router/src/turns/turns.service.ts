@@ -1,0 +1,189 @@
+import { Injectable } from '@nestjs/common';
+import { ErrorCode, type AgentDto } from '@voxbridge/contracts';
+import { AppLogger } from '@voxbridge/platform';
+import { LlmRouterEnv } from '../config/llm-router.env';
+import { assemblePrompt } from '../prompt/prompt-assembly';
+import { LlmFallbackExhaustedError } from '../providers/fallback';
+import { LlmProviderError, LlmProviderErrorCode } from '../providers/llm-provider.errors';
+import { ProviderChains } from './provider-chains';
+import { buildCommittedTurn, type AudioMarks, type SpeechMarks } from './turn-commit';
+import { TurnInputs } from './turn-inputs';
+import { TurnOutput, type ReplyWriter } from './turn-output';
+import { TurnsError, turnsErrorCode } from './turns.errors';
+import { TurnsMetrics } from './turns.metrics';
+
+export interface TurnRequest {
+  kind: 'voice' | 'text';
+  sessionId: string;
+  agentId: string;
+  turnId: string;
+  userText: string;
+  speaker?: string;
+  /** Aborting stops the turn at once and closes the LLM request. */
+  signal: AbortSignal;
+  /** Already looked up (text turns check the agent before accepting). */
+  agent?: AgentDto;
+}
+
+export interface TurnOutcome {
+  outcome: 'done' | 'error' | 'cancelled';
+  /** Everything the model said (all of it on `done`, up to the failure or cancel otherwise). */
+  text: string;
+  provider?: string;
+  model?: string;
+  llmTtftMs?: number;
+}
+
+export interface CommitRequest {
+  request: Pick<TurnRequest, 'sessionId' | 'agentId' | 'turnId' | 'userText' | 'speaker'>;
+  outcome: TurnOutcome;
+  assistantText: string;
+  interrupted: boolean;
+  speech?: SpeechMarks;
+  audio?: AudioMarks;
+}
+
+/**
+ * One turn, voice or text: agent + history → prompt → fallback chain → `reply` events; and the
+ * durable commit once the caller knows what was heard.
+ */
+@Injectable()
+export class TurnsService {
+  private readonly logger: AppLogger;
+
+  constructor(
+    private readonly inputs: TurnInputs,
+    private readonly chains: ProviderChains,
+    private readonly output: TurnOutput,
+    private readonly metrics: TurnsMetrics,
+    private readonly config: LlmRouterEnv,
+    logger: AppLogger,
+  ) {
+    this.logger = logger.child({ component: 'turns' });
+  }
+
+  /** Looks the agent up; throws TurnsError (not found, agent-api unavailable). */
+  agent(agentId: string): Promise<AgentDto> {
+    return this.inputs.agent(agentId);
+  }
+
+  async run(request: TurnRequest): Promise<TurnOutcome> {
+    const ids = { session_id: request.sessionId, turn_id: request.turnId, agent_id: request.agentId };
+    const replies = this.output.replies(request.sessionId, request.turnId);
+    this.output.state(request.sessionId, request.turnId, 'thinking');
+    const outcome = await this.stream(request, replies).catch((error: unknown): TurnOutcome => {
+      this.logger.error('turn failed unexpectedly', { ...ids, err: error });
+      replies.emit('error', { error_code: ErrorCode.Internal, error_message: 'llm-router failed on this turn; see its logs' });
+      return { outcome: 'error', text: '' };
+    });
+    this.metrics.turnEnded(request.kind, outcome.outcome);
+    this.logger.info('turn ended', { ...ids, outcome: outcome.outcome, provider: outcome.provider, model: outcome.model, llm_ttft_ms: outcome.llmTtftMs });
+    return outcome;
+  }
+
+  async commit(commit: CommitRequest): Promise<void> {
+    const { request, outcome } = commit;
+    const event = buildCommittedTurn({
+      turnId: request.turnId,
+      sessionId: request.sessionId,
+      agentId: request.agentId,
+      userText: request.userText,
+      speaker: request.speaker,
+      assistantText: commit.assistantText,
+      interrupted: commit.interrupted,
+      provider: outcome.provider,
+      model: outcome.model,
+      llmTtftMs: outcome.llmTtftMs,
+      speech: commit.speech,
+      audio: commit.audio,
+      now: new Date(),
+    });
+    if (await this.output.commit(event)) {
+      this.metrics.committed(outcome.provider ?? 'none', request.agentId, event.total_latency_ms, event.overhead_ms);
+      this.logger.info('turn committed', {
+        session_id: request.sessionId,
+        turn_id: request.turnId,
+        interrupted: event.interrupted,
+        total_latency_ms: event.total_latency_ms,
+        overhead_ms: event.overhead_ms,
+      });
+    }
+  }
+
+  private async stream(request: TurnRequest, replies: ReplyWriter): Promise<TurnOutcome> {
+    const cancelled = (text = ''): TurnOutcome => ({ outcome: 'cancelled', text });
+    let agent: AgentDto;
+    try {
+      agent = request.agent ?? (await this.inputs.agent(request.agentId));
+    } catch (error) {
+      if (!(error instanceof TurnsError)) throw error;
+      if (request.signal.aborted) return cancelled();
+      replies.emit('error', { error_code: turnsErrorCode(error.code), error_message: error.message });
+      return { outcome: 'error', text: '' };
+    }
+    const history = await this.inputs.history(request.sessionId);
+    if (request.signal.aborted) return cancelled();
+
+    const messages = assemblePrompt({
+      systemPrompt: agent.system_prompt,
+      timezone: agent.timezone,
+      now: new Date(),
+      history,
+      userText: request.userText,
+      budgetChars: this.config.LLM_HISTORY_MAX_CHARS,
+    });
+    const { chain, describeFailure } = this.chains.forAgent(agent);
+    if (!chain) {
+      replies.emit('error', { error_code: LlmProviderErrorCode.Unavailable, error_message: describeFailure(undefined) });
+      return { outcome: 'error', text: '' };
+    }
+
+    let text = '';
+    let answered: Pick<TurnOutcome, 'provider' | 'model' | 'llmTtftMs'> = {};
+    let first = true;
+    try {
+      for await (const chunk of chain.stream({
+        messages,
+        temperature: agent.temperature,
+        sessionId: request.sessionId,
+        caller: { userName: request.speaker, agentName: agent.name },
+        signal: request.signal,
+      })) {
+        if (request.signal.aborted) return cancelled(text);
+        if (chunk.type === 'answered_by') {
+          answered = { provider: chunk.provider, model: chunk.model, llmTtftMs: Math.max(0, Math.round(chunk.ttftMs)) };
+          this.metrics.firstToken(chunk.provider, agent.id, answered.llmTtftMs ?? 0);
+        } else if (chunk.type === 'delta' && chunk.text) {
+          text += chunk.text;
+          replies.emit(
+            'delta',
+            first
+              ? {
+                  text: chunk.text,
+                  provider: answered.provider,
+                  model: answered.model,
+                  llm_ttft_ms: answered.llmTtftMs,
+                  first_token_at_ms: Date.now(),
+                  filter_actions: agent.filter_actions_for_tts,
+                }
+              : { text: chunk.text },
+          );
+          first = false;
+        }
+      }
+    } catch (error) {
+      if (!(error instanceof LlmProviderError)) throw error;
+      if (error.code === LlmProviderErrorCode.Aborted || request.signal.aborted) return { ...cancelled(text), ...answered };
+      const message =
+        error instanceof LlmFallbackExhaustedError
+          ? describeFailure(error)
+          : `${answered.provider ?? error.provider ?? 'the LLM'} failed mid-answer (${error.message}); the answer is cut short`;
+      this.logger.warn('turn ended with an LLM error', { session_id: request.sessionId, turn_id: request.turnId, code: error.code, after_first_token: error.afterFirstToken });
+      replies.emit('error', { error_code: error.code, error_message: message, provider: answered.provider, model: answered.model });
+      return { outcome: 'error', text, ...answered };
+    }
+    if (request.signal.aborted) return { ...cancelled(text), ...answered };
+    replies.emit('done', { text, provider: answered.provider, model: answered.model });
+    return { outcome: 'done', text, ...answered };
+  }
+}

@@ -1,0 +1,368 @@
+import { Bus, BusError, BusRemoteError, type DurableConsumer } from '@voxbridge/bus';
+import {
+  AgentIdRequest,
+  AgentSubjects,
+  ErrorCode,
+  HistoryRequest,
+  mediaSubject,
+  queueGroup,
+  SessionSubjects,
+  TurnCommittedEvent,
+  VoiceSubjects,
+  type AgentDto,
+  type ControlEvent,
+  type HistoryDto,
+  type ReplyEvent,
+  type SessionClaimReply,
+  type TranscriptEvent,
+  type TurnEvent,
+} from '@voxbridge/contracts';
+import { runMigrations } from '@voxbridge/persistence';
+import { bootService, type RunningService } from '@voxbridge/service-testing';
+import { expectEventually, FakeOpenAiCompatibleServer, freePort, SubjectTap, testInfra, uniqueNamespace } from '@voxbridge/testing';
+import { randomUUID } from 'node:crypto';
+import { AppModule } from '../src/app.module';
+import { LlmRouterEnv } from '../src/config/llm-router.env';
+import { serviceSchema } from '../src/persistence/schema';
+
+/**
+ * Real: llm-router booted in-process, NATS (core, JetStream KV leases, the durable `sessions`
+ * stream), providers over real sockets. Fake: agent-api and session-store responders on the bus,
+ * the LLM servers (FakeOpenAiCompatibleServer, also standing in for OpenRouter), tts-gateway's
+ * `turn` events published by the test.
+ */
+
+const definition = { service: 'llm-router' as const, env: LlmRouterEnv, module: AppModule.register.bind(AppModule) };
+
+describe('llm-router turns on the bus', () => {
+  const infra = testInfra();
+  const namespace = uniqueNamespace();
+  const agents = new Map<string, AgentDto>();
+  const histories = new Map<string, HistoryDto>();
+  const committed: TurnCommittedEvent[] = [];
+  const fakes: FakeOpenAiCompatibleServer[] = [];
+  const taps: SubjectTap[] = [];
+  let openRouterFake: FakeOpenAiCompatibleServer;
+  let service: RunningService;
+  let bus: Bus;
+  let consumer: DurableConsumer;
+
+  async function fake(): Promise<FakeOpenAiCompatibleServer> {
+    const server = await FakeOpenAiCompatibleServer.start();
+    fakes.push(server);
+    return server;
+  }
+
+  function agent(overrides: Partial<AgentDto>): AgentDto {
+    const value: AgentDto = {
+      id: randomUUID(),
+      name: 'Auren',
+      description: null,
+      system_prompt: 'You are Auren, a terse assistant.',
+      temperature: 0.4,
+      llm_provider: 'openai_compatible',
+      llm_model: 'llama3.2',
+      llm_base_url: null,
+      n8n_webhook_url: null,
+      fallback: [],
+      is_default: false,
+      stt_provider: 'local',
+      stt_language: 'en',
+      silence_ms: 600,
+      max_utterance_ms: 30_000,
+      tts_provider: 'local',
+      tts_voice: null,
+      tts_exaggeration: 0.5,
+      tts_cfg_weight: 0.5,
+      tts_temperature: 0.8,
+      tts_language: 'en',
+      tts_speed: 1,
+      filter_actions_for_tts: true,
+      timezone: 'Europe/Berlin',
+      plugins: {},
+      created_at: new Date().toISOString(),
+      updated_at: new Date().toISOString(),
+      ...overrides,
+    };
+    agents.set(value.id, value);
+    return value;
+  }
+
+  async function session(agentId: string): Promise<{ sessionId: string; tap: SubjectTap }> {
+    const sessionId = randomUUID();
+    const tap = await SubjectTap.start(infra.natsUrl, namespace, sessionId);
+    taps.push(tap);
+    const reply = await bus.requestJson<SessionClaimReply>(VoiceSubjects.llmClaim, { session_id: sessionId, agent_id: agentId });
+    expect(reply).toMatchObject({ session_id: sessionId, taken: true });
+    return { sessionId, tap };
+  }
+
+  function finalTranscript(sessionId: string, text: string, speechEndAtMs = Date.now() - 800): TranscriptEvent {
+    const event: TranscriptEvent = {
+      session_id: sessionId,
+      utterance_id: randomUUID(),
+      kind: 'final',
+      text,
+      speaker: 'ada',
+      speech_end_at_ms: speechEndAtMs,
+      final_at_ms: speechEndAtMs + 750,
+      stt_latency_ms: 150,
+      end_of_turn_silence_ms: 600,
+      provider: 'fake-stt',
+    };
+    bus.publishJson(mediaSubject(sessionId, 'transcript'), event);
+    return event;
+  }
+
+  const replies = (tap: SubjectTap) => tap.on('reply').map((r) => r.json as ReplyEvent);
+  const turnEvents = (tap: SubjectTap) => tap.on('turn').map((r) => r.json as TurnEvent);
+  const controls = (tap: SubjectTap) => tap.on('control').map((r) => r.json as ControlEvent);
+  const committedTurn = (turnId: string) =>
+    expectEventually(() => {
+      const turn = committed.find((t) => t.turn_id === turnId);
+      expect(turn).toBeDefined();
+      return turn as TurnCommittedEvent;
+    });
+
+  beforeAll(async () => {
+    await runMigrations(infra.databaseUrl, [serviceSchema]);
+    openRouterFake = await fake();
+    bus = await Bus.connect({ servers: infra.natsUrl, namespace, name: 'llm-router-turns-test' });
+    bus.serveJson(
+      AgentSubjects.get,
+      AgentIdRequest,
+      (req) => {
+        const found = agents.get(req.id);
+        if (!found) throw new BusError(ErrorCode.NotFound, `agent ${req.id} not found`);
+        return found;
+      },
+      { queue: queueGroup(namespace, 'agent-api') },
+    );
+    bus.serveJson(SessionSubjects.history, HistoryRequest, (req) => histories.get(req.session_id) ?? { session_id: req.session_id, messages: [] }, {
+      queue: queueGroup(namespace, 'session-store'),
+    });
+    await bus.ensureStream('sessions', [SessionSubjects.turnCommitted]);
+    consumer = await bus.consumeDurable('sessions', 'turns-test', SessionSubjects.turnCommitted, TurnCommittedEvent, async (turn) => {
+      committed.push(turn);
+    });
+    service = await bootService(definition, {
+      NATS_URL: infra.natsUrl,
+      VOXBRIDGE_NAMESPACE: namespace,
+      DATABASE_URL: infra.databaseUrl,
+      OPENROUTER_API_KEY: 'sk-or-test',
+      OPENROUTER_BASE_URL: openRouterFake.url,
+      LLM_COMMIT_WAIT_MS: '1000',
+      LLM_ATTEMPT_TIMEOUT_MS: '5000',
+    });
+  });
+
+  afterAll(async () => {
+    await Promise.all(taps.map((t) => t.stop()));
+    await service?.close();
+    await consumer?.stop();
+    await bus?.drain();
+    await Promise.all(fakes.map((f) => f.close()));
+  });
+
+  it('answers a final transcript: thinking, deltas in order, done; commits with latencies once tts says done', async () => {
+    const llm = await fake();
+    llm.script({ tokens: ['Hi', ' there', '.'] });
+    const auren = agent({ llm_base_url: llm.url });
+    const { sessionId, tap } = await session(auren.id);
+    histories.set(sessionId, {
+      session_id: sessionId,
+      messages: [
+        { role: 'user', content: 'Tell me a long story.' },
+        { role: 'assistant', content: 'Once upon a' },
+      ],
+    });
+    bus.publishJson(mediaSubject(sessionId, 'transcript'), { session_id: 'not-a-uuid', kind: 'final' });
+    const transcript = finalTranscript(sessionId, 'What is the weather?');
+
+    const done = await tap.expectEventually(() => {
+      const found = replies(tap).find((r) => r.kind === 'done');
+      expect(found).toBeDefined();
+      return found as ReplyEvent;
+    });
+    const events = replies(tap);
+    const turnId = done.turn_id;
+    expect(turnEvents(tap)).toContainEqual({ session_id: sessionId, turn_id: turnId, state: 'thinking' });
+    expect(events.map((e) => [e.kind, e.seq, e.text])).toEqual([
+      ['delta', 0, 'Hi'],
+      ['delta', 1, ' there'],
+      ['delta', 2, '.'],
+      ['done', 3, 'Hi there.'],
+    ]);
+    const first = events[0] as ReplyEvent;
+    expect(first).toMatchObject({ provider: 'openai-compatible', model: 'llama3.2', filter_actions: true });
+    expect(first.llm_ttft_ms).toBeGreaterThanOrEqual(0);
+    expect(first.first_token_at_ms).toBeGreaterThan(0);
+
+    const body = llm.requests[0]?.body as { messages: Array<{ role: string; content: string }>; model: string };
+    expect(body.model).toBe('llama3.2');
+    expect(body.messages[0]?.content).toContain('You are Auren, a terse assistant.');
+    expect(body.messages[0]?.content).toContain('(Europe/Berlin)');
+    expect(body.messages.slice(1)).toEqual([
+      { role: 'user', content: 'Tell me a long story.' },
+      { role: 'assistant', content: 'Once upon a' },
+      { role: 'user', content: 'What is the weather?' },
+    ]);
+
+    const firstAudioAtMs = (transcript.speech_end_at_ms ?? 0) + 2_000;
+    const ttsDone: TurnEvent = { session_id: sessionId, turn_id: turnId, state: 'done', heard_text: 'Hi there.', first_audio_at_ms: firstAudioAtMs, tts_ttfb_ms: 100, frames_played: 40 };
+    bus.publishJson(mediaSubject(sessionId, 'turn'), ttsDone);
+
+    const turn = await committedTurn(turnId);
+    expect(turn).toMatchObject({
+      session_id: sessionId,
+      agent_id: auren.id,
+      user_text: 'What is the weather?',
+      assistant_text: 'Hi there.',
+      interrupted: false,
+      speaker: 'ada',
+      stt_latency_ms: 150,
+      llm_ttft_ms: first.llm_ttft_ms,
+      tts_ttfb_ms: 100,
+      total_latency_ms: 2_000,
+      overhead_ms: 2_000 - 600 - 150 - (first.llm_ttft_ms ?? 0) - 100,
+      provider: 'openai-compatible',
+      model: 'llama3.2',
+    });
+    const metrics = await (await fetch(`${service.baseUrl}/metrics`)).text();
+    const observed = (name: string) => new RegExp(`^${name}_count\\{[^}]*provider="openai-compatible",agent="${auren.id}"[^}]*\\} 1$`, 'm');
+    expect(metrics).toMatch(observed('turn_overhead_ms'));
+    expect(metrics).toMatch(observed('llm_ttft_ms'));
+  });
+
+  it('barge-in: speech mid-stream cancels the turn, closes the LLM request and commits only what was heard', async () => {
+    const llm = await fake();
+    llm.script({ tokens: ['Once', ' upon', ' a', ' time'], fault: { kind: 'hang', afterTokens: 2 } });
+    const auren = agent({ llm_base_url: llm.url });
+    const { sessionId, tap } = await session(auren.id);
+    finalTranscript(sessionId, 'Tell me a story.');
+    const turnId = await tap.expectEventually(() => {
+      const deltas = replies(tap).filter((r) => r.kind === 'delta');
+      expect(deltas).toHaveLength(2);
+      return (deltas[0] as ReplyEvent).turn_id;
+    });
+    bus.publishJson(mediaSubject(sessionId, 'turn'), { session_id: sessionId, turn_id: turnId, state: 'speaking', first_audio_at_ms: Date.now(), tts_ttfb_ms: 90 });
+
+    bus.publishJson(mediaSubject(sessionId, 'vad'), { session_id: sessionId, kind: 'speech_started', utterance_id: randomUUID(), at_ms: Date.now() });
+
+    await tap.expectEventually(() => expect(controls(tap)).toContainEqual(expect.objectContaining({ action: 'cancel', turn_id: turnId, at_ms: expect.any(Number) })));
+    await expectEventually(() => expect(llm.requests[0]?.clientDisconnected).toBe(true));
+    bus.publishJson(mediaSubject(sessionId, 'turn'), { session_id: sessionId, turn_id: turnId, state: 'interrupted', heard_text: 'Once', frames_played: 12 });
+    const turn = await committedTurn(turnId);
+    expect(turn).toMatchObject({ interrupted: true, assistant_text: 'Once', user_text: 'Tell me a story.', tts_ttfb_ms: 90 });
+    expect(replies(tap).some((r) => r.kind === 'done')).toBe(false);
+  });
+
+  it('falls back when the primary fails before the first token; the reply and the commit name who answered', async () => {
+    const secondary = await fake();
+    secondary.script({ tokens: ['Backup', ' here.'] });
+    openRouterFake.script({ fault: { kind: 'status', status: 500, message: 'upstream exploded' } });
+    const auren = agent({
+      llm_provider: 'openrouter',
+      llm_model: 'anthropic/claude-3.5-sonnet',
+      fallback: [{ provider: 'openai_compatible', model: 'qwen2.5', base_url: secondary.url }],
+    });
+    const { sessionId, tap } = await session(auren.id);
+    finalTranscript(sessionId, 'Anyone there?');
+
+    const done = await tap.expectEventually(() => {
+      const found = replies(tap).find((r) => r.kind === 'done');
+      expect(found).toMatchObject({ text: 'Backup here.' });
+      return found as ReplyEvent;
+    });
+    expect(replies(tap)[0]).toMatchObject({ kind: 'delta', provider: 'openai-compatible', model: 'qwen2.5' });
+    expect(openRouterFake.requests.at(-1)?.headers['authorization']).toBe('Bearer sk-or-test');
+    // No tts answers in this session: the turn is committed with the full text after the wait.
+    const turn = await committedTurn(done.turn_id);
+    expect(turn).toMatchObject({ provider: 'openai-compatible', model: 'qwen2.5', assistant_text: 'Backup here.', interrupted: false });
+  });
+
+  it('ends the turn with a reply error when the provider fails after the first token', async () => {
+    const llm = await fake();
+    llm.script({ tokens: ['I', ' think', ' that'], fault: { kind: 'reset', afterTokens: 2 } });
+    const auren = agent({ llm_base_url: llm.url });
+    const { sessionId, tap } = await session(auren.id);
+    finalTranscript(sessionId, 'What do you think?');
+
+    const error = await tap.expectEventually(() => {
+      const found = replies(tap).find((r) => r.kind === 'error');
+      expect(found).toBeDefined();
+      return found as ReplyEvent;
+    });
+    expect(replies(tap).map((r) => [r.kind, r.seq])).toEqual([
+      ['delta', 0],
+      ['delta', 1],
+      ['error', 2],
+    ]);
+    expect(error).toMatchObject({ error_code: 'unavailable', provider: 'openai-compatible' });
+    expect(error.error_message).toContain('openai-compatible failed mid-answer');
+  });
+
+  it('tells the user which provider failed and how to configure it when none answers', async () => {
+    const deadPort = await freePort();
+    const auren = agent({ llm_base_url: `http://127.0.0.1:${deadPort}/v1`, fallback: [{ provider: 'openai_compatible', model: 'm2', base_url: `http://127.0.0.1:${deadPort}/v2` }] });
+    const { sessionId, tap } = await session(auren.id);
+    finalTranscript(sessionId, 'Hello?');
+
+    const error = await tap.expectEventually(() => {
+      const found = replies(tap).find((r) => r.kind === 'error');
+      expect(found).toBeDefined();
+      return found as ReplyEvent;
+    });
+    expect(error.error_code).toBe('unavailable');
+    expect(error.error_message).toContain(`no LLM answered: openai_compatible http://127.0.0.1:${deadPort}/v1 (connection failed`);
+    expect(error.error_message).toContain('ECONNREFUSED');
+    expect(error.error_message).toContain(`openai_compatible http://127.0.0.1:${deadPort}/v2`);
+    expect(error.error_message).toContain('OPENROUTER_API_KEY');
+  });
+
+  it('runs a text turn: accepted at once, reply streamed on the session, committed with the full text', async () => {
+    const llm = await fake();
+    llm.script({ tokens: ['Text', ' answer', '.'] });
+    const auren = agent({ llm_base_url: llm.url });
+    const sessionId = randomUUID();
+    const turnId = randomUUID();
+    const tap = await SubjectTap.start(infra.natsUrl, namespace, sessionId);
+    taps.push(tap);
+
+    const accepted = await bus.requestJson(VoiceSubjects.textTurn, { session_id: sessionId, agent_id: auren.id, turn_id: turnId, content: 'Write to me.' });
+
+    expect(accepted).toEqual({ turn_id: turnId, accepted: true });
+    await tap.expectEventually(() =>
+      expect(replies(tap).map((r) => [r.kind, r.text])).toEqual([
+        ['delta', 'Text'],
+        ['delta', ' answer'],
+        ['delta', '.'],
+        ['done', 'Text answer.'],
+      ]),
+    );
+    const turn = await committedTurn(turnId);
+    expect(turn).toMatchObject({ session_id: sessionId, user_text: 'Write to me.', assistant_text: 'Text answer.', interrupted: false, provider: 'openai-compatible' });
+    expect(turn.total_latency_ms).toBeUndefined();
+    expect((llm.requests[0]?.body as { messages: Array<{ content: string }> }).messages.at(-1)?.content).toBe('Write to me.');
+  });
+
+  it('refuses a text turn for an unknown agent with not_found', async () => {
+    const request = { session_id: randomUUID(), agent_id: randomUUID(), turn_id: randomUUID(), content: 'Hi' };
+
+    const failure = await bus.requestJson(VoiceSubjects.textTurn, request).catch((error: unknown) => error);
+
+    expect(failure).toBeInstanceOf(BusRemoteError);
+    expect((failure as BusRemoteError).code).toBe(ErrorCode.NotFound);
+  });
+
+  it('lets a released session go: its lease is free for the next claim', async () => {
+    const auren = agent({});
+    const { sessionId } = await session(auren.id);
+
+    const released = await bus.requestJson(VoiceSubjects.llmRelease, { session_id: sessionId });
+    const again = await bus.requestJson<SessionClaimReply>(VoiceSubjects.llmClaim, { session_id: sessionId, agent_id: auren.id });
+
+    expect(released).toEqual({ session_id: sessionId, released: true });
+    expect(again).toMatchObject({ taken: true });
+  });
+});
