@@ -1,7 +1,38 @@
+import { Type } from 'class-transformer';
+import { IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 import { SERVICES } from '@voxbridge/contracts';
-import { ServiceEnv } from '@voxbridge/platform';
+import { Secret, ServiceEnv } from '@voxbridge/platform';
 
 /** Environment of stt-gateway (see apps/stt-gateway/README.md). */
 export class SttGatewayEnv extends ServiceEnv {
   override HTTP_PORT = SERVICES['stt-gateway'].defaultPort;
+
+  /** A session lapses this long after the last claim heartbeat (the JetStream KV bucket's TTL). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1_000)
+  @Max(120_000)
+  STT_LEASE_MS = 15_000;
+
+  /** WhisperX streaming server (`ws://whisperx:4901`), for agents with `stt_provider: whisperx`. */
+  @IsOptional()
+  @Matches(/^wss?:\/\/\S+$/, { message: 'must be a ws:// or wss:// URL' })
+  WHISPERX_URL?: string;
+
+  /** Root of an OpenAI-compatible server, without `/v1`, for agents with `stt_provider: openai_compatible`. */
+  @IsOptional()
+  @Matches(/^https?:\/\/\S+$/, { message: 'must be an http:// or https:// URL' })
+  STT_OPENAI_BASE_URL?: string;
+
+  @IsString()
+  STT_OPENAI_MODEL = 'whisper-1';
+
+  @Secret()
+  @IsOptional()
+  @IsString()
+  STT_OPENAI_API_KEY?: string;
+
+  /** The pocketsphinx executable for agents with `stt_provider: local` (name on PATH or a path). */
+  @IsString()
+  STT_LOCAL_BINARY = 'pocketsphinx_continuous';
 }

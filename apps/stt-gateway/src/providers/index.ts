@@ -4,3 +4,4 @@ export { whisperLanguage } from './batch-stt-stream';
 export * from './whisperx.provider';
 export * from './openai-compatible.provider';
 export * from './pocketsphinx.provider';
+export * from './stt-provider-registry';
