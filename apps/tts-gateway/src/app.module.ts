@@ -1,13 +1,14 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { AppLogger, PlatformModule } from '@voxbridge/platform';
 import { TtsGatewayEnv } from './config/tts-gateway.env';
+import { SessionsModule } from './sessions/sessions.module';
 
 @Module({})
 export class AppModule {
   static register(config: TtsGatewayEnv, logger: AppLogger): DynamicModule {
     return {
       module: AppModule,
-      imports: [PlatformModule.forService({ service: 'tts-gateway', config, logger })],
+      imports: [PlatformModule.forService({ service: 'tts-gateway', config, logger }), SessionsModule],
     };
   }
 }

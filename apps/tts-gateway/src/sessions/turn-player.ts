@@ -1,0 +1,263 @@
+import { FRAME_DURATION_MS, type ReplyEvent } from '@voxbridge/contracts';
+import type { AppLogger } from '@voxbridge/platform';
+import { TtsProviderError, type SynthesisRequest, type TtsProvider } from '../providers';
+import { SentenceChunker } from '../sentences';
+import { SynthesisPipeline } from '../synthesis';
+import type { AgentVoice } from './agent-voice';
+import type { SessionsMetrics } from './sessions.metrics';
+import { TextQueue } from './text-queue';
+
+/** Spoken when the LLM fails or the agent's provider does — never silence. */
+export const APOLOGY_TEXT = "Sorry — I can't answer right now.";
+
+/** Frames published ahead of real time: the gateway's jitter buffer, and what a cancel throws away. */
+export const LEAD_FRAMES = 3;
+
+/** Where a turn's output goes (the session's `audio.out` and `turn` streams). */
+export interface TurnOutput {
+  publishFrame(turnId: string, bytes: Uint8Array, seq: number, timestampMs: number): void;
+  publishTurn(event: TurnUpdate): void;
+}
+
+export type TurnUpdate =
+  | { turn_id: string; state: 'speaking'; first_audio_at_ms: number; tts_ttfb_ms?: number }
+  | { turn_id: string; state: 'interrupted' | 'done'; heard_text: string; frames_played: number };
+
+export interface TurnPlayerOptions {
+  sessionId: string;
+  turnId: string;
+  agent: AgentVoice;
+  provider: TtsProvider;
+  /** The offline engine for the apology when `provider` fails (null: none installed). */
+  fallback: () => Promise<TtsProvider | null>;
+  /** The reply's `filter_actions`, else the agent's `filter_actions_for_tts`. */
+  filterActions: boolean;
+  output: TurnOutput;
+  metrics: SessionsMetrics;
+  logger: AppLogger;
+}
+
+/** One provider's share of the turn's audio (the apology after a failure is a second one). */
+interface Segment {
+  pipeline: SynthesisPipeline;
+  provider: string;
+  frames: number;
+  /** Its first request's time to first audio byte, once known. */
+  ttfbMs: () => number | undefined;
+}
+
+/**
+ * Speaks one turn: reply deltas → sentences → synthesis → `audio.out` frames paced in real time
+ * with a lead of LEAD_FRAMES, and the turn's `speaking` / `interrupted` / `done` events.
+ * `cancel()` is synchronous: it publishes `interrupted` with what was heard and no frame follows.
+ */
+export class TurnPlayer {
+  readonly finished: Promise<void>;
+  private readonly chunker: SentenceChunker;
+  private readonly sentences = new TextQueue();
+  private readonly segments: Segment[] = [];
+  private readonly stopped = new AbortController();
+  private outcome: 'done' | 'interrupted' | undefined;
+  private received = '';
+  private published = 0;
+  /** performance.now() at which the audio published so far ends playing at the listener. */
+  private playoutEndMs = 0;
+
+  constructor(private readonly options: TurnPlayerOptions) {
+    this.chunker = new SentenceChunker({ filterActions: options.filterActions });
+    this.finished = this.run();
+  }
+
+  get turnId(): string {
+    return this.options.turnId;
+  }
+
+  get isOver(): boolean {
+    return this.outcome !== undefined;
+  }
+
+  onReply(event: ReplyEvent): void {
+    if (this.outcome || this.sentences.isEnded) return;
+    switch (event.kind) {
+      case 'delta': {
+        const text = event.text ?? '';
+        this.received += text;
+        for (const sentence of this.chunker.push(text)) this.sentences.push(sentence);
+        return;
+      }
+      case 'done': {
+        // `done` carries the whole text: speak what the deltas missed (or all of it, unstreamed).
+        const full = event.text ?? '';
+        if (full.length > this.received.length && full.startsWith(this.received)) {
+          for (const sentence of this.chunker.push(full.slice(this.received.length))) this.sentences.push(sentence);
+        }
+        for (const sentence of this.chunker.flush()) this.sentences.push(sentence);
+        this.sentences.end();
+        return;
+      }
+      case 'error':
+        this.options.logger.warn('tts reply failed upstream: speaking an apology', {
+          ...this.logFields(),
+          error_code: event.error_code,
+          provider: event.provider,
+        });
+        // The unfinished sentence is left unsaid; the apology follows what was already cut.
+        this.sentences.push(APOLOGY_TEXT);
+        this.sentences.end();
+        return;
+    }
+  }
+
+  /** Stops the turn now (barge-in, a newer turn, the session ending). False when it was already over. */
+  cancel(): boolean {
+    if (this.outcome) return false;
+    this.outcome = 'interrupted';
+    const framesPlayed = this.framesPlayed();
+    this.stopped.abort();
+    for (const segment of this.segments) segment.pipeline.abort();
+    this.sentences.end();
+    this.options.output.publishTurn({
+      turn_id: this.options.turnId,
+      state: 'interrupted',
+      heard_text: this.heardText(framesPlayed),
+      frames_played: framesPlayed,
+    });
+    this.options.metrics.turnEnded('interrupted');
+    return true;
+  }
+
+  private async run(): Promise<void> {
+    try {
+      await this.playSegment(this.options.provider, this.sentences);
+    } catch (error) {
+      if (this.outcome) return;
+      this.sentences.end();
+      this.logFailure(error, this.options.provider.name);
+      const fallback = await this.options.fallback();
+      if (fallback && fallback.name !== this.options.provider.name && !this.outcome) {
+        try {
+          await this.playSegment(fallback, [APOLOGY_TEXT]);
+        } catch (apologyError) {
+          if (this.outcome) return;
+          this.logFailure(apologyError, fallback.name);
+        }
+      }
+    }
+    // The last frames are still in the listener's buffer: `done` when they have played.
+    await this.sleep(this.playoutEndMs - performance.now());
+    if (this.outcome) return;
+    this.outcome = 'done';
+    this.options.output.publishTurn({
+      turn_id: this.options.turnId,
+      state: 'done',
+      heard_text: this.heardText(this.published),
+      frames_played: this.published,
+    });
+    this.options.metrics.turnEnded('done');
+  }
+
+  private async playSegment(provider: TtsProvider, sentences: AsyncIterable<string> | Iterable<string>): Promise<void> {
+    let ttfbMs: number | undefined;
+    const measured = withFirstByteTime(provider, (ms) => (ttfbMs = ms));
+    const pipeline = new SynthesisPipeline({ provider: measured, voice: this.options.agent.voice, lookahead: 1 });
+    const segment: Segment = { pipeline, provider: provider.name, frames: 0, ttfbMs: () => ttfbMs };
+    this.segments.push(segment);
+    for await (const frame of segment.pipeline.run(sentences)) {
+      await this.sleep(this.playoutEndMs - performance.now() - (LEAD_FRAMES - 1) * FRAME_DURATION_MS);
+      if (this.outcome) return;
+      this.publish(segment, frame.bytes);
+    }
+  }
+
+  private publish(segment: Segment, bytes: Uint8Array): void {
+    const nowMs = Date.now();
+    const seq = this.published;
+    this.options.output.publishFrame(this.options.turnId, bytes, seq, nowMs);
+    this.published += 1;
+    segment.frames += 1;
+    this.playoutEndMs = Math.max(this.playoutEndMs, performance.now()) + FRAME_DURATION_MS;
+    this.options.metrics.framePublished(segment.provider);
+    if (seq === 0) {
+      const measuredMs = segment.ttfbMs();
+      const ttfbMs = measuredMs === undefined ? undefined : Math.round(measuredMs);
+      this.options.output.publishTurn({ turn_id: this.options.turnId, state: 'speaking', first_audio_at_ms: nowMs, tts_ttfb_ms: ttfbMs });
+      if (ttfbMs !== undefined) this.options.metrics.ttfb(segment.provider, this.options.agent.agentId, ttfbMs);
+    }
+  }
+
+  /** Frames published minus those still ahead of real time in the listener's buffer. */
+  private framesPlayed(): number {
+    const aheadMs = Math.max(0, this.playoutEndMs - performance.now());
+    return Math.max(0, this.published - Math.min(LEAD_FRAMES, Math.ceil(aheadMs / FRAME_DURATION_MS)));
+  }
+
+  private heardText(framesPlayed: number): string {
+    const parts: string[] = [];
+    let left = framesPlayed;
+    for (const segment of this.segments) {
+      if (left <= 0) break;
+      const frames = Math.min(left, segment.frames);
+      const heard = segment.pipeline.heardText(frames);
+      if (heard !== '') parts.push(heard);
+      left -= frames;
+    }
+    return parts.join(' ');
+  }
+
+  private logFailure(error: unknown, provider: string): void {
+    const fields = { ...this.logFields(), provider };
+    if (error instanceof TtsProviderError) {
+      this.options.metrics.providerFailed(error.provider, error.code);
+      this.options.logger.error('tts provider failed during a turn', { ...fields, code: error.code, status_code: error.details.statusCode, err: error });
+    } else {
+      this.options.metrics.providerFailed(provider, 'internal');
+      this.options.logger.error('tts turn failed unexpectedly', { ...fields, code: 'internal', err: error });
+    }
+  }
+
+  private logFields(): Record<string, string> {
+    return { session_id: this.options.sessionId, turn_id: this.options.turnId, agent_id: this.options.agent.agentId };
+  }
+
+  /** Waits, or returns at once when the turn is stopped. */
+  private sleep(ms: number): Promise<void> {
+    if (ms <= 0 || this.stopped.signal.aborted) return Promise.resolve();
+    const signal = this.stopped.signal;
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      signal.addEventListener('abort', done, { once: true });
+    });
+  }
+}
+
+/** The provider, reporting how long its first request took to send its first byte (the turn's TTFB). */
+function withFirstByteTime(provider: TtsProvider, report: (ms: number) => void): TtsProvider {
+  let first = true;
+  return {
+    name: provider.name,
+    capabilities: provider.capabilities,
+    synthesize(request: SynthesisRequest): AsyncIterable<Uint8Array> {
+      const stream = provider.synthesize(request);
+      if (!first) return stream;
+      first = false;
+      return timed(stream, report);
+    },
+  };
+}
+
+async function* timed(stream: AsyncIterable<Uint8Array>, report: (ms: number) => void): AsyncGenerator<Uint8Array> {
+  const startedMs = performance.now();
+  let reported = false;
+  for await (const chunk of stream) {
+    if (!reported) {
+      reported = true;
+      report(performance.now() - startedMs);
+    }
+    yield chunk;
+  }
+}
