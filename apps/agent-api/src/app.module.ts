@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { AppLogger, PlatformModule } from '@voxbridge/platform';
 import { AgentsModule } from './agents/agents.module';
 import { AuthModule } from './auth/auth.module';
+import { ChatModule } from './chat/chat.module';
 import { AgentApiEnv } from './config/agent-api.env';
 import { EventsModule } from './events/events.module';
 import { FleetModule } from './fleet/fleet.module';
@@ -18,6 +19,7 @@ export class AppModule {
         AuthModule,
         AgentsModule,
         SessionsModule,
+        ChatModule,
         EventsModule,
         FleetModule,
       ],

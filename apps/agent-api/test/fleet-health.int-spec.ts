@@ -99,7 +99,8 @@ describe('GET /api/fleet/health across two fleets on one NATS', () => {
     await busB.connection.flush();
     expect(seenB).toHaveLength(0);
 
-    const onlyInB = controlSubject('agents', 'agent', 'get');
+    // A subject no real service serves (agent-api itself answers agents.v1.agent.get in fleet A).
+    const onlyInB = controlSubject('fleet', 'probe', 'only-in-b');
     busB.serveJson(onlyInB, FleetHealthPing, () => ({ from: 'b' }));
     await busB.connection.flush();
     await expect(busA.requestJson(onlyInB, {}, { timeoutMs: 1_000 })).rejects.toBeInstanceOf(BusNoRespondersError);

@@ -290,6 +290,8 @@ describe('/api/sessions (agent-api real; session-store FAKE on the real bus)', (
   describe('with session-store down or stuck', () => {
     beforeAll(async () => {
       await store.stop();
+      // The unsubscribe must have reached the server before agent-api asks.
+      await bus.connection.flush();
     });
 
     it('answers 503 unavailable when nothing serves the contract', async () => {
@@ -302,6 +304,7 @@ describe('/api/sessions (agent-api real; session-store FAKE on the real bus)', (
       const seen: string[] = [];
       // Subscribed but silent: receives the request, sends no reply.
       const silent = bus.subscribeJson(SessionSubjects.get, SessionIdRequest, (r) => void seen.push(r.id));
+      await bus.connection.flush();
       try {
         const id = randomUUID();
         const response = await api.request('GET', `/api/sessions/${id}`);

@@ -53,8 +53,18 @@ export interface SessionClaimReply {
   taken: boolean;
 }
 
+/**
+ * Sent to every replica (no queue group), so the holder stops whichever replica answers first;
+ * each answers for itself.
+ */
 export class SessionReleaseRequest {
   @IsUUID() session_id!: string;
+}
+
+export interface SessionReleaseReply {
+  session_id: string;
+  /** The answering replica held the session and let it go. */
+  released: boolean;
 }
 
 export const VAD_KINDS = ['speech_started', 'speech_stopped'] as const;
@@ -142,4 +152,10 @@ export class TextTurnRequest {
   @IsUUID() agent_id!: string;
   @IsUUID() turn_id!: string;
   @IsString() @IsNotEmpty() @MaxLength(10_000) content!: string;
+}
+
+/** llm-router's immediate answer to a text turn; the reply itself streams on the session's `reply`. */
+export interface TextTurnAccepted {
+  turn_id: string;
+  accepted: true;
 }

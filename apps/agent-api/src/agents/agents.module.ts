@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { AgentEventsPublisher } from './agent-events.publisher';
 import { AgentsController } from './agents.controller';
+import { AgentsHandlers } from './agents.handlers';
 import { AgentsRepository } from './agents.repository';
 import { AgentsSeeder } from './agents.seeder';
 import { AgentsService } from './agents.service';
@@ -8,7 +9,7 @@ import { PluginSecretsService } from './secrets/plugin-secrets.service';
 
 @Module({
   controllers: [AgentsController],
-  providers: [AgentsService, AgentsRepository, AgentEventsPublisher, AgentsSeeder, PluginSecretsService],
+  providers: [AgentsService, AgentsHandlers, AgentsRepository, AgentEventsPublisher, AgentsSeeder, PluginSecretsService],
   exports: [AgentsService],
 })
 export class AgentsModule {}

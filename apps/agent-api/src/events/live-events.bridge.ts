@@ -1,6 +1,6 @@
 import { Injectable, type BeforeApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { Bus, type BusSubscription } from '@voxbridge/bus';
-import { LIVE_EVENT_ROUTES } from './live-events';
+import { LIVE_EVENT_ROUTES, liveEventOf } from './live-events';
 import { LiveEventsHub } from './live-events.hub';
 
 /**
@@ -19,7 +19,10 @@ export class LiveEventsBridge implements OnModuleInit, BeforeApplicationShutdown
 
   onModuleInit(): void {
     this.subscriptions = LIVE_EVENT_ROUTES.map((route) =>
-      this.bus.subscribeJson(route.subject, route.type, (value) => this.hub.publish(route.event, route.scope(value), route.data(value))),
+      this.bus.subscribeJson(route.subject, route.type, (value) => {
+        const event = liveEventOf(route, value);
+        if (event) this.hub.publish(event, route.scope(value), route.data(value));
+      }),
     );
   }
 

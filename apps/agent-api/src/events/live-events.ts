@@ -1,4 +1,15 @@
-import { AgentEvent, AgentSubjects, SessionEvent, SessionSubjects, TurnRecordedEvent, type Subject } from '@voxbridge/contracts';
+import {
+  AgentEvent,
+  AgentSubjects,
+  mediaAllSessions,
+  ReplyEvent,
+  SessionEvent,
+  SessionSubjects,
+  TranscriptEvent,
+  TurnEvent,
+  TurnRecordedEvent,
+  type Subject,
+} from '@voxbridge/contracts';
 
 /** Names a /ws/events client sees in `{event, data}`. */
 export type LiveEventName =
@@ -7,7 +18,13 @@ export type LiveEventName =
   | 'agent_deleted'
   | 'session_created'
   | 'session_ended'
-  | 'turn_committed';
+  | 'turn_committed'
+  | 'partial_transcript'
+  | 'final_transcript'
+  | 'ai_response_chunk'
+  | 'ai_response_complete'
+  | 'service_error'
+  | 'turn_state';
 
 /** What an event is about, for per-client filtering (lower-case UUIDs). */
 export interface EventScope {
@@ -19,7 +36,11 @@ export interface EventScope {
 export interface LiveEventRoute<T extends object> {
   subject: Subject;
   type: new () => T;
-  event: LiveEventName;
+  /**
+   * The client event, or a function of the message when one subject carries several (a transcript
+   * is partial, final or an error); `undefined` from it: not relayed.
+   */
+  event: LiveEventName | ((value: T) => LiveEventName | undefined);
   scope(value: T): EventScope;
   /** The `data` of the client message: snake_case, never anything secret. */
   data(value: T): object;
@@ -29,15 +50,51 @@ function route<T extends object>(definition: LiveEventRoute<T>): LiveEventRoute<
   return definition as unknown as LiveEventRoute<object>;
 }
 
+/** The client event a message stands for, if any. */
+export function liveEventOf<T extends object>(route: LiveEventRoute<T>, value: T): LiveEventName | undefined {
+  return typeof route.event === 'function' ? route.event(value) : route.event;
+}
+
 const lower = (id: string) => id.toLowerCase();
+
+/** Media-plane events name their session only: agent subscribers do not get them (README, Live events). */
+const sessionScope = (e: { session_id: string }): EventScope => ({ session_id: lower(e.session_id) });
+
+function transcriptData(t: TranscriptEvent): object {
+  if (t.kind === 'error') {
+    return {
+      session_id: t.session_id,
+      utterance_id: t.utterance_id,
+      source: 'stt',
+      code: t.error_code ?? 'internal',
+      message: t.error_message ?? 'speech-to-text failed',
+    };
+  }
+  return { session_id: t.session_id, utterance_id: t.utterance_id, text: t.text, ...(t.speaker === undefined ? {} : { speaker: t.speaker }) };
+}
+
+function replyData(r: ReplyEvent): object {
+  switch (r.kind) {
+    case 'delta':
+      return { session_id: r.session_id, turn_id: r.turn_id, text: r.text ?? '' };
+    case 'done':
+      return { session_id: r.session_id, turn_id: r.turn_id, text: r.text ?? '', provider: r.provider ?? null, model: r.model ?? null };
+    case 'error':
+      return {
+        session_id: r.session_id,
+        turn_id: r.turn_id,
+        source: 'llm',
+        code: r.error_code ?? 'internal',
+        message: r.error_message ?? 'the language model failed',
+      };
+  }
+}
 
 /**
  * The event map of /ws/events: every bus subject agent-api relays to its WebSocket clients.
  *
- * Extension point: the voice pipeline's `partial_transcript`, `final_transcript`,
- * `ai_response_chunk`, `ai_response_complete` and `service_error` join here as routes once
- * libs/contracts defines their payload classes and a subject for them (the media-plane subjects
- * are per session, `voice.v1.<sid>.transcript|reply`, with no fleet-wide subject yet).
+ * Voice events come from the media plane of every session (`voice.v1.*.transcript|reply|turn`):
+ * one subscription per stream per replica, never one per session or client.
  */
 export const LIVE_EVENT_ROUTES: ReadonlyArray<LiveEventRoute<object>> = [
   route({
@@ -81,5 +138,26 @@ export const LIVE_EVENT_ROUTES: ReadonlyArray<LiveEventRoute<object>> = [
     event: 'turn_committed',
     scope: (t) => ({ session_id: lower(t.session_id), agent_id: lower(t.agent_id) }),
     data: (t) => t,
+  }),
+  route<TranscriptEvent>({
+    subject: mediaAllSessions('transcript'),
+    type: TranscriptEvent,
+    event: (t) => (t.kind === 'partial' ? 'partial_transcript' : t.kind === 'final' ? 'final_transcript' : 'service_error'),
+    scope: sessionScope,
+    data: transcriptData,
+  }),
+  route<ReplyEvent>({
+    subject: mediaAllSessions('reply'),
+    type: ReplyEvent,
+    event: (r) => (r.kind === 'delta' ? 'ai_response_chunk' : r.kind === 'done' ? 'ai_response_complete' : 'service_error'),
+    scope: sessionScope,
+    data: replyData,
+  }),
+  route<TurnEvent>({
+    subject: mediaAllSessions('turn'),
+    type: TurnEvent,
+    event: 'turn_state',
+    scope: sessionScope,
+    data: (t) => ({ session_id: t.session_id, turn_id: t.turn_id, state: t.state }),
   }),
 ];

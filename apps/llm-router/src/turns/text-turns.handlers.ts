@@ -1,15 +1,9 @@
 import { BeforeApplicationShutdown, Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { Bus, type BusSubscription } from '@voxbridge/bus';
-import { ControlEvent, mediaSubject, queueGroup, TextTurnRequest, VoiceSubjects } from '@voxbridge/contracts';
+import { ControlEvent, mediaSubject, queueGroup, TextTurnRequest, VoiceSubjects, type TextTurnAccepted } from '@voxbridge/contracts';
 import { AppLogger } from '@voxbridge/platform';
 import { TurnsError, turnsErrorToBus } from './turns.errors';
 import { TurnsService } from './turns.service';
-
-/** Not in libs/contracts: the immediate answer to `textTurn`; the reply streams on the session's `reply`. */
-export interface TextTurnAccepted {
-  turn_id: string;
-  accepted: true;
-}
 
 /**
  * Bus edge of text turns (agent-api's chat endpoint): checks the agent, answers at once, then runs

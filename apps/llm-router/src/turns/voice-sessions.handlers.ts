@@ -1,18 +1,12 @@
 import { BeforeApplicationShutdown, Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { Bus, BusError, SessionLeases, type BusSubscription } from '@voxbridge/bus';
-import { ErrorCode, queueGroup, SessionClaimRequest, SessionReleaseRequest, VoiceSubjects, type SessionClaimReply } from '@voxbridge/contracts';
+import { ErrorCode, queueGroup, SessionClaimRequest, SessionReleaseRequest, VoiceSubjects, type SessionClaimReply, type SessionReleaseReply } from '@voxbridge/contracts';
 import { AppLogger, ServiceIdentity } from '@voxbridge/platform';
 import { LlmRouterEnv } from '../config/llm-router.env';
 import { SessionWorker } from './session-worker';
 import { TurnOutput } from './turn-output';
 import { TurnsMetrics } from './turns.metrics';
 import { TurnsService } from './turns.service';
-
-/** Not in libs/contracts: what llm-router answers to `llmRelease`. */
-export interface SessionReleaseReply {
-  session_id: string;
-  released: boolean;
-}
 
 /**
  * Bus edge of voice sessions: `llmClaim` in the queue group (lease in JetStream KV, heartbeat by

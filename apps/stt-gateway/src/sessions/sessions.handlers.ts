@@ -1,17 +1,10 @@
 import { Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { Bus, type BusSubscription } from '@voxbridge/bus';
-import { queueGroup, SessionClaimRequest, SessionReleaseRequest, VoiceSubjects, type SessionClaimReply } from '@voxbridge/contracts';
+import { queueGroup, SessionClaimRequest, SessionReleaseRequest, VoiceSubjects, type SessionClaimReply, type SessionReleaseReply } from '@voxbridge/contracts';
 import { AppLogger } from '@voxbridge/platform';
 import { SttSessionsError, sttSessionsErrorToBus } from './sessions.errors';
 import { SttSessionsService } from './sessions.service';
 import { SttMetrics } from './stt.metrics';
-
-/** Reply to `stt.v1.session.release` (the contract defines none). */
-export interface SttReleaseReply {
-  session_id: string;
-  /** The answering replica held the session and stopped it. Any other holder stops too (see below). */
-  released: boolean;
-}
 
 /**
  * Bus edge of stt sessions: claim and release in the service's queue group. A claim (the gateway's
@@ -48,7 +41,7 @@ export class SttSessionsHandlers implements OnApplicationBootstrap, OnApplicatio
     return { session_id: req.session_id, owner_instance_id: outcome.ownerInstanceId, lease_ms: outcome.leaseMs, taken: outcome.taken };
   }
 
-  private async release(req: SessionReleaseRequest): Promise<SttReleaseReply> {
+  private async release(req: SessionReleaseRequest): Promise<SessionReleaseReply> {
     const released = await this.sessions.release(req.session_id);
     if (!released) this.metrics.messageRejected('unknown_session');
     return { session_id: req.session_id, released };

@@ -1,16 +1,9 @@
 import { Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { Bus, BusError, type BusSubscription } from '@voxbridge/bus';
-import { ErrorCode, queueGroup, SessionClaimRequest, SessionReleaseRequest, VoiceSubjects, type SessionClaimReply } from '@voxbridge/contracts';
+import { ErrorCode, queueGroup, SessionClaimRequest, SessionReleaseRequest, VoiceSubjects, type SessionClaimReply, type SessionReleaseReply } from '@voxbridge/contracts';
 import { TtsGatewayEnv } from '../config/tts-gateway.env';
 import { SessionsError, SessionsErrorCode } from './sessions.errors';
 import { SessionsService } from './sessions.service';
-
-/** Answer to `tts.v1.session.release` (the contract names none). */
-export interface SessionReleaseReply {
-  session_id: string;
-  /** Whether the answering replica held the session and let it go. */
-  released: boolean;
-}
 
 /**
  * Bus edge of the sessions feature. Claims go to the service's queue group (any replica may
