@@ -129,6 +129,11 @@ export class TurnEvent {
   /** speaking: first audio.out frame published (t_audio_out). */
   @IsOptional() @IsInt() @Min(0) first_audio_at_ms?: number;
   @IsOptional() @IsInt() @Min(0) tts_ttfb_ms?: number;
+  /**
+   * speaking: from the turn's first token to its first speakable chunk (sentence or clause) — time
+   * the LLM spends generating, not the fleet's, so it is not counted as overhead.
+   */
+  @IsOptional() @IsInt() @Min(0) first_chunk_wait_ms?: number;
   /** interrupted / done: the words whose audio was played, and how many frames. */
   @IsOptional() @IsString() @MaxLength(100_000) heard_text?: string;
   @IsOptional() @IsInt() @Min(0) frames_played?: number;

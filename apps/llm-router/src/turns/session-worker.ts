@@ -119,6 +119,7 @@ export class SessionWorker {
     if (!turn) return; // our own `thinking`, or a turn already committed
     if (event.first_audio_at_ms !== undefined) turn.audio.firstAudioAtMs = event.first_audio_at_ms;
     if (event.tts_ttfb_ms !== undefined) turn.audio.ttsTtfbMs = event.tts_ttfb_ms;
+    if (event.first_chunk_wait_ms !== undefined) turn.audio.firstChunkWaitMs = event.first_chunk_wait_ms;
     if (event.state === 'done' || event.state === 'interrupted') {
       this.track(this.commit(turn, { heardText: event.heard_text ?? '', interrupted: event.state === 'interrupted' }));
     }

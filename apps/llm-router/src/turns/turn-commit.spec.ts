@@ -24,6 +24,16 @@ describe(buildCommittedTurn.name, () => {
     expect(sut).toMatchObject({ total_latency_ms: 1_200, overhead_ms: 30, stt_latency_ms: 150, llm_ttft_ms: 300, tts_ttfb_ms: 120 });
   });
 
+  it('does not count the LLM generating its first sentence as overhead', () => {
+    const sut = buildCommittedTurn({
+      ...base,
+      speech: { speechEndAtMs: 10_000, endOfTurnSilenceMs: 600, sttLatencyMs: 150 },
+      audio: { firstAudioAtMs: 11_380, ttsTtfbMs: 120, firstChunkWaitMs: 180 },
+    });
+
+    expect(sut).toMatchObject({ total_latency_ms: 1_380, overhead_ms: 30 });
+  });
+
   it('leaves latencies out when a mark is missing, as for a text turn', () => {
     const sut = buildCommittedTurn(base);
 

@@ -11,6 +11,8 @@ export interface SpeechMarks {
 export interface AudioMarks {
   firstAudioAtMs?: number;
   ttsTtfbMs?: number;
+  /** First token → first speakable chunk at tts-gateway: LLM generation time, not overhead. */
+  firstChunkWaitMs?: number;
 }
 
 export interface CommitInput {
@@ -31,7 +33,8 @@ export interface CommitInput {
 
 /**
  * The durable turn. total = first audio out − last voiced sample; overhead = total − end-of-turn
- * silence − STT − time to first token − TTS time to first byte. A latency is left out when a mark
+ * silence − STT − time to first token − the LLM's time to a first speakable chunk − TTS time to
+ * first byte. A latency is left out when a mark
  * it needs is missing (text turns have no audio marks).
  */
 export function buildCommittedTurn(input: CommitInput): TurnCommittedEvent {
@@ -41,7 +44,10 @@ export function buildCommittedTurn(input: CommitInput): TurnCommittedEvent {
       ? audio.firstAudioAtMs - speech.speechEndAtMs
       : undefined;
   const parts = [speech.endOfTurnSilenceMs, speech.sttLatencyMs, input.llmTtftMs, audio.ttsTtfbMs];
-  const overhead = total !== undefined && parts.every((p) => p !== undefined) ? total - parts.reduce<number>((sum, p) => sum + (p ?? 0), 0) : undefined;
+  const overhead =
+    total !== undefined && parts.every((p) => p !== undefined)
+      ? total - parts.reduce<number>((sum, p) => sum + (p ?? 0), 0) - (audio.firstChunkWaitMs ?? 0)
+      : undefined;
   const event: TurnCommittedEvent = {
     turn_id: input.turnId,
     session_id: input.sessionId,

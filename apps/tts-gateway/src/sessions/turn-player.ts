@@ -20,7 +20,7 @@ export interface TurnOutput {
 }
 
 export type TurnUpdate =
-  | { turn_id: string; state: 'speaking'; first_audio_at_ms: number; tts_ttfb_ms?: number }
+  | { turn_id: string; state: 'speaking'; first_audio_at_ms: number; tts_ttfb_ms?: number; first_chunk_wait_ms?: number }
   | { turn_id: string; state: 'interrupted' | 'done'; heard_text: string; frames_played: number };
 
 export interface TurnPlayerOptions {
@@ -60,6 +60,9 @@ export class TurnPlayer {
   private outcome: 'done' | 'interrupted' | undefined;
   private received = '';
   private published = 0;
+  /** performance.now() of the turn's first delta, and how long until its first speakable chunk. */
+  private firstDeltaAtMs: number | undefined;
+  private firstChunkWaitMs: number | undefined;
   /** performance.now() at which the audio published so far ends playing at the listener. */
   private playoutEndMs = 0;
 
@@ -76,22 +79,30 @@ export class TurnPlayer {
     return this.outcome !== undefined;
   }
 
+  private pushSentence(sentence: string): void {
+    if (this.firstChunkWaitMs === undefined && this.firstDeltaAtMs !== undefined) {
+      this.firstChunkWaitMs = Math.round(performance.now() - this.firstDeltaAtMs);
+    }
+    this.sentences.push(sentence);
+  }
+
   onReply(event: ReplyEvent): void {
     if (this.outcome || this.sentences.isEnded) return;
     switch (event.kind) {
       case 'delta': {
         const text = event.text ?? '';
         this.received += text;
-        for (const sentence of this.chunker.push(text)) this.sentences.push(sentence);
+        this.firstDeltaAtMs ??= performance.now();
+        for (const sentence of this.chunker.push(text)) this.pushSentence(sentence);
         return;
       }
       case 'done': {
         // `done` carries the whole text: speak what the deltas missed (or all of it, unstreamed).
         const full = event.text ?? '';
         if (full.length > this.received.length && full.startsWith(this.received)) {
-          for (const sentence of this.chunker.push(full.slice(this.received.length))) this.sentences.push(sentence);
+          for (const sentence of this.chunker.push(full.slice(this.received.length))) this.pushSentence(sentence);
         }
-        for (const sentence of this.chunker.flush()) this.sentences.push(sentence);
+        for (const sentence of this.chunker.flush()) this.pushSentence(sentence);
         this.sentences.end();
         return;
       }
@@ -180,7 +191,13 @@ export class TurnPlayer {
     if (seq === 0) {
       const measuredMs = segment.ttfbMs();
       const ttfbMs = measuredMs === undefined ? undefined : Math.round(measuredMs);
-      this.options.output.publishTurn({ turn_id: this.options.turnId, state: 'speaking', first_audio_at_ms: nowMs, tts_ttfb_ms: ttfbMs });
+      this.options.output.publishTurn({
+        turn_id: this.options.turnId,
+        state: 'speaking',
+        first_audio_at_ms: nowMs,
+        tts_ttfb_ms: ttfbMs,
+        first_chunk_wait_ms: this.firstChunkWaitMs,
+      });
       if (ttfbMs !== undefined) this.options.metrics.ttfb(segment.provider, this.options.agent.agentId, ttfbMs);
     }
   }
