@@ -1,7 +1,5 @@
-import { Bus, BusError, BusRemoteError, type DurableConsumer } from '@voxbridge/bus';
+import { Bus, BusRemoteError, type DurableConsumer } from '@voxbridge/bus';
 import {
-  AgentIdRequest,
-  AgentSubjects,
   ErrorCode,
   HistoryRequest,
   mediaSubject,
@@ -18,7 +16,7 @@ import {
   type TurnEvent,
 } from '@voxbridge/contracts';
 import { runMigrations } from '@voxbridge/persistence';
-import { bootService, type RunningService } from '@voxbridge/service-testing';
+import { bootService, FakeAgentDirectory, type RunningService } from '@voxbridge/service-testing';
 import { expectEventually, FakeOpenAiCompatibleServer, freePort, SubjectTap, testInfra, uniqueNamespace } from '@voxbridge/testing';
 import { randomUUID } from 'node:crypto';
 import { AppModule } from '../src/app.module';
@@ -37,7 +35,7 @@ const definition = { service: 'llm-router' as const, env: LlmRouterEnv, module: 
 describe('llm-router turns on the bus', () => {
   const infra = testInfra();
   const namespace = uniqueNamespace();
-  const agents = new Map<string, AgentDto>();
+  let directory: FakeAgentDirectory;
   const histories = new Map<string, HistoryDto>();
   const committed: TurnCommittedEvent[] = [];
   const fakes: FakeOpenAiCompatibleServer[] = [];
@@ -53,40 +51,7 @@ describe('llm-router turns on the bus', () => {
     return server;
   }
 
-  function agent(overrides: Partial<AgentDto>): AgentDto {
-    const value: AgentDto = {
-      id: randomUUID(),
-      name: 'Auren',
-      description: null,
-      system_prompt: 'You are Auren, a terse assistant.',
-      temperature: 0.4,
-      llm_provider: 'openai_compatible',
-      llm_model: 'llama3.2',
-      llm_base_url: null,
-      n8n_webhook_url: null,
-      fallback: [],
-      is_default: false,
-      stt_provider: 'local',
-      stt_language: 'en',
-      silence_ms: 600,
-      max_utterance_ms: 30_000,
-      tts_provider: 'local',
-      tts_voice: null,
-      tts_exaggeration: 0.5,
-      tts_cfg_weight: 0.5,
-      tts_temperature: 0.8,
-      tts_language: 'en',
-      tts_speed: 1,
-      filter_actions_for_tts: true,
-      timezone: 'Europe/Berlin',
-      plugins: {},
-      created_at: new Date().toISOString(),
-      updated_at: new Date().toISOString(),
-      ...overrides,
-    };
-    agents.set(value.id, value);
-    return value;
-  }
+  const agent = (overrides: Partial<AgentDto>) => directory.add(overrides);
 
   async function session(agentId: string): Promise<{ sessionId: string; tap: SubjectTap }> {
     const sessionId = randomUUID();
@@ -128,16 +93,7 @@ describe('llm-router turns on the bus', () => {
     await runMigrations(infra.databaseUrl, [serviceSchema]);
     openRouterFake = await fake();
     bus = await Bus.connect({ servers: infra.natsUrl, namespace, name: 'llm-router-turns-test' });
-    bus.serveJson(
-      AgentSubjects.get,
-      AgentIdRequest,
-      (req) => {
-        const found = agents.get(req.id);
-        if (!found) throw new BusError(ErrorCode.NotFound, `agent ${req.id} not found`);
-        return found;
-      },
-      { queue: queueGroup(namespace, 'agent-api') },
-    );
+    directory = new FakeAgentDirectory(bus);
     bus.serveJson(SessionSubjects.history, HistoryRequest, (req) => histories.get(req.session_id) ?? { session_id: req.session_id, messages: [] }, {
       queue: queueGroup(namespace, 'session-store'),
     });

@@ -1,2 +1,3 @@
 export * from './describe-service-boot';
 export * from './service-harness';
+export * from './fake-agent-directory';
