@@ -85,7 +85,7 @@ describe('llm-router turns on the bus', () => {
   const committedTurn = (turnId: string) =>
     expectEventually(() => {
       const turn = committed.find((t) => t.turn_id === turnId);
-      expect(turn).toBeDefined();
+      expect(turn?.turn_id).toBe(turnId);
       return turn as TurnCommittedEvent;
     });
 
@@ -137,7 +137,7 @@ describe('llm-router turns on the bus', () => {
 
     const done = await tap.expectEventually(() => {
       const found = replies(tap).find((r) => r.kind === 'done');
-      expect(found).toBeDefined();
+      expect(found?.kind).toBe('done');
       return found as ReplyEvent;
     });
     const events = replies(tap);
@@ -246,7 +246,7 @@ describe('llm-router turns on the bus', () => {
 
     const error = await tap.expectEventually(() => {
       const found = replies(tap).find((r) => r.kind === 'error');
-      expect(found).toBeDefined();
+      expect(found?.kind).toBe('error');
       return found as ReplyEvent;
     });
     expect(replies(tap).map((r) => [r.kind, r.seq])).toEqual([
@@ -266,7 +266,7 @@ describe('llm-router turns on the bus', () => {
 
     const error = await tap.expectEventually(() => {
       const found = replies(tap).find((r) => r.kind === 'error');
-      expect(found).toBeDefined();
+      expect(found?.kind).toBe('error');
       return found as ReplyEvent;
     });
     expect(error.error_code).toBe('unavailable');
