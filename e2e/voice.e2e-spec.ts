@@ -104,7 +104,10 @@ describe('a voice conversation through the fleet with fake providers', () => {
   it('hears the user, answers in its own voice, and stores the turn with every latency', async () => {
     await speak([[false, 300], [true, 900], [false, 900]]);
 
-    await tap.expectEventually(() => expect(tap.on('transcript').map((r) => (r.json as { kind: string }).kind)).toContain('final'), { timeoutMs: 15_000 });
+    await expectEventually(() => expect(tap.on('transcript').map((r) => (r.json as { kind: string }).kind)).toContain('final'), {
+      timeoutMs: 15_000,
+      context: () => `${tap.dump(20)}\n${fleet.lastLines(80)}`,
+    });
     await tap.expectEventually(() => expect(tap.on('turn').map((r) => (r.json as { state: string }).state)).toContain('done'), { timeoutMs: 30_000 });
     const frames = tap.on('audio.out');
     expect(frames.length).toBeGreaterThan(50);

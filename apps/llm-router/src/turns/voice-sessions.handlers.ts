@@ -74,8 +74,11 @@ export class VoiceSessionsHandlers implements OnApplicationBootstrap, BeforeAppl
     }
     const mine = result.ownerInstanceId === this.identity.instanceId;
     const worker = this.workers.get(req.session_id);
-    if (mine && !worker) this.startWorker(req.session_id, req.agent_id);
-    else if (mine && worker) worker.agentId = req.agent_id;
+    if (mine && !worker) {
+      this.startWorker(req.session_id, req.agent_id);
+      // Answer once the server has the worker's subscriptions: transcripts sent right after count.
+      await this.bus.connection.flush();
+    } else if (mine && worker) worker.agentId = req.agent_id;
     return { session_id: req.session_id, owner_instance_id: result.ownerInstanceId, lease_ms: this.config.LLM_LEASE_MS, taken: result.taken };
   }
 

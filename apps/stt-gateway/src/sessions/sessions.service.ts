@@ -75,6 +75,8 @@ export class SttSessionsService implements OnModuleInit, BeforeApplicationShutdo
         const agent = await this.fetchAgent(agentId);
         // A release or `end` may have arrived while agent-api answered.
         if (this.leases.holds(sessionId) && !this.workers.has(sessionId)) this.startWorker(sessionId, agent);
+        // Answer once the server has the worker's subscriptions: frames sent right after count.
+        await this.bus.connection.flush();
       } catch (error) {
         await this.leases.release(sessionId);
         throw error;

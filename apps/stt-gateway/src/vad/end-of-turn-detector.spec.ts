@@ -96,6 +96,14 @@ describe(EndOfTurnDetector.name, () => {
     expect(sut.inTurn).toBe(false);
   });
 
+  it('hears speech in a stream whose very first frame is already speech (a listener that joined late)', () => {
+    const signal = new Signal();
+    const sut = new EndOfTurnDetector(new EnergyVoiceActivityDetector());
+    const { events } = feed(sut, 0, 400, tone(signal));
+    expect(events.map((e) => e.type)).toContain('speech_started');
+    expect(sut.inTurn).toBe(true);
+  });
+
   it('starts a turn on 300 ms of sound, dated at its first voiced frame', () => {
     const signal = new Signal();
     const sut = new EndOfTurnDetector(new EnergyVoiceActivityDetector());

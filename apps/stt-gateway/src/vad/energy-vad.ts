@@ -8,6 +8,11 @@ export interface EnergyVadOptions {
   onsetMs?: number;
   /** Speech stays on this long after the last voiced frame (bridges the gaps between words). */
   hangoverMs?: number;
+  /**
+   * The first frame seeds the floor, but never above this: a stream whose first frame is already
+   * speech (the listener subscribed late, a user who talks at once) must not learn speech as noise.
+   */
+  maxSeedFloorDbfs?: number;
   /** The floor never goes below this (so near-digital silence does not make a breath "speech"). */
   minNoiseFloorDbfs?: number;
   /**
@@ -27,6 +32,7 @@ export const ENERGY_VAD_DEFAULTS = {
   onsetMs: 60,
   hangoverMs: 200,
   minNoiseFloorDbfs: -70,
+  maxSeedFloorDbfs: -45,
   floorWindowMs: 5_000,
   floorRiseRate: 0.05,
   floorFallRate: 0.5,
@@ -38,8 +44,8 @@ const LOWEST_LEVEL_DBFS = -120;
 /**
  * Energy detector with an adaptive noise floor. The floor follows the level of non-voiced frames
  * (slowly up, quickly down) and is lifted to the minimum of the last `floorWindowMs`, so it tracks
- * a rising room noise without calling it speech. The first frame seeds the floor: streams are
- * expected to open before the user talks.
+ * a rising room noise without calling it speech. The first frame seeds the floor, capped at
+ * `maxSeedFloorDbfs` so that a stream that starts mid-speech still hears that speech.
  */
 export class EnergyVoiceActivityDetector implements VoiceActivityDetector {
   readonly options: Required<Omit<EnergyVadOptions, 'sampleRateHz'>>;
@@ -76,7 +82,9 @@ export class EnergyVoiceActivityDetector implements VoiceActivityDetector {
 
     const levelDbfs = Math.max(LOWEST_LEVEL_DBFS, rmsDbfs(samples));
     this.trackMinimum(levelDbfs, frameMs);
-    if (this.floorDbfs === undefined) this.floorDbfs = Math.max(levelDbfs, this.options.minNoiseFloorDbfs);
+    if (this.floorDbfs === undefined) {
+      this.floorDbfs = Math.min(Math.max(levelDbfs, this.options.minNoiseFloorDbfs), this.options.maxSeedFloorDbfs);
+    }
     const voiced = levelDbfs >= this.floorDbfs + this.options.thresholdDb;
 
     if (voiced) {
