@@ -1,4 +1,4 @@
-import { Bus, BusRemoteError } from '@voxbridge/bus';
+import { Bus } from '@voxbridge/bus';
 import {
   ErrorCode,
   namespaced,
@@ -10,7 +10,7 @@ import {
   type Subject,
 } from '@voxbridge/contracts';
 import { runMigrations } from '@voxbridge/persistence';
-import { bootService, type RunningService } from '@voxbridge/service-testing';
+import { bootService, remoteFailure, type RunningService } from '@voxbridge/service-testing';
 import { createTestDatabase, dropDatabase, expectEventually, testInfra, uniqueNamespace } from '@voxbridge/testing';
 import { randomUUID } from 'node:crypto';
 import { AppModule } from '../src/app.module';
@@ -20,16 +20,6 @@ import { serviceSchema } from '../src/persistence/schema';
 // Real NATS + Postgres: session-store in its own database and namespace, driven over the bus.
 
 const definition = { service: 'session-store' as const, env: SessionStoreEnv, module: AppModule.register.bind(AppModule) };
-
-async function remoteFailure(call: Promise<unknown>): Promise<BusRemoteError> {
-  try {
-    await call;
-  } catch (error) {
-    if (error instanceof BusRemoteError) return error;
-    throw error;
-  }
-  throw new Error('expected an error reply');
-}
 
 describe('session-store control plane', () => {
   const infra = testInfra();

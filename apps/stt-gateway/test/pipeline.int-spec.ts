@@ -4,13 +4,10 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AUDIO_IN_SAMPLE_RATE_HZ, bytesOf, decodeWav, FRAME_DURATION_MS, frameSamples, resample } from '@voxbridge/audio';
-import { Bus, BusError, BusRemoteError } from '@voxbridge/bus';
+import { Bus } from '@voxbridge/bus';
 import {
-  AgentIdRequest,
-  AgentSubjects,
   ErrorCode,
   mediaSubject,
-  queueGroup,
   streamName,
   VoiceSubjects,
   type AgentDto,
@@ -19,7 +16,7 @@ import {
   type TranscriptEvent,
   type VadEvent,
 } from '@voxbridge/contracts';
-import { bootService, type RunningService } from '@voxbridge/service-testing';
+import { bootService, FakeAgentDirectory, remoteFailure, type RunningService } from '@voxbridge/service-testing';
 import {
   expectEventually,
   FakeOpenAiTranscriptionServer,
@@ -110,20 +107,10 @@ const transcriptsOf = (tap: SubjectTap, kind?: TranscriptEvent['kind']) =>
     .map((r) => r.json as TranscriptEvent)
     .filter((t) => kind === undefined || t.kind === kind);
 
-async function remoteFailure(call: Promise<unknown>): Promise<BusRemoteError> {
-  try {
-    await call;
-  } catch (error) {
-    if (error instanceof BusRemoteError) return error;
-    throw error;
-  }
-  throw new Error('expected an error reply');
-}
-
 describe('stt-gateway pipeline', () => {
   const infra = testInfra();
   const namespace = uniqueNamespace();
-  const agents = new Map<string, AgentDto>();
+  let directory: FakeAgentDirectory;
   const heartbeats: NodeJS.Timeout[] = [];
   const heartbeatFailures: unknown[] = [];
   const taps: SubjectTap[] = [];
@@ -144,38 +131,7 @@ describe('stt-gateway pipeline', () => {
   });
 
   function agent(overrides: Partial<AgentDto> = {}): AgentDto {
-    const value: AgentDto = {
-      id: randomUUID(),
-      name: 'Auren',
-      description: null,
-      system_prompt: 'You are Auren.',
-      temperature: 0.4,
-      llm_provider: 'openai_compatible',
-      llm_model: 'llama3.2',
-      llm_base_url: null,
-      n8n_webhook_url: null,
-      fallback: [],
-      is_default: false,
-      stt_provider: 'openai_compatible',
-      stt_language: 'en',
-      silence_ms: 400,
-      max_utterance_ms: 15_000,
-      tts_provider: 'local',
-      tts_voice: null,
-      tts_exaggeration: 0.5,
-      tts_cfg_weight: 0.5,
-      tts_temperature: 0.8,
-      tts_language: 'en',
-      tts_speed: 1,
-      filter_actions_for_tts: true,
-      timezone: 'UTC',
-      plugins: {},
-      created_at: new Date().toISOString(),
-      updated_at: new Date().toISOString(),
-      ...overrides,
-    };
-    agents.set(value.id, value);
-    return value;
+    return directory.add({ stt_provider: 'openai_compatible', silence_ms: 400, max_utterance_ms: 15_000, timezone: 'UTC', ...overrides });
   }
 
   const claim = (sessionId: string, agentId: string) =>
@@ -214,16 +170,7 @@ describe('stt-gateway pipeline', () => {
     whisperx = await FakeWhisperXServer.start({ transcripts: ['turn on the lights'], partialEveryMs: 200 });
     openai = await FakeOpenAiTranscriptionServer.start({ transcripts: ['turn on the kitchen lights'] });
     bus = await Bus.connect({ servers: infra.natsUrl, namespace, name: 'stt-pipeline-test' });
-    bus.serveJson(
-      AgentSubjects.get,
-      AgentIdRequest,
-      (req) => {
-        const found = agents.get(req.id);
-        if (!found) throw new BusError(ErrorCode.NotFound, `agent ${req.id} not found`);
-        return found;
-      },
-      { queue: queueGroup(namespace, 'agent-api') },
-    );
+    directory = new FakeAgentDirectory(bus);
     primary = await bootService(definition, env());
     replicas.push(primary);
   });

@@ -5,24 +5,20 @@
  * and watches the session's media plane with a SubjectTap. Nothing of tts-gateway is mocked.
  */
 import { randomUUID } from 'node:crypto';
-import { Bus, BusError, BusRemoteError } from '@voxbridge/bus';
+import { Bus, BusRemoteError } from '@voxbridge/bus';
 import {
-  AgentIdRequest,
-  AgentSubjects,
   AUDIO_OUT_FRAME_BYTES,
   ErrorCode,
   MediaHeaders,
   mediaSubject,
-  queueGroup,
   streamName,
   VoiceSubjects,
-  type AgentDto,
   type ControlEvent,
   type ReplyEvent,
   type SessionClaimReply,
   type TurnEvent,
 } from '@voxbridge/contracts';
-import { bootService, type RunningService } from '@voxbridge/service-testing';
+import { bootService, FakeAgentDirectory, type RunningService } from '@voxbridge/service-testing';
 import { FakeChatterboxServer, SubjectTap, testInfra, uniqueNamespace, type TapRecord } from '@voxbridge/testing';
 import { IsBoolean, IsString } from 'class-validator';
 import { AppModule } from '../src/app.module';
@@ -39,39 +35,6 @@ const SPEECH_TIMEOUT = { timeoutMs: 15_000 };
 class ReleaseReply {
   @IsString() session_id!: string;
   @IsBoolean() released!: boolean;
-}
-
-function agentDto(id: string, overrides: Partial<AgentDto> = {}): AgentDto {
-  return {
-    id,
-    name: 'Narrator',
-    description: null,
-    system_prompt: 'You narrate.',
-    temperature: 0.7,
-    llm_provider: 'openai_compatible',
-    llm_model: 'llama3',
-    llm_base_url: null,
-    n8n_webhook_url: null,
-    fallback: [],
-    is_default: false,
-    stt_provider: 'local',
-    stt_language: 'en',
-    silence_ms: 600,
-    max_utterance_ms: 30_000,
-    tts_provider: 'chatterbox',
-    tts_voice: 'narrator',
-    tts_exaggeration: 1.4,
-    tts_cfg_weight: 0.35,
-    tts_temperature: 0.8,
-    tts_language: 'en',
-    tts_speed: 1,
-    filter_actions_for_tts: true,
-    timezone: 'UTC',
-    plugins: {},
-    created_at: new Date().toISOString(),
-    updated_at: new Date().toISOString(),
-    ...overrides,
-  };
 }
 
 /** Deltas of 1–7 characters, as an LLM streams them. */
@@ -95,7 +58,6 @@ function wordsEndingWithin(text: string, chars: number): string {
 describe('tts-gateway sessions on the bus', () => {
   const infra = testInfra();
   const namespace = uniqueNamespace('tts');
-  const agents = new Map<string, AgentDto>();
   const taps: SubjectTap[] = [];
   let chatterbox: FakeChatterboxServer;
   let bus: Bus;
@@ -114,17 +76,17 @@ describe('tts-gateway sessions on the bus', () => {
   beforeAll(async () => {
     chatterbox = await FakeChatterboxServer.start({ tone: { msPerChar: MS_PER_CHAR }, knownVoices: ['narrator', 'default'] });
     bus = await Bus.connect({ servers: infra.natsUrl, namespace, name: 'tts-pipeline-test' });
-    agents.set(agentId, agentDto(agentId));
-    bus.serveJson(
-      AgentSubjects.get,
-      AgentIdRequest,
-      (request) => {
-        const agent = agents.get(request.id);
-        if (!agent) throw new BusError(ErrorCode.NotFound, 'agent not found');
-        return agent;
-      },
-      { queue: queueGroup(namespace, 'agent-api') },
-    );
+    // The narrator: Chatterbox with its own voice parameters.
+    new FakeAgentDirectory(bus).add({
+      id: agentId,
+      name: 'Narrator',
+      system_prompt: 'You narrate.',
+      tts_provider: 'chatterbox',
+      tts_voice: 'narrator',
+      tts_exaggeration: 1.4,
+      tts_cfg_weight: 0.35,
+      timezone: 'UTC',
+    });
     replicas = [await boot(), await boot()];
   });
 

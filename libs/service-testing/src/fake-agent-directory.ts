@@ -1,4 +1,4 @@
-import { Bus, BusError, type BusSubscription } from '@voxbridge/bus';
+import { Bus, BusError, BusRemoteError, type BusSubscription } from '@voxbridge/bus';
 import { AgentIdRequest, AgentSubjects, ErrorCode, queueGroup, type AgentDto } from '@voxbridge/contracts';
 import { randomUUID } from 'node:crypto';
 
@@ -69,4 +69,15 @@ export class FakeAgentDirectory {
   stop(): void {
     this.subscription.unsubscribe();
   }
+}
+
+/** The error reply a bus request must end with (fails the test when it succeeds or fails otherwise). */
+export async function remoteFailure(call: Promise<unknown>): Promise<BusRemoteError> {
+  try {
+    await call;
+  } catch (error) {
+    if (error instanceof BusRemoteError) return error;
+    throw error;
+  }
+  throw new Error('expected an error reply');
 }
