@@ -88,6 +88,24 @@ export class HttpAttempt {
   }
 
   /** The body was read to the end: nothing needs cancelling. */
+  /**
+   * Runs one streamed attempt: opens the response, passes on what `read` yields; any failure comes
+   * out as an LlmProviderError with this attempt's phase; timers and listeners are released either way.
+   */
+  async *run<T>(
+    open: () => Promise<OpenedResponse>,
+    read: (response: OpenedResponse) => AsyncGenerator<T, void, undefined>,
+  ): AsyncGenerator<T, void, undefined> {
+    try {
+      yield* read(await open());
+      this.markSettled();
+    } catch (error) {
+      throw this.toError(error);
+    } finally {
+      this.dispose();
+    }
+  }
+
   markSettled(): void {
     this.settled = true;
   }

@@ -72,15 +72,11 @@ export class N8nWebhookProvider implements LlmProvider {
 
   async *stream(request: LlmStreamRequest): AsyncGenerator<LlmChunk, void, undefined> {
     const attempt = new HttpAttempt(this.name, request.signal, request.timeoutMs ?? this.timeouts.firstTokenTimeoutMs);
-    try {
-      const response = await attempt.post(this.dispatcher, this.options.webhookUrl, { accept: 'text/event-stream, text/plain, application/json' }, n8nBody(request));
-      yield* this.read(response, attempt);
-      attempt.markSettled();
-    } catch (error) {
-      throw attempt.toError(error);
-    } finally {
-      attempt.dispose();
-    }
+    const accept = { accept: 'text/event-stream, text/plain, application/json' };
+    yield* attempt.run(
+      () => attempt.post(this.dispatcher, this.options.webhookUrl, accept, n8nBody(request)),
+      (response) => this.read(response, attempt),
+    );
   }
 
   async close(): Promise<void> {

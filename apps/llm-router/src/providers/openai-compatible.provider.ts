@@ -46,21 +46,17 @@ export class OpenAiCompatibleProvider implements LlmProvider {
 
   async *stream(request: LlmStreamRequest): AsyncGenerator<LlmChunk, void, undefined> {
     const attempt = new HttpAttempt(this.name, request.signal, request.timeoutMs ?? this.timeouts.firstTokenTimeoutMs);
-    try {
-      const response = await attempt.post(this.dispatcher, `${this.endpoint}/chat/completions`, this.headers(), {
-        model: request.model,
-        messages: request.messages.map(({ role, content }) => ({ role, content })),
-        temperature: request.temperature,
-        stream: true,
-        ...(request.maxTokens === undefined ? {} : { max_tokens: request.maxTokens }),
-      });
-      yield* this.read(response, attempt);
-      attempt.markSettled();
-    } catch (error) {
-      throw attempt.toError(error);
-    } finally {
-      attempt.dispose();
-    }
+    const body = {
+      model: request.model,
+      messages: request.messages.map(({ role, content }) => ({ role, content })),
+      temperature: request.temperature,
+      stream: true,
+      ...(request.maxTokens === undefined ? {} : { max_tokens: request.maxTokens }),
+    };
+    yield* attempt.run(
+      () => attempt.post(this.dispatcher, `${this.endpoint}/chat/completions`, this.headers(), body),
+      (response) => this.read(response, attempt),
+    );
   }
 
   async close(): Promise<void> {
