@@ -154,6 +154,7 @@ function fleetListener(
           postgres: postgres.description,
           fakeProviders: config.fakeProviders,
           adminKeyFile: secrets.adminKey ? shortPath(secrets.adminKey.file) : undefined,
+          adminKey: process.stdout.isTTY ? secrets.adminKey?.value : undefined,
         }).map((line) => (line.includes('8/8 ready') ? paint(line, 'green', out.colour) : line)),
       );
     },
@@ -238,6 +239,8 @@ async function run(argv: string[]): Promise<void> {
     }),
     // With --fake-providers the fakes win over provider settings in the environment.
     ...fakes?.env,
+    // agent-api tells the web app where the voice socket is.
+    ...(service === 'agent-api' ? { WEBRTC_GATEWAY_PORT: String(plan.find((p) => p.service === 'webrtc-gateway')?.port ?? '') } : {}),
   });
   const supervisor = new Supervisor(
     plan.map(({ service, port }) => ({

@@ -49,7 +49,8 @@ describe(bannerLines.name, () => {
 
   it('says 8/8 ready and gives the API and fleet health URLs', () => {
     expect(sut).toContain('8/8 ready in 12.3 s');
-    expect(sut).toMatch(/API\s+http:\/\/localhost:20000\n/);
+    expect(sut).toMatch(/Web app\s+http:\/\/localhost:20000\/\n/);
+    expect(sut).toMatch(/API\s+http:\/\/localhost:20000\/api\n/);
     expect(sut).toContain('http://localhost:20000/api/fleet/health');
   });
 
@@ -57,6 +58,11 @@ describe(bannerLines.name, () => {
     expect(sut).not.toContain('Admin API key');
     const withKey = bannerLines({ version: '0.1.0', namespace: 'vb', bootMs: 1, host: 'localhost', ports, nats: 'n', postgres: 'p', fakeProviders: false, adminKeyFile: '.voxbridge/admin-key' });
     expect(withKey.join('\n')).toMatch(/Admin API key\s+\.voxbridge\/admin-key/);
+  });
+
+  it('shows the key itself only when given it (on a terminal), with where it is kept', () => {
+    const shown = bannerLines({ version: '0.1.0', namespace: 'vb', bootMs: 1, host: 'localhost', ports, nats: 'n', postgres: 'p', fakeProviders: false, adminKeyFile: '.voxbridge/admin-key', adminKey: 'vbk_abc' });
+    expect(shown.join('\n')).toMatch(/Admin API key\s+vbk_abc\s+\(kept in \.voxbridge\/admin-key/);
   });
 
   it("gives each service's health and metrics URL", () => {

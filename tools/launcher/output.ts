@@ -95,6 +95,8 @@ export interface BannerInfo {
   fakeProviders: boolean;
   /** Where the admin API key is kept (when the launcher manages it). */
   adminKeyFile?: string;
+  /** The key itself: shown only on an interactive terminal, so that it never lands in a log file. */
+  adminKey?: string;
 }
 
 /** What a user needs once the fleet is up: where the API is, how to check it, how to stop it. */
@@ -107,10 +109,15 @@ export function bannerLines(info: BannerInfo): string[] {
     rule,
     `VoxBridge ${info.version}: ${progressText(SERVICE_NAMES)} in ${formatMs(info.bootMs)} (namespace ${info.namespace}${info.fakeProviders ? ', fake providers' : ''})`,
     '',
-    `  ${'API'.padEnd(width)}${url(apiPort)}`,
+    `  ${'Web app'.padEnd(width)}${url(apiPort, '/')}`,
+    `  ${'API'.padEnd(width)}${url(apiPort, '/api')}`,
     `  ${'API docs'.padEnd(width)}${url(apiPort, '/api/docs')}`,
     `  ${'Fleet health'.padEnd(width)}${url(apiPort, '/api/fleet/health')}`,
-    ...(info.adminKeyFile ? [`  ${'Admin API key'.padEnd(width)}${info.adminKeyFile}  (Authorization: Bearer <key>)`] : []),
+    ...(info.adminKey && info.adminKeyFile
+      ? [`  ${'Admin API key'.padEnd(width)}${info.adminKey}  (kept in ${info.adminKeyFile}; sign in with it)`]
+      : info.adminKeyFile
+        ? [`  ${'Admin API key'.padEnd(width)}${info.adminKeyFile}  (Authorization: Bearer <key>)`]
+        : []),
     '',
     ...info.ports.map(({ service, port }) => `  ${service.padEnd(width)}${url(port, '/health')}   ${url(port, '/metrics')}`),
     '',

@@ -8,6 +8,7 @@ import { EventsModule } from './events/events.module';
 import { FleetModule } from './fleet/fleet.module';
 import { serviceSchema } from './persistence/schema';
 import { SessionsModule } from './sessions/sessions.module';
+import { VoiceModule } from './voice/voice.module';
 
 @Module({})
 export class AppModule {
@@ -22,6 +23,7 @@ export class AppModule {
         ChatModule,
         EventsModule,
         FleetModule,
+        VoiceModule,
       ],
     };
   }

@@ -68,6 +68,13 @@ export class ApiKeyRepository {
     return row ? { keyId: row.id, name: row.name, role: row.role, prefix: row.prefix } : null;
   }
 
+  /** An active key by id with its hash (for voice-token signatures only; never leaves agent-api). */
+  async findActiveWithHashById(id: string): Promise<{ principal: Principal; keyHash: string } | null> {
+    const row = await this.dataSource.getRepository(ApiKeyEntity).findOne({ where: { id } });
+    if (!row || row.revokedAt) return null;
+    return { principal: { keyId: row.id, name: row.name, role: row.role, prefix: row.prefix }, keyHash: row.keyHash };
+  }
+
   /** Sets last_used_at unless another request (or replica) did within the last minute. */
   async touch(id: string): Promise<void> {
     await this.dataSource.query(

@@ -1,7 +1,7 @@
 import { SERVICES } from '@voxbridge/contracts';
 import { DatabaseServiceEnv, Secret } from '@voxbridge/platform';
 import { Type } from 'class-transformer';
-import { IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
+import { IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 
 /** `<key id>:<32 bytes in base64>`, e.g. `k20261125:3q2+7w...=` (generate: `npm run secrets -- new-key`). */
 const ENCRYPTION_KEY = /^[A-Za-z0-9_-]{1,32}:[A-Za-z0-9+/]{43}=$/;
@@ -82,4 +82,31 @@ export class AgentApiEnv extends DatabaseServiceEnv {
   @Min(16)
   @Max(65_536)
   WS_EVENTS_MAX_BUFFER_KB = 1_024;
+
+  /** Lifetime of a voice token minted by `POST /api/voice/token` for the web app's voice socket. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(10)
+  @Max(86_400)
+  VOICE_TOKEN_TTL_S = 300;
+
+  /**
+   * The voice socket's public address given to the web app (`ws(s)://host[:port]/ws/voice`). Unset:
+   * the host the page was loaded from, with webrtc-gateway's port (`WEBRTC_GATEWAY_PORT`).
+   */
+  @IsOptional()
+  @Matches(/^wss?:\/\/[^\s]+$/, { message: 'must be a ws:// or wss:// URL' })
+  WEBRTC_PUBLIC_URL?: string;
+
+  /** webrtc-gateway's HTTP port, for the default voice socket address (the launcher sets it). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(65_535)
+  WEBRTC_GATEWAY_PORT = SERVICES['webrtc-gateway'].defaultPort;
+
+  /** The built web app (`apps/web`, served at `/`). Unset: `dist/apps/web` beside this service. */
+  @IsOptional()
+  @IsString()
+  WEB_ROOT?: string;
 }

@@ -1,8 +1,10 @@
 import type { INestApplication } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import { AppLogger } from '@voxbridge/platform';
 import type { AgentApiEnv } from '../config/agent-api.env';
 import { useWebSocketAdapter } from '../events/use-websocket-adapter';
 import { setUpOpenApi } from './openapi';
+import { defaultWebRoot, serveWebApp } from './web-app';
 
 /** `CORS_ORIGINS`: `*` for any origin, else the listed ones; unset or empty, no CORS headers at all. */
 export function corsOrigins(value: string | undefined): '*' | string[] | null {
@@ -31,5 +33,7 @@ export function configureHttp(app: INestApplication, config: AgentApiEnv): void 
     });
   }
   setUpOpenApi(app);
+  const webRoot = config.WEB_ROOT ?? defaultWebRoot();
+  if (!serveWebApp(app, webRoot)) app.get(AppLogger).warn('the web app is not built: / serves nothing (npm run build builds it)', { web_root: webRoot });
   useWebSocketAdapter(app);
 }

@@ -1,0 +1,8 @@
+import { Module } from '@nestjs/common';
+import { AgentsModule } from '../agents/agents.module';
+import { AuthModule } from '../auth/auth.module';
+import { VoiceController } from './voice.controller';
+
+/** `POST /api/voice/token`: what the web app needs to open webrtc-gateway's voice socket. */
+@Module({ imports: [AuthModule, AgentsModule], controllers: [VoiceController] })
+export class VoiceModule {}
