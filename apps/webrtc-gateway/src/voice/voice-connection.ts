@@ -1,0 +1,358 @@
+import { randomUUID } from 'node:crypto';
+import type { Bus, BusSubscription, Frame } from '@voxbridge/bus';
+import {
+  AUDIO_IN_SAMPLE_RATE_HZ,
+  AUDIO_OUT_SAMPLE_RATE_HZ,
+  ControlEvent,
+  ErrorCode,
+  FRAME_DURATION_MS,
+  mediaSubject,
+  ReplyEvent,
+  TranscriptEvent,
+  TurnEvent,
+  VadEvent,
+  type MediaStream,
+  type VoiceServerMessage,
+} from '@voxbridge/contracts';
+import type { AppLogger } from '@voxbridge/platform';
+import { WebSocket, type RawData } from 'ws';
+import { isAudioInFrame, parseClientMessage, wrongFrameSizeMessage } from './client-messages';
+import type { TurnMetricsRelay } from './turn-metrics.relay';
+import { closeCodeOf, closeReason, VoiceCloseCode, VoiceSetupError, VoiceSetupErrorCode } from './voice.errors';
+import type { VoiceMetrics } from './voice.metrics';
+import { voiceMessage, VoiceEventMapper } from './voice-event-mapper';
+import { serviceErrorOf, type VoiceFleetClient } from './voice-fleet.client';
+import { parseVoiceQuery } from './voice-query';
+
+export interface VoiceConnectionDeps {
+  bus: Bus;
+  fleet: VoiceFleetClient;
+  relay: TurnMetricsRelay;
+  metrics: VoiceMetrics;
+  logger: AppLogger;
+  /** The claims are renewed every leaseMs / 3. */
+  leaseMs: number;
+  /** Unsent bytes beyond which the client is too slow (close 1013). */
+  maxBufferedBytes: number;
+}
+
+/** What the connection needs of the upgrade request. */
+export interface VoiceUpgrade {
+  url?: string;
+  authorization?: string;
+}
+
+/** A client sending wrong-sized frames hears about it at most this often. */
+const FRAME_ERROR_INTERVAL_MS = 1_000;
+/** A closed client that does not finish the close handshake in this time is cut off. */
+const CLOSE_HANDSHAKE_MS = 1_000;
+
+function bytesOf(data: RawData): Buffer {
+  if (Array.isArray(data)) return Buffer.concat(data);
+  return Buffer.isBuffer(data) ? data : Buffer.from(data);
+}
+
+/**
+ * One browser on `/ws/voice`: authenticates, opens (or resumes) the session, claims it from
+ * stt-gateway, llm-router and tts-gateway, then relays microphone frames to `audio.in` and the
+ * session's media plane back as `{event, data}` messages and binary audio. Everything it set up
+ * (subscriptions, heartbeat, claims) is undone whichever way it closes; `closed` resolves then.
+ */
+export class VoiceConnection {
+  readonly id = randomUUID();
+  readonly closed: Promise<void>;
+  private markClosed!: () => void;
+  private phase: 'opening' | 'live' | 'closing' = 'opening';
+  private session?: { id: string; agentId: string };
+  private claims?: Promise<void>;
+  private renewal?: Promise<void>;
+  private readonly failingServices = new Set<string>();
+  private subscriptions: BusSubscription[] = [];
+  private stopMetrics?: () => void;
+  private heartbeat?: NodeJS.Timeout;
+  private readonly mapper = new VoiceEventMapper();
+  private muted = false;
+  private seq = 0;
+  private lastFrameErrorAtMs = Number.NEGATIVE_INFINITY;
+  private awaitingPong = false;
+  private closeCode?: number;
+  private cleanup?: Promise<void>;
+  private logger: AppLogger;
+
+  constructor(
+    private readonly ws: WebSocket,
+    private readonly upgrade: VoiceUpgrade,
+    private readonly deps: VoiceConnectionDeps,
+  ) {
+    this.closed = new Promise((resolve) => (this.markClosed = resolve));
+    this.logger = deps.logger.child({ connection_id: this.id });
+  }
+
+  start(): void {
+    this.ws.on('message', (data: RawData, isBinary: boolean) => this.receive(data, isBinary));
+    this.ws.on('pong', () => {
+      this.awaitingPong = false;
+    });
+    this.ws.on('close', (code: number) => {
+      if (this.closeCode === undefined) {
+        this.closeCode = code;
+        this.deps.metrics.closed(code);
+      }
+      void this.finish();
+    });
+    this.ws.on('error', (error: Error) => {
+      this.logger.debug('voice socket error', { err: error });
+      void this.finish();
+    });
+    this.open().catch((error: unknown) => this.fail(error));
+  }
+
+  /** The liveness tick: a client that did not answer the previous ping is cut off. */
+  ping(): void {
+    if (this.ws.readyState !== WebSocket.OPEN) return;
+    if (this.awaitingPong) {
+      this.logger.info('voice socket cut off: no pong');
+      this.ws.terminate();
+      return;
+    }
+    this.awaitingPong = true;
+    this.ws.ping();
+  }
+
+  /** Server shutdown: tells the client and undoes everything. */
+  shutdown(): Promise<void> {
+    this.close(VoiceCloseCode.GoingAway, 'server shutting down');
+    return this.closed;
+  }
+
+  // ---- setup -------------------------------------------------------------------------------------
+
+  private async open(): Promise<void> {
+    const parsed = parseVoiceQuery(this.upgrade.url, this.upgrade.authorization);
+    if (!parsed.ok) {
+      const code = parsed.problem === 'unauthorized' ? VoiceSetupErrorCode.Unauthorized : VoiceSetupErrorCode.BadRequest;
+      throw new VoiceSetupError(code, parsed.reason);
+    }
+    const { agentId, sessionId, credential } = parsed.query;
+    const { fleet } = this.deps;
+    const principal = await fleet.verify(credential, agentId);
+    if (this.phase !== 'opening') return;
+    const agent = await fleet.agent(agentId);
+    if (this.phase !== 'opening') return;
+    const { session, resumed } = await fleet.openSession({ agentId, sessionId, userId: `key:${principal.key_id}` });
+    if (this.phase !== 'opening') return;
+
+    this.logger = this.logger.child({ session_id: session.id, agent_id: agentId });
+    this.session = { id: session.id, agentId };
+    this.claims = fleet.claimAll(session.id, agentId);
+    await this.claims;
+    if (this.phase !== 'opening') return;
+
+    this.follow(session.id);
+    this.heartbeat = setInterval(() => this.beat(), Math.floor(this.deps.leaseMs / 3));
+    this.phase = 'live';
+    this.send([
+      voiceMessage('ready', {
+        session_id: session.id,
+        agent_id: agentId,
+        agent_name: agent.name,
+        input_sample_rate: AUDIO_IN_SAMPLE_RATE_HZ,
+        output_sample_rate: AUDIO_OUT_SAMPLE_RATE_HZ,
+        frame_ms: FRAME_DURATION_MS,
+        resumed,
+      }),
+      ...this.mapper.listening(),
+    ]);
+    this.logger.info('voice socket ready', { key_id: principal.key_id, resumed });
+  }
+
+  private fail(error: unknown): void {
+    if (error instanceof VoiceSetupError) {
+      this.logger.info('voice socket refused', { code: error.code, reason: error.message, service: error.serviceError?.service });
+      if (error.serviceError) this.send([voiceMessage('service_error', error.serviceError)]);
+      this.close(closeCodeOf(error.code), error.message);
+      return;
+    }
+    const errorId = randomUUID();
+    this.logger.error('voice socket setup failed', { error_id: errorId, err: error });
+    this.send([voiceMessage('service_error', { code: ErrorCode.Internal, message: `webrtc-gateway failed (error id ${errorId})`, service: 'webrtc-gateway' })]);
+    this.close(VoiceCloseCode.FleetFailed, `internal error ${errorId}`);
+  }
+
+  /** The session's media plane to the client: one subscription per stream (not `>`: that would echo our own audio.in). */
+  private follow(sessionId: string): void {
+    const { bus } = this.deps;
+    const json = <T extends { session_id: string }>(stream: MediaStream, type: new () => T, map: (event: T) => VoiceServerMessage[]) =>
+      bus.subscribeJson(mediaSubject(sessionId, stream), type, (event) => {
+        if (this.phase === 'live' && event.session_id.toLowerCase() === sessionId.toLowerCase()) this.send(map(event));
+      });
+    this.subscriptions = [
+      json('vad', VadEvent, (e) => this.mapper.vad(e)),
+      json('transcript', TranscriptEvent, (e) => this.mapper.transcript(e)),
+      json('reply', ReplyEvent, (e) => this.mapper.reply(e)),
+      json('turn', TurnEvent, (e) => this.mapper.turn(e)),
+      json('control', ControlEvent, (e) => {
+        this.mapper.control(e);
+        return [];
+      }),
+      bus.subscribeFrames(mediaSubject(sessionId, 'audio.out'), (frame) => this.audioOut(frame)),
+    ];
+    this.stopMetrics = this.deps.relay.listen(sessionId, (event) => {
+      if (this.phase === 'live') this.send(this.mapper.committed(event));
+    });
+  }
+
+  // ---- heartbeat ---------------------------------------------------------------------------------
+
+  private beat(): void {
+    if (this.renewal || this.phase !== 'live') return;
+    this.renewal = this.renew()
+      .catch((error: unknown) => this.logger.error('voice claim heartbeat failed unexpectedly', { err: error }))
+      .finally(() => {
+        this.renewal = undefined;
+      });
+  }
+
+  /** Renews the claims; tells the client once when a service stops answering. */
+  private async renew(): Promise<void> {
+    const session = this.session;
+    if (!session) return;
+    const failures = await this.deps.fleet.renewAll(session.id, session.agentId);
+    const failing = new Set<string>(failures.map((f) => f.service));
+    for (const service of [...this.failingServices]) {
+      if (failing.has(service)) continue;
+      this.failingServices.delete(service);
+      this.logger.info('voice claim heartbeat answered again', { service });
+    }
+    for (const { service, error } of failures) {
+      if (this.failingServices.has(service)) continue;
+      this.failingServices.add(service);
+      this.logger.warn('voice claim heartbeat failed', { service, err: error });
+      if (this.phase === 'live') this.send([voiceMessage('service_error', serviceErrorOf(service, error))]);
+    }
+  }
+
+  // ---- client → fleet ----------------------------------------------------------------------------
+
+  private receive(data: RawData, isBinary: boolean): void {
+    const bytes = bytesOf(data);
+    if (isBinary) this.audioIn(bytes);
+    else this.command(bytes.toString('utf8'));
+  }
+
+  private audioIn(bytes: Buffer): void {
+    const { metrics } = this.deps;
+    if (this.phase !== 'live' || !this.session) {
+      metrics.frameDropped('not_ready');
+      return;
+    }
+    if (!isAudioInFrame(bytes.byteLength)) {
+      metrics.frameDropped('wrong_size');
+      const nowMs = Date.now();
+      if (nowMs - this.lastFrameErrorAtMs >= FRAME_ERROR_INTERVAL_MS) {
+        this.lastFrameErrorAtMs = nowMs;
+        this.logger.debug('voice frame of the wrong size dropped', { size_bytes: bytes.byteLength });
+        this.send([voiceMessage('service_error', { code: ErrorCode.ValidationFailed, message: wrongFrameSizeMessage(bytes.byteLength) })]);
+      }
+      return;
+    }
+    if (this.muted) {
+      metrics.frameDropped('muted');
+      return;
+    }
+    this.deps.bus.publishFrame(mediaSubject(this.session.id, 'audio.in'), bytes, { seq: this.seq++, timestampMs: Date.now() });
+    metrics.frameRelayed('in');
+  }
+
+  private command(text: string): void {
+    const parsed = parseClientMessage(text);
+    if (!parsed.ok) {
+      this.send([voiceMessage('service_error', { code: ErrorCode.ValidationFailed, message: parsed.message })]);
+      return;
+    }
+    switch (parsed.action) {
+      case 'mute':
+        this.muted = true;
+        return;
+      case 'unmute':
+        this.muted = false;
+        return;
+      case 'interrupt':
+        this.interrupt();
+        return;
+      case 'end':
+        this.close(VoiceCloseCode.Ended, 'ended by the client');
+        return;
+    }
+  }
+
+  /** Cancels whatever turn is running; its audio still in flight is dropped here at once. */
+  private interrupt(): void {
+    if (this.phase !== 'live' || !this.session) return;
+    const event: ControlEvent = { session_id: this.session.id, action: 'cancel', reason: 'client_interrupt', at_ms: Date.now() };
+    this.mapper.control(event);
+    this.deps.bus.publishJson(mediaSubject(this.session.id, 'control'), event);
+  }
+
+  // ---- fleet → client ----------------------------------------------------------------------------
+
+  private audioOut(frame: Frame): void {
+    if (this.phase !== 'live') return;
+    if (!this.mapper.acceptsAudio(frame.turnId)) {
+      this.deps.metrics.frameDropped('turn_cancelled');
+      return;
+    }
+    if (this.write(frame.payload)) this.deps.metrics.frameRelayed('out');
+  }
+
+  private send(messages: VoiceServerMessage[]): void {
+    for (const message of messages) this.write(JSON.stringify(message));
+  }
+
+  /** Sends unless the client lags more than maxBufferedBytes behind: then it is closed (1013). */
+  private write(data: string | Uint8Array): boolean {
+    if (this.ws.readyState !== WebSocket.OPEN) return false;
+    if (this.ws.bufferedAmount > this.deps.maxBufferedBytes) {
+      this.logger.warn('voice client too slow; disconnected', { buffered_bytes: this.ws.bufferedAmount, max_buffered_bytes: this.deps.maxBufferedBytes });
+      this.close(VoiceCloseCode.TooSlow, 'client too slow');
+      return false;
+    }
+    this.ws.send(data);
+    return true;
+  }
+
+  // ---- teardown ----------------------------------------------------------------------------------
+
+  private close(code: number, reason: string): void {
+    if (this.closeCode === undefined) {
+      this.closeCode = code;
+      this.deps.metrics.closed(code);
+    }
+    if (this.ws.readyState === WebSocket.OPEN || this.ws.readyState === WebSocket.CONNECTING) {
+      this.ws.close(code, closeReason(reason));
+      // The close frame queues behind whatever the client is not reading; do not wait for it forever.
+      setTimeout(() => this.ws.terminate(), CLOSE_HANDSHAKE_MS).unref();
+    }
+    void this.finish();
+  }
+
+  private finish(): Promise<void> {
+    this.cleanup ??= this.undo().finally(() => this.markClosed());
+    return this.cleanup;
+  }
+
+  /** Subscriptions and heartbeat stop at once; the claims are released after any in flight settled. */
+  private async undo(): Promise<void> {
+    this.phase = 'closing';
+    clearInterval(this.heartbeat);
+    for (const subscription of this.subscriptions) subscription.unsubscribe();
+    this.subscriptions = [];
+    this.stopMetrics?.();
+    const session = this.session;
+    if (session) {
+      await Promise.all([this.claims?.catch(() => undefined), this.renewal]);
+      await this.deps.fleet.releaseAll(session.id);
+    }
+    this.logger.info('voice socket closed', { code: this.closeCode });
+  }
+}

@@ -1,0 +1,146 @@
+import { Injectable } from '@nestjs/common';
+import { Bus, BusError, BusNoRespondersError, BusTimeoutError } from '@voxbridge/bus';
+import {
+  AgentSubjects,
+  AuthSubjects,
+  ErrorCode,
+  SessionSubjects,
+  VoiceSubjects,
+  type AgentDto,
+  type SessionClaimReply,
+  type SessionDto,
+  type Subject,
+  type VerifiedCredential,
+} from '@voxbridge/contracts';
+import { AppLogger } from '@voxbridge/platform';
+import { WebrtcGatewayEnv } from '../config/webrtc-gateway.env';
+import { VoiceSetupError, VoiceSetupErrorCode, type ServiceErrorData } from './voice.errors';
+
+/** The pipeline services a voice socket claims its session from. */
+export const PIPELINE = [
+  { service: 'stt-gateway', claim: VoiceSubjects.sttClaim, release: VoiceSubjects.sttRelease },
+  { service: 'llm-router', claim: VoiceSubjects.llmClaim, release: VoiceSubjects.llmRelease },
+  { service: 'tts-gateway', claim: VoiceSubjects.ttsClaim, release: VoiceSubjects.ttsRelease },
+] as const;
+
+export type PipelineService = (typeof PIPELINE)[number]['service'];
+
+export interface OpenedSession {
+  session: SessionDto;
+  /** The client named an existing session. */
+  resumed: boolean;
+}
+
+/** The `service_error` for a request that failed: which service, and what happened in words. */
+export function serviceErrorOf(service: string, error: unknown): ServiceErrorData {
+  if (error instanceof BusNoRespondersError) return { code: ErrorCode.NoResponders, message: `${service} is not running`, service };
+  if (error instanceof BusTimeoutError) {
+    return { code: ErrorCode.Timeout, message: `${service} did not answer within ${error.timeoutMs} ms`, service };
+  }
+  if (error instanceof BusError) return { code: error.code, message: `${service} refused: ${error.message}`, service };
+  return { code: ErrorCode.Internal, message: `${service} could not be asked`, service };
+}
+
+function serviceFailed(service: string, error: unknown): VoiceSetupError {
+  const serviceError = serviceErrorOf(service, error);
+  return new VoiceSetupError(VoiceSetupErrorCode.ServiceFailed, serviceError.message, serviceError, { cause: error });
+}
+
+const isCode = (error: unknown, ...codes: ErrorCode[]) => error instanceof BusError && codes.includes(error.code);
+
+/**
+ * What a voice socket asks of the fleet over the bus: agent-api (credential, agent), session-store
+ * (the session) and the pipeline services (claims, heartbeats, releases). Failures come back as
+ * VoiceSetupError with the code the socket closes with; releases never throw.
+ */
+@Injectable()
+export class VoiceFleetClient {
+  private readonly timeoutMs: number;
+  private readonly leaseMs: number;
+  private readonly logger: AppLogger;
+
+  constructor(
+    private readonly bus: Bus,
+    config: WebrtcGatewayEnv,
+    logger: AppLogger,
+  ) {
+    this.timeoutMs = config.VOICE_REQUEST_TIMEOUT_MS;
+    this.leaseMs = config.VOICE_LEASE_MS;
+    this.logger = logger.child({ component: 'voice-fleet' });
+  }
+
+  async verify(credential: string, agentId: string): Promise<VerifiedCredential> {
+    try {
+      return await this.request<VerifiedCredential>(AuthSubjects.verify, { credential, agent_id: agentId });
+    } catch (error) {
+      if (isCode(error, ErrorCode.Unauthorized, ErrorCode.Forbidden, ErrorCode.ValidationFailed)) {
+        // agent-api's refusal names the problem (unknown, expired, for another agent) and never the credential.
+        throw new VoiceSetupError(VoiceSetupErrorCode.Unauthorized, `unauthorized: ${(error as BusError).message}`, undefined, { cause: error });
+      }
+      throw serviceFailed('agent-api', error);
+    }
+  }
+
+  async agent(agentId: string): Promise<AgentDto> {
+    try {
+      return await this.request<AgentDto>(AgentSubjects.get, { id: agentId });
+    } catch (error) {
+      if (isCode(error, ErrorCode.NotFound)) throw new VoiceSetupError(VoiceSetupErrorCode.AgentNotFound, 'agent not found', undefined, { cause: error });
+      throw serviceFailed('agent-api', error);
+    }
+  }
+
+  /** A new `webrtc` session, or the named one (of this agent), reactivated if it had ended. */
+  async openSession(input: { agentId: string; sessionId?: string; userId: string }): Promise<OpenedSession> {
+    try {
+      if (input.sessionId === undefined) {
+        const session = await this.request<SessionDto>(SessionSubjects.create, { user_id: input.userId, agent_id: input.agentId, session_type: 'webrtc' });
+        return { session, resumed: false };
+      }
+      const found = await this.request<SessionDto>(SessionSubjects.get, { id: input.sessionId });
+      if (found.agent_id !== input.agentId) throw new VoiceSetupError(VoiceSetupErrorCode.SessionNotFound, 'session not found for this agent');
+      const session = found.active ? found : await this.request<SessionDto>(SessionSubjects.update, { id: found.id, active: true });
+      return { session, resumed: true };
+    } catch (error) {
+      if (error instanceof VoiceSetupError) throw error;
+      if (isCode(error, ErrorCode.NotFound)) throw new VoiceSetupError(VoiceSetupErrorCode.SessionNotFound, 'session not found', undefined, { cause: error });
+      throw serviceFailed('session-store', error);
+    }
+  }
+
+  /** Claims (or renews) the session with every pipeline service; the first failure is thrown once all answered. */
+  async claimAll(sessionId: string, agentId: string): Promise<void> {
+    const failures = await this.renewAll(sessionId, agentId);
+    const [first] = failures;
+    if (first) throw serviceFailed(first.service, first.error);
+  }
+
+  /** The heartbeat: every claim again; the services that failed, with why. */
+  async renewAll(sessionId: string, agentId: string): Promise<Array<{ service: PipelineService; error: unknown }>> {
+    const body = { session_id: sessionId, agent_id: agentId, lease_ms: this.leaseMs };
+    const results = await Promise.all(
+      PIPELINE.map(({ service, claim }) =>
+        this.request<SessionClaimReply>(claim, body).then(
+          () => [],
+          (error: unknown) => [{ service, error }],
+        ),
+      ),
+    );
+    return results.flat();
+  }
+
+  /** Lets every pipeline service go of the session; never throws (a release nobody hears lapses with the lease). */
+  async releaseAll(sessionId: string): Promise<void> {
+    await Promise.all(
+      PIPELINE.map(({ service, release }) =>
+        this.request(release, { session_id: sessionId }).catch((error: unknown) => {
+          this.logger.debug('voice session release not answered', { session_id: sessionId, service, err: error });
+        }),
+      ),
+    );
+  }
+
+  private request<Res extends object>(subject: Subject, body: object): Promise<Res> {
+    return this.bus.requestJson<Res>(subject, body, { timeoutMs: this.timeoutMs });
+  }
+}

@@ -1,0 +1,86 @@
+import { Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import { VOICE_SOCKET_PATH } from '@voxbridge/contracts';
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { WebrtcGatewayEnv } from '../config/webrtc-gateway.env';
+import type { VoiceConnection } from './voice-connection';
+import { VoiceConnectionFactory } from './voice-connection.factory';
+import { VoiceMetrics } from './voice.metrics';
+
+/** Client messages are 640-byte frames and tiny commands; anything far larger is refused by `ws` (close 1009). */
+const MAX_CLIENT_MESSAGE_BYTES = 64 * 1024;
+
+function refuseUpgrade(socket: Duplex, status: 404 | 503, code: string, message: string): void {
+  const body = JSON.stringify({ error: { code, message } });
+  const reason = status === 404 ? 'Not Found' : 'Service Unavailable';
+  socket.on('error', () => socket.destroy()); // a client that hung up must not crash the process
+  socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+}
+
+/**
+ * `GET /ws/voice` on the service's own HTTP server: a plain `ws` server on the upgrade event (no
+ * Nest gateway). Every upgrade becomes a WebSocket at once, so refusals (credential, agent,
+ * session) reach the browser as close codes with a reason, which it can read, rather than an HTTP
+ * status, which it cannot. One ping timer for all sockets; shutdown closes them (1001) and waits
+ * until their claims are released.
+ */
+@Injectable()
+export class VoiceServer implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: MAX_CLIENT_MESSAGE_BYTES });
+  private readonly connections = new Set<VoiceConnection>();
+  private httpServer?: Server;
+  private pingTimer?: NodeJS.Timeout;
+  private stopping = false;
+
+  private readonly onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (new URL(request.url ?? '/', 'http://localhost').pathname !== VOICE_SOCKET_PATH) {
+      refuseUpgrade(socket, 404, 'not_found', `no WebSocket here; the voice socket is ${VOICE_SOCKET_PATH}`);
+      return;
+    }
+    if (this.stopping) {
+      refuseUpgrade(socket, 503, 'unavailable', 'webrtc-gateway is shutting down');
+      return;
+    }
+    this.wss.handleUpgrade(request, socket, head, (ws) => this.accept(ws, request));
+  };
+
+  constructor(
+    private readonly adapterHost: HttpAdapterHost,
+    private readonly config: WebrtcGatewayEnv,
+    private readonly metrics: VoiceMetrics,
+    private readonly connectionFactory: VoiceConnectionFactory,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.httpServer = this.adapterHost.httpAdapter.getHttpServer() as Server;
+    this.httpServer.on('upgrade', this.onUpgrade);
+    this.pingTimer = setInterval(() => this.connections.forEach((connection) => connection.ping()), this.config.VOICE_PING_INTERVAL_MS);
+    this.pingTimer.unref();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    this.stopping = true;
+    this.httpServer?.off('upgrade', this.onUpgrade);
+    clearInterval(this.pingTimer);
+    await Promise.all([...this.connections].map((connection) => connection.shutdown()));
+    await new Promise<void>((resolve) => this.wss.close(() => resolve()));
+  }
+
+  /** Open sockets on this replica. */
+  get socketCount(): number {
+    return this.connections.size;
+  }
+
+  private accept(ws: WebSocket, request: IncomingMessage): void {
+    const connection = this.connectionFactory.create(ws, { url: request.url, authorization: request.headers.authorization });
+    this.connections.add(connection);
+    this.metrics.socketsOpen(this.connections.size);
+    void connection.closed.then(() => {
+      this.connections.delete(connection);
+      this.metrics.socketsOpen(this.connections.size);
+    });
+    connection.start();
+  }
+}
