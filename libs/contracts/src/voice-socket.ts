@@ -14,6 +14,20 @@ import type { TurnState } from './voice';
  */
 export const VOICE_SOCKET_PATH = '/ws/voice';
 
+/** Close codes of the voice socket (the numbers the browser sees in CloseEvent.code). */
+export const VoiceCloseCode = {
+  Ended: 1000,
+  GoingAway: 1001,
+  /** Unauthorized or bad request; the reason names it. */
+  PolicyViolation: 1008,
+  /** The fleet failed (a `service_error` names the service first). */
+  FleetFailed: 1011,
+  /** Too slow to keep up with the audio. */
+  TooSlow: 1013,
+  /** Unknown agent or session. */
+  NotFound: 4404,
+} as const;
+
 export const VOICE_CLIENT_ACTIONS = ['mute', 'unmute', 'interrupt', 'end'] as const;
 export type VoiceClientAction = (typeof VOICE_CLIENT_ACTIONS)[number];
 

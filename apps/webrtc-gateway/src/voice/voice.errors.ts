@@ -1,18 +1,6 @@
-import type { VoiceServerEvents } from '@voxbridge/contracts';
+import { VoiceCloseCode, type VoiceServerEvents } from '@voxbridge/contracts';
 
-/** Close codes of the voice socket (libs/contracts voice-socket.ts). */
-export const VoiceCloseCode = {
-  Ended: 1000,
-  GoingAway: 1001,
-  /** Unauthorized or bad request; the reason names it. */
-  PolicyViolation: 1008,
-  /** The fleet failed (a `service_error` names the service first). */
-  FleetFailed: 1011,
-  /** Too slow to keep up with the audio. */
-  TooSlow: 1013,
-  /** Unknown agent or session. */
-  NotFound: 4404,
-} as const;
+export { VoiceCloseCode } from '@voxbridge/contracts';
 
 export enum VoiceSetupErrorCode {
   BadRequest = 'bad_request',
