@@ -4,6 +4,7 @@
 // SWC keeps decorator metadata, which Nest's dependency injection needs; type checking is
 // `npm run lint`'s job (tsc --noEmit), not the build's.
 import { transformFile } from '@swc/core';
+import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -59,6 +60,17 @@ await Promise.all(
     if (map) await writeFile(`${target}.map`, map);
   }),
 );
+const compiledMs = Date.now() - started;
+
+// The web app (React, apps/web) is bundled by Vite into dist/apps/web, which agent-api serves at /.
+const webConfig = join(root, 'apps', 'web', 'vite.config.ts');
+let webMs = 0;
+if (existsSync(webConfig)) {
+  const webStarted = Date.now();
+  const { build } = await import('vite');
+  await build({ configFile: webConfig, logLevel: 'error' });
+  webMs = Date.now() - webStarted;
+}
 if (!process.argv.includes('--quiet')) {
-  console.log(`build: ${files.length} files compiled to dist/ in ${Date.now() - started} ms`);
+  console.log(`build: ${files.length} files compiled to dist/ in ${compiledMs} ms${webMs ? `; web app bundled in ${webMs} ms` : ''}`);
 }

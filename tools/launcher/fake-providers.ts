@@ -3,8 +3,10 @@ import { FakeChatterboxServer, FakeOpenAiCompatibleServer, FakeWhisperXServer } 
 /**
  * `npm start -- --fake-providers`: scripted STT, LLM and TTS servers speaking the real protocols
  * (WhisperX WebSocket, OpenRouter-style SSE, Chatterbox streamed WAV), so a conversation works on a
- * machine with no models, keys or network. The seeded agents' providers (whisperx, openrouter,
- * chatterbox) are pointed at them through the services' environment.
+ * machine with no models, keys or network. The services' environment points them at the fakes, and
+ * the seeded agents' `auto` providers resolve to them: WHISPERX_URL comes first for stt-gateway,
+ * OPENROUTER_API_KEY for llm-router, CHATTERBOX_URL for tts-gateway (agents naming whisperx,
+ * openrouter or chatterbox outright reach them too).
  *
  * Latencies are the voice benchmark's defaults: STT final 150 ms after the end of speech, LLM
  * time to first token 250 ms then 50 tokens/s, TTS first byte after 120 ms.

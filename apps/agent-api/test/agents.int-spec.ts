@@ -172,6 +172,15 @@ describe('agents REST API', () => {
       ['Creative Writer', false, 0.9, 1.3],
     ]);
     expect(agents.filter((agent) => agent['is_default'] === true)).toHaveLength(1);
+    // Each service resolves `auto` from its own configuration: the examples work with whatever is set up.
+    expect(seeded.map((agent) => [agent['llm_provider'], agent['stt_provider'], agent['tts_provider'], agent['fallback']])).toEqual(
+      seeded.map(() => ['auto', 'auto', 'auto', []]),
+    );
+  });
+
+  it('gives a new agent auto providers (no base URL needed) and the OpenRouter model auto uses with a key', async () => {
+    const created = await newAgent(api);
+    expect(created).toMatchObject({ llm_provider: 'auto', llm_model: 'anthropic/claude-3.5-sonnet', llm_base_url: null, stt_provider: 'auto', tts_provider: 'auto' });
   });
 
   it('creates, reads, updates partially and deletes an agent, with defaults filled in', async () => {
@@ -181,8 +190,8 @@ describe('agents REST API', () => {
       llm_provider: 'openai_compatible',
       silence_ms: 600,
       max_utterance_ms: 45000,
-      stt_provider: 'whisperx',
-      tts_provider: 'chatterbox',
+      stt_provider: 'auto',
+      tts_provider: 'auto',
       timezone: 'UTC',
       fallback: [],
       plugins: {},
@@ -213,12 +222,12 @@ describe('agents REST API', () => {
     ['system_prompt', ['x', long(10000)], ['', long(10001), null]],
     ['description', [null, long(1000)], [long(1001), 5]],
     ['llm_model', ['m', long(200)], ['', long(201)]],
-    ['llm_provider', ['openrouter'], ['local', 'OPENROUTER']],
+    ['llm_provider', ['openrouter', 'auto'], ['local', 'OPENROUTER', 'AUTO']],
     ['llm_base_url', ['http://localhost:11434/v1', 'https://vllm.example.com', null], ['ftp://example.com', 'not a url', `https://e.com/${long(490)}`]],
     ['n8n_webhook_url', ['https://n8n.example.com/webhook/x', null], ['javascript:alert(1)', 'n8n']],
     ['fallback', [[], Array.from({ length: 5 }, () => ({ provider: 'openrouter', model: 'm' }))], [Array.from({ length: 6 }, () => ({ provider: 'openrouter', model: 'm' })), 'openrouter', null]],
     ['is_default', [false], ['yes', null]],
-    ['stt_provider', ['whisperx'], ['Whisper X', '']],
+    ['stt_provider', ['whisperx', 'auto'], ['Whisper X', '']],
     ['stt_language', ['en', 'pt-BR', null], ['English', '']],
     ['tts_voice', ['v', long(100), null], ['', long(101)]],
     ['tts_language', ['de'], ['deutsch', null]],
@@ -288,6 +297,8 @@ describe('agents REST API', () => {
     expect(fieldsOf(local)).toEqual(['llm_base_url']);
     const fallback = await api.request('POST', '/api/agents', { name: 'fb-agent', system_prompt: 'p', fallback: [{ provider: 'openai_compatible', model: 'm' }] });
     expect(fieldsOf(fallback)).toEqual(['fallback.0.base_url']);
+    const autoStep = await api.request('POST', '/api/agents', { name: 'auto-fb-agent', system_prompt: 'p', fallback: [{ provider: 'auto', model: 'm' }] });
+    expect(fieldsOf(autoStep)).toEqual(['fallback.0.provider']);
 
     const agent = await newAgent(api, { llm_provider: 'n8n', n8n_webhook_url: 'https://n8n.example.com/webhook/a' });
     const path = `/api/agents/${String(agent['id'])}`;

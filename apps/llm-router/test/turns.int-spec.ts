@@ -237,6 +237,25 @@ describe('llm-router turns on the bus', () => {
     expect(turn).toMatchObject({ provider: 'openai-compatible', model: 'qwen2.5', assistant_text: 'Backup here.', interrupted: false });
   });
 
+  it("resolves llm_provider auto to OpenRouter with the agent's model when OPENROUTER_API_KEY is set", async () => {
+    openRouterFake.script({ tokens: ['Routed', ' by', ' auto.'] });
+    const seeded = agent({ llm_provider: 'auto', llm_model: 'anthropic/claude-3.5-sonnet', llm_base_url: null });
+    const { sessionId, tap } = await session(seeded.id);
+    finalTranscript(sessionId, 'Who routes you?');
+
+    const done = await tap.expectEventually(() => {
+      const found = replies(tap).find((r) => r.kind === 'done');
+      expect(found).toMatchObject({ text: 'Routed by auto.' });
+      return found as ReplyEvent;
+    });
+    expect(replies(tap)[0]).toMatchObject({ kind: 'delta', provider: 'openrouter', model: 'anthropic/claude-3.5-sonnet' });
+    const request = openRouterFake.requests.at(-1);
+    expect(request?.headers['authorization']).toBe('Bearer sk-or-test');
+    expect((request?.body as { model: string }).model).toBe('anthropic/claude-3.5-sonnet');
+    const turn = await committedTurn(done.turn_id);
+    expect(turn).toMatchObject({ provider: 'openrouter', model: 'anthropic/claude-3.5-sonnet' });
+  });
+
   it('ends the turn with a reply error when the provider fails after the first token', async () => {
     const llm = await fake();
     llm.script({ tokens: ['I', ' think', ' that'], fault: { kind: 'reset', afterTokens: 2 } });

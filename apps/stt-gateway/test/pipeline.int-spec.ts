@@ -247,6 +247,18 @@ describe('stt-gateway pipeline', () => {
     expect(Math.abs((final?.speech_end_at_ms ?? 0) - (mic.tones[0]?.lastMs ?? 0))).toBeLessThanOrEqual(20);
   });
 
+  it('resolves stt_provider auto to WhisperX when WHISPERX_URL is set, and names WhisperX on the transcript', async () => {
+    const { tap, mic } = await session(agent({ stt_provider: 'auto' }));
+    mic.quiet(300).tone(600).quiet(600);
+
+    const [final] = await tap.expectEventually(() => {
+      const finals = transcriptsOf(tap, 'final');
+      expect(finals).toHaveLength(1);
+      return finals;
+    });
+    expect(final).toMatchObject({ text: 'turn on the lights', provider: 'whisperx' });
+  });
+
   it('starts nothing on a 120 ms burst', async () => {
     const { tap, mic } = await session(agent());
     mic.quiet(500).tone(120).quiet(800).tone(600).quiet(600); // the second tone is the sentinel

@@ -63,6 +63,7 @@ describe('tts-gateway sessions on the bus', () => {
   let bus: Bus;
   let replicas: RunningService[] = [];
   const agentId = randomUUID();
+  const autoAgentId = randomUUID();
 
   const boot = () =>
     bootService(definition, {
@@ -76,8 +77,9 @@ describe('tts-gateway sessions on the bus', () => {
   beforeAll(async () => {
     chatterbox = await FakeChatterboxServer.start({ tone: { msPerChar: MS_PER_CHAR }, knownVoices: ['narrator', 'default'] });
     bus = await Bus.connect({ servers: infra.natsUrl, namespace, name: 'tts-pipeline-test' });
+    const directory = new FakeAgentDirectory(bus);
     // The narrator: Chatterbox with its own voice parameters.
-    new FakeAgentDirectory(bus).add({
+    directory.add({
       id: agentId,
       name: 'Narrator',
       system_prompt: 'You narrate.',
@@ -87,6 +89,8 @@ describe('tts-gateway sessions on the bus', () => {
       tts_cfg_weight: 0.35,
       timezone: 'UTC',
     });
+    // A seeded-style agent: the provider is tts-gateway's choice.
+    directory.add({ id: autoAgentId, name: 'Auto', system_prompt: 'You pick.', tts_provider: 'auto', tts_voice: 'narrator', timezone: 'UTC' });
     replicas = [await boot(), await boot()];
   });
 
@@ -181,6 +185,21 @@ describe('tts-gateway sessions on the bus', () => {
     const metrics = await metricsOfOwner(claim);
     expect(metrics).toMatch(new RegExp(`tts_ttfb_ms_count\\{[^}]*provider="chatterbox"[^}]*agent="${agentId}"[^}]*\\} 1`));
     expect(metrics).toMatch(/tts_frames_published_total\{[^}]*provider="chatterbox"[^}]*\} \d+/);
+  });
+
+  it('resolves tts_provider auto to Chatterbox when CHATTERBOX_URL is set, and reports Chatterbox in its metrics', async () => {
+    const { sessionId, tap, claim } = await openSession(autoAgentId);
+    expect(claim.taken).toBe(true);
+    const turnId = randomUUID();
+    const text = 'Auto picked the server.';
+    streamReply(sessionId, turnId, text);
+
+    const done = await tap.expectEventually(() => ended(tap, turnId, 'done'), SPEECH_TIMEOUT);
+    expect(done.heard_text).toBe(text);
+    expect(framesOf(tap, turnId)).toHaveLength(text.length);
+    expect(requestsFor(text)[0]?.fields).toMatchObject({ voice: 'narrator' });
+    const metrics = await metricsOfOwner(claim);
+    expect(metrics).toMatch(new RegExp(`tts_ttfb_ms_count\\{[^}]*provider="chatterbox"[^}]*agent="${autoAgentId}"[^}]*\\} 1`));
   });
 
   it('stops on cancel: the provider request is closed, no frame of the turn follows interrupted, heard text matches frames played', async () => {

@@ -41,19 +41,20 @@ export interface AgentDto {
   description: string | null;
   system_prompt: string;
   temperature: number;
-  llm_provider: 'openrouter' | 'openai_compatible' | 'n8n';
+  /** `auto`: llm-router decides from its configuration (OpenRouter with a key, else Ollama). */
+  llm_provider: 'auto' | 'openrouter' | 'openai_compatible' | 'n8n';
   llm_model: string;
   llm_base_url: string | null;
   n8n_webhook_url: string | null;
   fallback: AgentFallbackStep[];
   is_default: boolean;
-  /** `whisperx` | `openai_compatible` | `local` (pocketsphinx). */
+  /** `auto` (stt-gateway decides from its configuration) | `whisperx` | `openai_compatible` | `local` (pocketsphinx). */
   stt_provider: string;
   /** null: let the STT provider detect the language. */
   stt_language: string | null;
   silence_ms: number;
   max_utterance_ms: number;
-  /** `chatterbox` | `openai_compatible` | `local` (flite / espeak-ng). */
+  /** `auto` (tts-gateway decides from its configuration) | `chatterbox` | `openai_compatible` | `local` (flite / espeak-ng). */
   tts_provider: string;
   tts_voice: string | null;
   tts_exaggeration: number;

@@ -64,7 +64,7 @@ export function describeServiceBoot<E extends ServiceEnv>(definition: ServiceDef
     });
 
     it('answers 404 in the fleet error shape for an unknown route', async () => {
-      const response = await fetch(`${service.baseUrl}/no/such/route`);
+      const response = await fetch(`${service.baseUrl}/api/no/such/route`);
       expect(response.status).toBe(404);
       expect(await response.json()).toMatchObject({ error: { code: 'not_found', request_id: expect.any(String) } });
     });

@@ -106,15 +106,24 @@ export class CreateAgentDto {
 
   @ApiPropertyOptional({
     enum: LLM_PROVIDERS,
-    example: 'openrouter',
+    example: 'auto',
     default: AGENT_DEFAULTS.llm_provider,
-    description: 'openrouter; openai_compatible (Ollama, vLLM, LM Studio: needs llm_base_url); n8n (needs n8n_webhook_url)',
+    description:
+      'auto (llm-router decides: openrouter with llm_model when it has OPENROUTER_API_KEY, else llm_base_url with llm_model when set, ' +
+      'else Ollama at its OLLAMA_BASE_URL with OLLAMA_MODEL); openrouter; openai_compatible (Ollama, vLLM, LM Studio: needs llm_base_url); ' +
+      'n8n (needs n8n_webhook_url)',
   })
   @OmitOrSet()
   @IsIn(LLM_PROVIDERS)
   llm_provider?: LlmProvider;
 
-  @ApiPropertyOptional({ example: 'anthropic/claude-3.5-sonnet', minLength: 1, maxLength: 200, default: AGENT_DEFAULTS.llm_model })
+  @ApiPropertyOptional({
+    example: 'anthropic/claude-3.5-sonnet',
+    minLength: 1,
+    maxLength: 200,
+    default: AGENT_DEFAULTS.llm_model,
+    description: 'Model at the provider (with auto: the OpenRouter model, or the model at llm_base_url)',
+  })
   @OmitOrSet()
   @IsString()
   @Length(1, 200)
@@ -145,7 +154,12 @@ export class CreateAgentDto {
   @IsBoolean()
   is_default?: boolean;
 
-  @ApiPropertyOptional({ example: 'whisperx', pattern: PROVIDER_NAME.source, default: AGENT_DEFAULTS.stt_provider, description: 'Speech-to-text provider' })
+  @ApiPropertyOptional({
+    example: 'auto',
+    pattern: PROVIDER_NAME.source,
+    default: AGENT_DEFAULTS.stt_provider,
+    description: 'Speech-to-text provider: auto (stt-gateway decides: whisperx, else openai_compatible, else local, by what it is configured with), whisperx, openai_compatible or local (pocketsphinx)',
+  })
   @OmitOrSet()
   @IsString()
   @Matches(PROVIDER_NAME)
@@ -172,7 +186,12 @@ export class CreateAgentDto {
   @Max(300000)
   max_utterance_ms?: number;
 
-  @ApiPropertyOptional({ example: 'chatterbox', pattern: PROVIDER_NAME.source, default: AGENT_DEFAULTS.tts_provider, description: 'Text-to-speech provider' })
+  @ApiPropertyOptional({
+    example: 'auto',
+    pattern: PROVIDER_NAME.source,
+    default: AGENT_DEFAULTS.tts_provider,
+    description: 'Text-to-speech provider: auto (tts-gateway decides: chatterbox, else openai_compatible, else local, by what it is configured with), chatterbox, openai_compatible or local (flite / espeak-ng)',
+  })
   @OmitOrSet()
   @IsString()
   @Matches(PROVIDER_NAME)

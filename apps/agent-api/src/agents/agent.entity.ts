@@ -1,8 +1,10 @@
 import type { PluginsConfig } from '@voxbridge/plugin-sdk';
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 
-export const LLM_PROVIDERS = ['openrouter', 'openai_compatible', 'n8n'] as const;
+/** `auto`: llm-router decides from its own configuration (OpenRouter with a key, else Ollama). */
+export const LLM_PROVIDERS = ['auto', 'openrouter', 'openai_compatible', 'n8n'] as const;
 export type LlmProvider = (typeof LLM_PROVIDERS)[number];
+/** Fallback steps name their provider: `auto` would only repeat the primary. */
 export const FALLBACK_PROVIDERS = ['openrouter', 'openai_compatible'] as const;
 export type FallbackProvider = (typeof FALLBACK_PROVIDERS)[number];
 

@@ -3,7 +3,8 @@ import { AGENT_DEFAULTS, crossFieldProblems, type AgentFields } from './agent.mo
 const agent = (extra: Partial<AgentFields>): AgentFields => ({ ...AGENT_DEFAULTS, name: 'a', system_prompt: 'p', ...extra });
 
 describe(crossFieldProblems.name, () => {
-  it('accepts the defaults', () => {
+  it('accepts the defaults: auto providers, which need no base URL or webhook', () => {
+    expect(AGENT_DEFAULTS).toMatchObject({ llm_provider: 'auto', stt_provider: 'auto', tts_provider: 'auto', llm_base_url: null, fallback: [] });
     expect(crossFieldProblems(agent({}))).toEqual({});
   });
 

@@ -10,23 +10,25 @@ export type AgentPatch = Partial<AgentFields>;
 export type AgentView = AgentFields & { id: string; plugins: PluginsConfig; created_at: string; updated_at: string };
 
 /**
- * Defaults of a new agent. Providers: OpenRouter for the LLM (one key, every model), WhisperX for
- * speech-to-text, Chatterbox for speech (the 2.0 stack).
+ * Defaults of a new agent. Providers are `auto`: each pipeline service picks from what it is
+ * configured with and what is installed on its host, which agent-api cannot know (stt-gateway:
+ * WhisperX, OpenAI-compatible, pocketsphinx; llm-router: OpenRouter with a key, else Ollama;
+ * tts-gateway: Chatterbox, OpenAI-compatible, flite / espeak-ng). `llm_model` is what OpenRouter is asked for.
  */
 export const AGENT_DEFAULTS: Omit<AgentFields, 'name' | 'system_prompt'> = {
   description: null,
   temperature: 0.7,
-  llm_provider: 'openrouter',
+  llm_provider: 'auto',
   llm_model: 'anthropic/claude-3.5-sonnet',
   llm_base_url: null,
   n8n_webhook_url: null,
   fallback: [],
   is_default: false,
-  stt_provider: 'whisperx',
+  stt_provider: 'auto',
   stt_language: 'en',
   silence_ms: 600,
   max_utterance_ms: 45_000,
-  tts_provider: 'chatterbox',
+  tts_provider: 'auto',
   tts_voice: null,
   tts_exaggeration: 1.0,
   tts_cfg_weight: 0.7,

@@ -3,6 +3,12 @@ import type { AgentFields } from './agent.model';
 type SeedAgent = { id: string } & Pick<AgentFields, 'name' | 'system_prompt'> & Partial<AgentFields>;
 
 /**
+ * The examples work out of the box: each service resolves `auto` from its own configuration (the
+ * launcher's `--fake-providers` included). Only new databases get them: the seed runs once.
+ */
+const AUTO_PROVIDERS = { llm_provider: 'auto', stt_provider: 'auto', tts_provider: 'auto' } as const satisfies Partial<AgentFields>;
+
+/**
  * The three example agents of VoxBridge 2.0 (seed document, Phase 1; parameters from its seed.py).
  * Fixed ids so every installation refers to them the same way; version-4 shaped so every UUID
  * validator accepts them.
@@ -16,6 +22,7 @@ export const SEED_AGENTS: SeedAgent[] = [
       'You are Auren, a friendly general-purpose voice assistant. Speak naturally and warmly, keep answers short ' +
       'enough to listen to, and ask a brief question when a request is unclear.',
     temperature: 0.7,
+    ...AUTO_PROVIDERS,
     tts_voice: 'auren_voice',
     tts_exaggeration: 1.0,
     tts_cfg_weight: 0.7,
@@ -30,6 +37,7 @@ export const SEED_AGENTS: SeedAgent[] = [
       'You are TechSupport, a technical troubleshooting specialist. Speak clearly and professionally, find the ' +
       'cause step by step, and give one concrete instruction at a time.',
     temperature: 0.5,
+    ...AUTO_PROVIDERS,
     tts_voice: 'auren_voice',
     tts_exaggeration: 0.8,
     tts_cfg_weight: 0.8,
@@ -43,6 +51,7 @@ export const SEED_AGENTS: SeedAgent[] = [
       'You are Creative Writer, a partner for creative writing and brainstorming. Be warm and expressive, offer ' +
       'vivid ideas and alternatives, and build on what the user suggests.',
     temperature: 0.9,
+    ...AUTO_PROVIDERS,
     tts_voice: 'auren_voice',
     tts_exaggeration: 1.3,
     tts_cfg_weight: 0.6,

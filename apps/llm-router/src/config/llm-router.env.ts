@@ -1,13 +1,16 @@
 import { SERVICES } from '@voxbridge/contracts';
 import { DatabaseServiceEnv, Secret } from '@voxbridge/platform';
 import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { IsInt, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
 
 /** Environment of llm-router (see apps/llm-router/README.md). */
 export class LlmRouterEnv extends DatabaseServiceEnv {
   override HTTP_PORT = SERVICES['llm-router'].defaultPort;
 
-  /** Agents whose provider (or a fallback step) is `openrouter` need it; without it those steps are skipped and named in the error. */
+  /**
+   * Agents whose provider (or a fallback step) is `openrouter` need it; without it those steps are
+   * skipped and named in the error. When set, `llm_provider: auto` means OpenRouter.
+   */
   @Secret()
   @IsOptional()
   @IsString()
@@ -15,6 +18,18 @@ export class LlmRouterEnv extends DatabaseServiceEnv {
 
   @Matches(/^https?:\/\/\S+$/, { message: 'must be an http(s) URL' })
   OPENROUTER_BASE_URL = 'https://openrouter.ai/api/v1';
+
+  /**
+   * The OpenAI-compatible server `llm_provider: auto` uses without OPENROUTER_API_KEY (Ollama's
+   * default address), and where `openai_compatible` steps without a base URL go.
+   */
+  @Matches(/^https?:\/\/\S+$/, { message: 'must be an http(s) URL' })
+  OLLAMA_BASE_URL = 'http://127.0.0.1:11434/v1';
+
+  /** The model `auto` asks that server for (the agent's `llm_model` is an OpenRouter model id). */
+  @IsString()
+  @Length(1, 200)
+  OLLAMA_MODEL = 'llama3.2';
 
   /** First-token deadline of one provider attempt before the chain moves on. */
   @Type(() => Number)

@@ -3,15 +3,12 @@ import type { AgentDto } from '@voxbridge/contracts';
 import { AppLogger } from '@voxbridge/platform';
 import { LlmRouterEnv } from '../config/llm-router.env';
 import { CircuitBreakerRegistry } from '../providers/circuit-breaker';
-import { FallbackChain, LlmFallbackExhaustedError, type FallbackEntry } from '../providers/fallback';
+import { FallbackChain, LlmFallbackExhaustedError, type FailedAttempt, type FallbackEntry } from '../providers/fallback';
 import type { LlmChunk, LlmProvider, LlmStreamRequest } from '../providers/llm-provider';
 import { LlmProviderError, LlmProviderErrorCode } from '../providers/llm-provider.errors';
 import { N8nWebhookProvider } from '../providers/n8n-webhook.provider';
 import { OpenAiCompatibleProvider } from '../providers/openai-compatible.provider';
 import { createOpenRouterProvider } from '../providers/openrouter.provider';
-
-/** Where an agent without `llm_base_url` sends OpenAI-compatible requests: Ollama's default address. */
-export const DEFAULT_OPENAI_COMPATIBLE_URL = 'http://127.0.0.1:11434/v1';
 
 /** One agent's providers for one turn, and how to tell the user why none answered. */
 export interface AgentChain {
@@ -21,7 +18,51 @@ export interface AgentChain {
   describeFailure(error: LlmProviderError | undefined): string;
 }
 
+/** One step of the agent's chain as stored; the primary's provider may be `auto`. */
 type Step = { provider: AgentDto['llm_provider']; model: string; baseUrl: string | null };
+
+/** A step with `auto` decided. `ollama`: the local default, whose failures come with their own advice. */
+export interface ResolvedStep {
+  provider: Exclude<AgentDto['llm_provider'], 'auto'>;
+  model: string;
+  baseUrl: string | null;
+  ollama?: true;
+}
+
+export interface AutoLlmSettings {
+  openRouterApiKey?: string;
+  ollamaBaseUrl: string;
+  ollamaModel: string;
+}
+
+/**
+ * What `llm_provider: auto` means on this llm-router: OpenRouter with the agent's model when
+ * OPENROUTER_API_KEY is set (at OPENROUTER_BASE_URL: the key never goes to an agent's URL); else the
+ * agent's own OpenAI-compatible server when it has `llm_base_url`; else Ollama at OLLAMA_BASE_URL with
+ * OLLAMA_MODEL (the agent's `llm_model` is an OpenRouter id Ollama would not know). Others pass through.
+ */
+export function resolveStep(step: Step, settings: AutoLlmSettings): ResolvedStep {
+  if (step.provider !== 'auto') return { provider: step.provider, model: step.model, baseUrl: step.baseUrl };
+  if (settings.openRouterApiKey) return { provider: 'openrouter', model: step.model, baseUrl: null };
+  if (step.baseUrl) return { provider: 'openai_compatible', model: step.model, baseUrl: step.baseUrl };
+  return { provider: 'openai_compatible', model: settings.ollamaModel, baseUrl: settings.ollamaBaseUrl, ollama: true };
+}
+
+/**
+ * Why the Ollama default did not answer, in words a user can act on. `failure`: this attempt's
+ * error, or for an open circuit the endpoint's last one.
+ */
+export function describeOllamaFailure(endpoint: string, model: string, code: LlmProviderErrorCode, failure: LlmProviderError | undefined): string {
+  const again = code === LlmProviderErrorCode.CircuitOpen ? ' (repeatedly; paused for a cool-down)' : '';
+  if (failure && refusedConnection(failure)) return `Ollama at ${endpoint} refused the connection${again}`;
+  if (failure?.status === 404) return `Ollama at ${endpoint} has no model ${model}${again}`;
+  return `Ollama at ${endpoint} (${failure?.message ?? describeCode(code)})${again}`;
+}
+
+/** The advice closing every failure message of an agent on the Ollama default. */
+export function ollamaAdvice(model: string): string {
+  return `start Ollama (ollama serve; ollama pull ${model}) or set OPENROUTER_API_KEY on llm-router, or point the agent at another provider.`;
+}
 
 /**
  * Builds the agent's fallback chain from its settings and the env. Providers are pooled per endpoint
@@ -30,6 +71,8 @@ type Step = { provider: AgentDto['llm_provider']; model: string; baseUrl: string
 @Injectable()
 export class ProviderChains implements OnApplicationShutdown {
   private readonly providers = new Map<string, LlmProvider>();
+  /** Each endpoint's last failure, across turns: an open circuit still says why it opened. */
+  private readonly lastFailures = new Map<string, LlmProviderError>();
   private readonly breakers: CircuitBreakerRegistry;
 
   constructor(
@@ -40,22 +83,40 @@ export class ProviderChains implements OnApplicationShutdown {
   }
 
   forAgent(agent: AgentDto): AgentChain {
-    const steps: Step[] = [
+    const settings: AutoLlmSettings = {
+      openRouterApiKey: this.config.OPENROUTER_API_KEY,
+      ollamaBaseUrl: this.config.OLLAMA_BASE_URL,
+      ollamaModel: this.config.OLLAMA_MODEL,
+    };
+    const steps = [
       { provider: agent.llm_provider, model: agent.llm_model, baseUrl: agent.llm_base_url },
       ...(Array.isArray(agent.fallback) ? agent.fallback : []).map((s) => ({ provider: s.provider, model: s.model, baseUrl: s.base_url ?? null })),
-    ];
+    ].map((step) => resolveStep(step, settings));
     const skipped: string[] = [];
-    const failures = new Map<string, string>();
-    const labels = new Map<string, string>();
+    const failures = new Map<string, LlmProviderError>();
+    const describers = new Map<string, (attempt: FailedAttempt) => string>();
     const entries: FallbackEntry[] = [];
+    let ollamaModel: string | undefined;
+    const onFailure = (endpoint: string, error: LlmProviderError) => {
+      failures.set(endpoint, error);
+      this.lastFailures.set(endpoint, error);
+    };
     for (const step of steps) {
       const built = this.build(step, agent);
       if ('skipped' in built) {
         skipped.push(built.skipped);
         continue;
       }
-      labels.set(built.provider.endpoint, built.label);
-      entries.push({ provider: new RecordingProvider(built.provider, failures), model: step.model });
+      const { endpoint } = built.provider;
+      if (step.ollama) {
+        ollamaModel = step.model;
+        describers.set(endpoint, (a) =>
+          describeOllamaFailure(endpoint, a.model, a.code, a.code === LlmProviderErrorCode.CircuitOpen ? this.lastFailures.get(endpoint) : failures.get(endpoint)),
+        );
+      } else if (!describers.has(endpoint)) {
+        describers.set(endpoint, (a) => `${built.label} (${failures.get(endpoint)?.message ?? describeCode(a.code)})`);
+      }
+      entries.push({ provider: new RecordingProvider(built.provider, onFailure), model: step.model });
     }
     const chain = entries.length > 0 ? new FallbackChain(entries, { breakers: this.breakers, attemptTimeoutMs: this.config.LLM_ATTEMPT_TIMEOUT_MS }) : undefined;
     return {
@@ -63,9 +124,10 @@ export class ProviderChains implements OnApplicationShutdown {
       describeFailure: (error) => {
         const tried =
           error instanceof LlmFallbackExhaustedError
-            ? error.attempts.map((a) => `${labels.get(a.endpoint) ?? a.provider} (${failures.get(a.endpoint) ?? describeCode(a.code)})`)
+            ? error.attempts.map((a) => describers.get(a.endpoint)?.(a) ?? `${a.provider} (${describeCode(a.code)})`)
             : [];
         const parts = [...tried, ...skipped];
+        if (ollamaModel !== undefined) return `No LLM reachable: ${parts.join(', ')} — ${ollamaAdvice(ollamaModel)}`;
         return `no LLM answered: ${parts.join(', ') || 'the agent has no LLM provider'}. Set OPENROUTER_API_KEY on llm-router, or point the agent's LLM provider at a running server.`;
       },
     };
@@ -77,7 +139,7 @@ export class ProviderChains implements OnApplicationShutdown {
     await Promise.all(providers.map((p) => p.close().catch((error: unknown) => this.logger.warn('llm provider close failed', { err: error }))));
   }
 
-  private build(step: Step, agent: AgentDto): { provider: LlmProvider; label: string } | { skipped: string } {
+  private build(step: ResolvedStep, agent: AgentDto): { provider: LlmProvider; label: string } | { skipped: string } {
     switch (step.provider) {
       case 'openrouter': {
         const apiKey = this.config.OPENROUTER_API_KEY;
@@ -86,7 +148,7 @@ export class ProviderChains implements OnApplicationShutdown {
         return { provider: this.pooled(`openrouter|${baseUrl}`, () => createOpenRouterProvider({ apiKey, baseUrl })), label: 'openrouter' };
       }
       case 'openai_compatible': {
-        const baseUrl = step.baseUrl ?? DEFAULT_OPENAI_COMPATIBLE_URL;
+        const baseUrl = step.baseUrl ?? this.config.OLLAMA_BASE_URL;
         const provider = this.pooled(`openai-compatible|${baseUrl}`, () => new OpenAiCompatibleProvider({ baseUrl }));
         return { provider, label: `openai_compatible ${provider.endpoint}` };
       }
@@ -116,11 +178,11 @@ export class ProviderChains implements OnApplicationShutdown {
   }
 }
 
-/** Passes a pooled provider through, remembering each endpoint's last failure message for this turn. */
+/** Passes a pooled provider through, reporting each failure (but the caller's abort) with its endpoint. */
 class RecordingProvider implements LlmProvider {
   constructor(
     private readonly inner: LlmProvider,
-    private readonly failures: Map<string, string>,
+    private readonly onFailure: (endpoint: string, error: LlmProviderError) => void,
   ) {}
 
   get name(): string {
@@ -139,7 +201,7 @@ class RecordingProvider implements LlmProvider {
     try {
       yield* this.inner.stream(request);
     } catch (error) {
-      if (error instanceof LlmProviderError && error.code !== LlmProviderErrorCode.Aborted) this.failures.set(this.inner.endpoint, error.message);
+      if (error instanceof LlmProviderError && error.code !== LlmProviderErrorCode.Aborted) this.onFailure(this.inner.endpoint, error);
       throw error;
     }
   }
@@ -148,6 +210,25 @@ class RecordingProvider implements LlmProvider {
   async close(): Promise<void> {
     return undefined;
   }
+}
+
+/**
+ * Nothing listens at the address: the server is not running (ECONNREFUSED anywhere in the causes).
+ * Duck-typed: socket errors may come from another realm (Jest), where `instanceof Error` fails.
+ */
+function refusedConnection(error: unknown): boolean {
+  const seen = new Set<unknown>();
+  const pending: unknown[] = [error];
+  while (pending.length > 0 && seen.size < 16) {
+    const current = pending.shift();
+    if (typeof current !== 'object' || current === null || seen.has(current)) continue;
+    seen.add(current);
+    const { code, cause, errors } = current as { code?: unknown; cause?: unknown; errors?: unknown };
+    if (code === 'ECONNREFUSED') return true;
+    pending.push(cause);
+    if (Array.isArray(errors)) pending.push(...(errors as unknown[]));
+  }
+  return false;
 }
 
 function describeCode(code: LlmProviderErrorCode): string {

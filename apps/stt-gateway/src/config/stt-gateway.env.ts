@@ -14,12 +14,12 @@ export class SttGatewayEnv extends ServiceEnv {
   @Max(120_000)
   STT_LEASE_MS = 15_000;
 
-  /** WhisperX streaming server (`ws://whisperx:4901`), for agents with `stt_provider: whisperx`. */
+  /** WhisperX streaming server (`ws://whisperx:4901`), for agents with `stt_provider: whisperx`; when set, also what `auto` uses. */
   @IsOptional()
   @Matches(/^wss?:\/\/\S+$/, { message: 'must be a ws:// or wss:// URL' })
   WHISPERX_URL?: string;
 
-  /** Root of an OpenAI-compatible server, without `/v1`, for agents with `stt_provider: openai_compatible`. */
+  /** Root of an OpenAI-compatible server, without `/v1`, for `stt_provider: openai_compatible`; `auto` uses it when WHISPERX_URL is unset. */
   @IsOptional()
   @Matches(/^https?:\/\/\S+$/, { message: 'must be an http:// or https:// URL' })
   STT_OPENAI_BASE_URL?: string;
@@ -32,7 +32,7 @@ export class SttGatewayEnv extends ServiceEnv {
   @IsString()
   STT_OPENAI_API_KEY?: string;
 
-  /** The pocketsphinx executable for agents with `stt_provider: local` (name on PATH or a path). */
+  /** The pocketsphinx executable for `stt_provider: local`, and for `auto` when neither URL above is set (name on PATH or a path). */
   @IsString()
   STT_LOCAL_BINARY = 'pocketsphinx_continuous';
 }

@@ -4,9 +4,11 @@ import { SttError, SttErrorCode } from './stt.errors';
 import type { SttProvider } from './stt-provider';
 import { WhisperXSttProvider } from './whisperx.provider';
 
-/** What an agent's `stt_provider` may say. */
-export const STT_PROVIDER_KINDS = ['whisperx', 'openai_compatible', 'local'] as const;
+/** What an agent's `stt_provider` may say; `auto` picks from this service's configuration. */
+export const STT_PROVIDER_KINDS = ['auto', 'whisperx', 'openai_compatible', 'local'] as const;
 export type SttProviderKind = (typeof STT_PROVIDER_KINDS)[number];
+/** A provider `auto` can stand for. */
+export type ConcreteSttProviderKind = Exclude<SttProviderKind, 'auto'>;
 
 export interface SttProviderSettings {
   whisperxUrl?: string;
@@ -18,12 +20,18 @@ export interface SttProviderSettings {
 
 export type ResolvedSttProvider = { ok: true; provider: SttProvider } | { ok: false; error: SttError };
 
-const HOW_TO_CONFIGURE: Record<SttProviderKind, string> = {
+const HOW_TO_CONFIGURE: Record<ConcreteSttProviderKind, string> = {
   whisperx: 'Start a WhisperX streaming server and set WHISPERX_URL (ws://host:port) on stt-gateway, or pick another stt_provider for the agent.',
   openai_compatible:
     'Set STT_OPENAI_BASE_URL (server root, without /v1), STT_OPENAI_MODEL and, if the server needs one, STT_OPENAI_API_KEY on stt-gateway, or pick another stt_provider for the agent.',
   local: 'Install pocketsphinx and pocketsphinx-en-us (Debian) or set STT_LOCAL_BINARY on stt-gateway, or pick another stt_provider for the agent.',
 };
+
+/** `auto` fell through to the offline engine, which may not be installed: name every way out (fits a 500-character event). */
+const HOW_TO_CONFIGURE_AUTO_LOCAL =
+  'stt_provider auto: neither WHISPERX_URL nor STT_OPENAI_BASE_URL is set on stt-gateway, so it uses the offline engine: ' +
+  'install pocketsphinx and pocketsphinx-en-us (or set STT_LOCAL_BINARY), or set WHISPERX_URL (ws://host:port of a WhisperX server) ' +
+  'or STT_OPENAI_BASE_URL on stt-gateway.';
 
 function isKind(value: string): value is SttProviderKind {
   return (STT_PROVIDER_KINDS as readonly string[]).includes(value);
@@ -34,7 +42,7 @@ function isKind(value: string): value is SttProviderKind {
  * kind (the local engine's detection runs once). Knows how to tell a user to configure each.
  */
 export class SttProviderRegistry {
-  private readonly providers = new Map<SttProviderKind, SttProvider>();
+  private readonly providers = new Map<ConcreteSttProviderKind, SttProvider>();
 
   constructor(private readonly settings: SttProviderSettings) {}
 
@@ -49,19 +57,34 @@ export class SttProviderRegistry {
         ),
       };
     }
-    const cached = this.providers.get(kind);
+    const concrete = this.concrete(kind);
+    const cached = this.providers.get(concrete);
     if (cached) return { ok: true, provider: cached };
-    const created = this.create(kind);
-    if (created.ok) this.providers.set(kind, created.provider);
+    const created = this.create(concrete);
+    if (created.ok) this.providers.set(concrete, created.provider);
     return created;
+  }
+
+  /**
+   * What `auto` stands for here: WhisperX when WHISPERX_URL is set, else the OpenAI-compatible
+   * server when STT_OPENAI_BASE_URL is set, else the offline engine (which reports, when used, if
+   * it is not installed: whether it is takes a process run to find out).
+   */
+  concrete(kind: SttProviderKind): ConcreteSttProviderKind {
+    if (kind !== 'auto') return kind;
+    if (this.settings.whisperxUrl) return 'whisperx';
+    if (this.settings.openAiBaseUrl) return 'openai_compatible';
+    return 'local';
   }
 
   /** One sentence telling an operator how to make `kind` work. */
   howToConfigure(kind: string): string {
-    return isKind(kind) ? HOW_TO_CONFIGURE[kind] : `Set the agent's stt_provider to one of ${STT_PROVIDER_KINDS.join(', ')}.`;
+    if (!isKind(kind)) return `Set the agent's stt_provider to one of ${STT_PROVIDER_KINDS.join(', ')}.`;
+    const concrete = this.concrete(kind);
+    return kind === 'auto' && concrete === 'local' ? HOW_TO_CONFIGURE_AUTO_LOCAL : HOW_TO_CONFIGURE[concrete];
   }
 
-  private create(kind: SttProviderKind): ResolvedSttProvider {
+  private create(kind: ConcreteSttProviderKind): ResolvedSttProvider {
     const { whisperxUrl, openAiBaseUrl, openAiModel, openAiApiKey, localBinary } = this.settings;
     switch (kind) {
       case 'whisperx':

@@ -9,13 +9,21 @@ const HTTP_URL = { require_tld: false, require_protocol: true, protocols: ['http
 export class TtsGatewayEnv extends ServiceEnv {
   override HTTP_PORT = SERVICES['tts-gateway'].defaultPort;
 
-  /** Chatterbox TTS API base URL, for agents with `tts_provider: chatterbox`. */
+  /**
+   * Chatterbox TTS API base URL. When set, `tts_provider: auto` uses Chatterbox; unset, agents that
+   * name `chatterbox` still try Chatterbox's default address (see TtsProviderRegistry).
+   */
+  @IsOptional()
   @IsUrl(HTTP_URL)
-  CHATTERBOX_URL = 'http://127.0.0.1:4123';
+  CHATTERBOX_URL?: string;
 
-  /** OpenAI-compatible speech server (`…/v1/audio/speech`), for agents with `tts_provider: openai_compatible`. */
+  /**
+   * OpenAI-compatible speech server (`…/v1/audio/speech`). When set (and CHATTERBOX_URL is not),
+   * `auto` uses it; unset, agents that name `openai_compatible` go to api.openai.com.
+   */
+  @IsOptional()
   @IsUrl(HTTP_URL)
-  OPENAI_TTS_URL = 'https://api.openai.com/v1';
+  OPENAI_TTS_URL?: string;
 
   /** Bearer key for OPENAI_TTS_URL (empty: none sent). */
   @Secret()
@@ -27,7 +35,7 @@ export class TtsGatewayEnv extends ServiceEnv {
   @MaxLength(100)
   OPENAI_TTS_MODEL = 'tts-1';
 
-  /** Offline engine for `tts_provider: local` and for the apology when a provider fails. */
+  /** Offline engine for `tts_provider: local`, for `auto` when no server is configured, and for the apology when a provider fails. */
   @IsIn(['auto', 'flite', 'espeak-ng'])
   TTS_LOCAL_ENGINE: 'auto' | 'flite' | 'espeak-ng' = 'auto';
 

@@ -12,6 +12,18 @@ import {
   type TtsProvider,
 } from '../providers';
 
+/** What an agent's `tts_provider` may say; `auto` picks from this service's configuration. */
+export const TTS_PROVIDER_KINDS = ['auto', 'chatterbox', 'openai_compatible', 'local'] as const;
+
+/** Where agents naming a provider explicitly go when its URL is not set (the defaults before `auto`). */
+export const DEFAULT_CHATTERBOX_URL = 'http://127.0.0.1:4123';
+export const DEFAULT_OPENAI_TTS_URL = 'https://api.openai.com/v1';
+
+export const NO_TTS_PROVIDER_MESSAGE =
+  'tts_provider auto found no text-to-speech provider: neither CHATTERBOX_URL nor OPENAI_TTS_URL is set on tts-gateway ' +
+  'and no offline engine is installed. Install flite or espeak-ng (Debian: apt-get install flite), or set CHATTERBOX_URL ' +
+  '(a Chatterbox TTS API, e.g. http://127.0.0.1:4123) or OPENAI_TTS_URL (an OpenAI-compatible speech server) on tts-gateway.';
+
 /**
  * The provider an agent's `tts_provider` names, built from this service's config and shared by
  * every session (the providers hold no per-call state). The offline engine is probed once.
@@ -29,18 +41,16 @@ export class TtsProviderRegistry {
 
   async forAgent(kind: string): Promise<TtsProvider> {
     switch (kind) {
+      case 'auto':
+        return this.auto();
       case 'chatterbox':
-        return (this.chatterbox ??= new ChatterboxProvider({ baseUrl: this.config.CHATTERBOX_URL }));
+        return this.chatterboxProvider();
       case 'openai_compatible':
-        return (this.openai ??= new OpenAiSpeechProvider({
-          baseUrl: this.config.OPENAI_TTS_URL,
-          apiKey: this.config.OPENAI_TTS_API_KEY || undefined,
-          model: this.config.OPENAI_TTS_MODEL,
-        }));
+        return this.openAiProvider();
       case 'local':
         return (await this.local()) ?? new MissingProvider('local', 'no offline TTS engine on PATH (install flite or espeak-ng)');
       default:
-        return new MissingProvider(kind, `unknown tts_provider ${JSON.stringify(kind)} (chatterbox, openai_compatible or local)`);
+        return new MissingProvider(kind, `unknown tts_provider ${JSON.stringify(kind)} (${TTS_PROVIDER_KINDS.join(', ')})`);
     }
   }
 
@@ -51,6 +61,25 @@ export class TtsProviderRegistry {
       return null;
     });
     return this.localProbe;
+  }
+
+  /** Chatterbox if CHATTERBOX_URL is set, else the OpenAI-compatible server if OPENAI_TTS_URL is set, else the offline engine. */
+  private async auto(): Promise<TtsProvider> {
+    if (this.config.CHATTERBOX_URL) return this.chatterboxProvider();
+    if (this.config.OPENAI_TTS_URL) return this.openAiProvider();
+    return (await this.local()) ?? new MissingProvider('auto', NO_TTS_PROVIDER_MESSAGE);
+  }
+
+  private chatterboxProvider(): ChatterboxProvider {
+    return (this.chatterbox ??= new ChatterboxProvider({ baseUrl: this.config.CHATTERBOX_URL ?? DEFAULT_CHATTERBOX_URL }));
+  }
+
+  private openAiProvider(): OpenAiSpeechProvider {
+    return (this.openai ??= new OpenAiSpeechProvider({
+      baseUrl: this.config.OPENAI_TTS_URL ?? DEFAULT_OPENAI_TTS_URL,
+      apiKey: this.config.OPENAI_TTS_API_KEY || undefined,
+      model: this.config.OPENAI_TTS_MODEL,
+    }));
   }
 }
 
