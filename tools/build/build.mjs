@@ -63,7 +63,7 @@ await Promise.all(
 const compiledMs = Date.now() - started;
 
 // The web app (React, apps/web) is bundled by Vite into dist/apps/web, which agent-api serves at /.
-const webConfig = join(root, 'apps', 'web', 'vite.config.ts');
+const webConfig = join(root, 'apps', 'web', 'vite.config.mts');
 let webMs = 0;
 if (existsSync(webConfig)) {
   const webStarted = Date.now();

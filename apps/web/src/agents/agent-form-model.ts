@@ -1,0 +1,169 @@
+import { isMaskedSecret, type Agent, type AgentBody, type LlmProvider, type PluginConfig } from '../api/api-types';
+
+/**
+ * The agent form's values as the inputs hold them (strings for numbers, so a half-typed value is
+ * not lost), and the request body built from them. The server validates; its messages are shown
+ * on the fields.
+ */
+export interface AgentFormValues {
+  name: string;
+  description: string;
+  system_prompt: string;
+  llm_provider: LlmProvider;
+  llm_model: string;
+  llm_base_url: string;
+  n8n_webhook_url: string;
+  temperature: string;
+  stt_provider: string;
+  stt_language: string;
+  silence_ms: string;
+  max_utterance_ms: string;
+  tts_provider: string;
+  tts_voice: string;
+  tts_language: string;
+  tts_exaggeration: string;
+  tts_cfg_weight: string;
+  tts_temperature: string;
+  tts_speed: string;
+  filter_actions_for_tts: boolean;
+  timezone: string;
+  discord_enabled: boolean;
+  discord_auto_join: boolean;
+  /** A new bot token typed by the user; empty keeps the stored one. The stored one is never shown. */
+  discord_bot_token: string;
+  discord_clear_token: boolean;
+}
+
+/** The defaults agent-api applies (apps/agent-api/src/agents/agent.model.ts AGENT_DEFAULTS). */
+export const NEW_AGENT: AgentFormValues = {
+  name: '',
+  description: '',
+  system_prompt: '',
+  llm_provider: 'auto',
+  llm_model: 'anthropic/claude-3.5-sonnet',
+  llm_base_url: '',
+  n8n_webhook_url: '',
+  temperature: '0.7',
+  stt_provider: 'auto',
+  stt_language: 'en',
+  silence_ms: '600',
+  max_utterance_ms: '45000',
+  tts_provider: 'auto',
+  tts_voice: '',
+  tts_language: 'en',
+  tts_exaggeration: '1',
+  tts_cfg_weight: '0.7',
+  tts_temperature: '0.3',
+  tts_speed: '1',
+  filter_actions_for_tts: false,
+  timezone: 'UTC',
+  discord_enabled: false,
+  discord_auto_join: false,
+  discord_bot_token: '',
+  discord_clear_token: false,
+};
+
+export function formValuesOf(agent: Agent): AgentFormValues {
+  const discord = agent.plugins['discord'];
+  return {
+    name: agent.name,
+    description: agent.description ?? '',
+    system_prompt: agent.system_prompt,
+    llm_provider: agent.llm_provider,
+    llm_model: agent.llm_model,
+    llm_base_url: agent.llm_base_url ?? '',
+    n8n_webhook_url: agent.n8n_webhook_url ?? '',
+    temperature: String(agent.temperature),
+    stt_provider: agent.stt_provider,
+    stt_language: agent.stt_language ?? '',
+    silence_ms: String(agent.silence_ms),
+    max_utterance_ms: String(agent.max_utterance_ms),
+    tts_provider: agent.tts_provider,
+    tts_voice: agent.tts_voice ?? '',
+    tts_language: agent.tts_language,
+    tts_exaggeration: String(agent.tts_exaggeration),
+    tts_cfg_weight: String(agent.tts_cfg_weight),
+    tts_temperature: String(agent.tts_temperature),
+    tts_speed: String(agent.tts_speed),
+    filter_actions_for_tts: agent.filter_actions_for_tts,
+    timezone: agent.timezone,
+    discord_enabled: discord?.enabled === true,
+    discord_auto_join: discord?.['auto_join'] === true,
+    discord_bot_token: '',
+    discord_clear_token: false,
+  };
+}
+
+/** What the form says about the stored Discord token: set (with its last four characters) or not. */
+export function storedDiscordToken(agent: Agent | undefined): { set: boolean; last4?: string } {
+  const token = agent?.plugins['discord']?.['bot_token'];
+  return isMaskedSecret(token) ? { set: true, last4: token.last4 } : { set: false };
+}
+
+/** A number field: the number when it parses, otherwise the text as typed (the server names the problem). */
+function numberOrText(value: string): number | string | undefined {
+  const trimmed = value.trim();
+  if (trimmed === '') return undefined;
+  const parsed = Number(trimmed);
+  return Number.isFinite(parsed) ? parsed : trimmed;
+}
+
+const orNull = (value: string): string | null => (value.trim() === '' ? null : value.trim());
+
+/**
+ * The `plugins.discord` object: the stored one's other fields kept, `enabled` and `auto_join` from
+ * the form, `bot_token` only when replaced (a string) or cleared (null): leaving it out keeps it.
+ */
+function discordPlugin(values: AgentFormValues, original: Agent | undefined): PluginConfig {
+  const { bot_token: _stored, ...kept } = original?.plugins['discord'] ?? { enabled: false };
+  const plugin: PluginConfig = { ...kept, enabled: values.discord_enabled, auto_join: values.discord_auto_join };
+  if (values.discord_clear_token) plugin['bot_token'] = null;
+  else if (values.discord_bot_token.trim()) plugin['bot_token'] = values.discord_bot_token.trim();
+  return plugin;
+}
+
+function fullBody(values: AgentFormValues, original: Agent | undefined): Record<string, unknown> {
+  const numbers = {
+    temperature: numberOrText(values.temperature),
+    silence_ms: numberOrText(values.silence_ms),
+    max_utterance_ms: numberOrText(values.max_utterance_ms),
+    tts_exaggeration: numberOrText(values.tts_exaggeration),
+    tts_cfg_weight: numberOrText(values.tts_cfg_weight),
+    tts_temperature: numberOrText(values.tts_temperature),
+    tts_speed: numberOrText(values.tts_speed),
+  };
+  const body: Record<string, unknown> = {
+    name: values.name.trim(),
+    description: orNull(values.description),
+    system_prompt: values.system_prompt,
+    llm_provider: values.llm_provider,
+    llm_model: values.llm_model.trim(),
+    llm_base_url: orNull(values.llm_base_url),
+    n8n_webhook_url: orNull(values.n8n_webhook_url),
+    stt_provider: values.stt_provider.trim(),
+    stt_language: orNull(values.stt_language),
+    tts_provider: values.tts_provider.trim(),
+    tts_voice: orNull(values.tts_voice),
+    tts_language: values.tts_language.trim(),
+    filter_actions_for_tts: values.filter_actions_for_tts,
+    timezone: values.timezone.trim(),
+    ...Object.fromEntries(Object.entries(numbers).filter(([, v]) => v !== undefined)),
+  };
+  const hasDiscord = original?.plugins['discord'] !== undefined || values.discord_enabled || values.discord_bot_token.trim() !== '';
+  if (hasDiscord) body['plugins'] = { ...(original?.plugins ?? {}), discord: discordPlugin(values, original) };
+  return body;
+}
+
+/**
+ * The request body. A new agent: every field the form holds (empty optional ones left to the
+ * server's defaults). An existing agent: only what changed (`PUT` is partial), so nothing the form
+ * does not show is touched.
+ */
+export function agentBody(values: AgentFormValues, original?: Agent): AgentBody {
+  const body = fullBody(values, original);
+  if (!original) {
+    return Object.fromEntries(Object.entries(body).filter(([, v]) => v !== null)) as AgentBody;
+  }
+  const before = fullBody(formValuesOf(original), original);
+  return Object.fromEntries(Object.entries(body).filter(([key, value]) => JSON.stringify(value) !== JSON.stringify(before[key]))) as AgentBody;
+}

@@ -1,0 +1,124 @@
+import './agents.css';
+import { useState } from 'react';
+import type { Agent } from '../api/api-types';
+import { useApi } from '../auth/auth';
+import { useLiveEvents } from '../events/use-live-events';
+import { links } from '../router';
+import { useResource } from '../ui/use-resource';
+import { ConfirmButton, ErrorBanner, Loading, PageHeader } from '../ui/widgets';
+import { AgentForm } from './agent-form';
+
+type Editing = { mode: 'closed' } | { mode: 'new' } | { mode: 'edit'; agent: Agent };
+
+const PROVIDER_BADGE: Record<Agent['llm_provider'], string> = {
+  auto: 'Auto',
+  openrouter: 'OpenRouter',
+  openai_compatible: 'OpenAI-compatible',
+  n8n: 'n8n',
+};
+
+export function AgentsPage() {
+  const api = useApi();
+  const agents = useResource(() => api.listAgents(), 'agents');
+  const [editing, setEditing] = useState<Editing>({ mode: 'closed' });
+  const [actionError, setActionError] = useState<unknown>(null);
+  const [busyId, setBusyId] = useState<string | null>(null);
+
+  // Another tab, another user or the API changed the agents: show it.
+  useLiveEvents((event) => {
+    if (event.event === 'agent_created' || event.event === 'agent_updated' || event.event === 'agent_deleted') agents.reload();
+  });
+
+  async function act(agentId: string, action: () => Promise<unknown>) {
+    setBusyId(agentId);
+    setActionError(null);
+    try {
+      await action();
+      agents.reload();
+    } catch (error) {
+      setActionError(error);
+    } finally {
+      setBusyId(null);
+    }
+  }
+
+  const closeForm = () => setEditing({ mode: 'closed' });
+  const saved = () => {
+    closeForm();
+    agents.reload();
+  };
+
+  return (
+    <>
+      <PageHeader title="Agents">
+        {editing.mode === 'closed' && (
+          <button type="button" className="primary" onClick={() => setEditing({ mode: 'new' })}>
+            New agent
+          </button>
+        )}
+      </PageHeader>
+      <ErrorBanner error={agents.error} title="Could not load the agents" />
+      <ErrorBanner error={actionError} title="That did not work" onDismiss={() => setActionError(null)} />
+
+      {editing.mode === 'new' && <AgentForm save={(body) => api.createAgent(body)} onSaved={saved} onCancel={closeForm} />}
+      {editing.mode === 'edit' && (
+        <AgentForm key={editing.agent.id} agent={editing.agent} save={(body) => api.updateAgent(editing.agent.id, body)} onSaved={saved} onCancel={closeForm} />
+      )}
+
+      {agents.loading && !agents.data && <Loading what="agents" />}
+      {agents.data?.length === 0 && <p className="muted">No agents yet: create one to start talking.</p>}
+      <ul className="card-grid" aria-label="Agents">
+        {agents.data?.map((agent) => (
+          <li key={agent.id} className="card agent-card" data-testid="agent-card">
+            <div className="agent-card-head">
+              <h2>
+                {agent.is_default && (
+                  <span className="star" role="img" title="Default agent" aria-label="Default agent">
+                    ★
+                  </span>
+                )}{' '}
+                {agent.name}
+              </h2>
+              <span className={`badge provider-${agent.llm_provider}`}>{PROVIDER_BADGE[agent.llm_provider]}</span>
+            </div>
+            {agent.description && <p>{agent.description}</p>}
+            <dl className="facts">
+              <dt>Model</dt>
+              <dd>{agent.llm_model}</dd>
+              <dt>Speech</dt>
+              <dd>
+                {agent.stt_provider} → {agent.tts_provider}
+                {agent.tts_voice ? ` (${agent.tts_voice})` : ''}
+              </dd>
+              {agent.plugins['discord']?.enabled && (
+                <>
+                  <dt>Plugins</dt>
+                  <dd>Discord</dd>
+                </>
+              )}
+            </dl>
+            <div className="card-actions">
+              <a className="button" href={links.talk(agent.id)}>
+                Talk
+              </a>
+              <button type="button" onClick={() => setEditing({ mode: 'edit', agent })}>
+                Edit
+              </button>
+              {!agent.is_default && (
+                <button type="button" disabled={busyId === agent.id} onClick={() => void act(agent.id, () => api.setDefaultAgent(agent.id))}>
+                  Make default
+                </button>
+              )}
+              <ConfirmButton
+                label="Delete"
+                question={`Delete ${agent.name} and its conversations?`}
+                disabled={busyId === agent.id}
+                onConfirm={() => void act(agent.id, () => api.deleteAgent(agent.id))}
+              />
+            </div>
+          </li>
+        ))}
+      </ul>
+    </>
+  );
+}

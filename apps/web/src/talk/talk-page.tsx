@@ -1,0 +1,185 @@
+import './talk.css';
+import { useEffect, useRef, useState } from 'react';
+import type { Agent } from '../api/api-types';
+import { useApi } from '../auth/auth';
+import { links } from '../router';
+import { LatencyBreakdown } from '../ui/latency-breakdown';
+import { useResource } from '../ui/use-resource';
+import { ErrorBanner, Loading, PageHeader } from '../ui/widgets';
+import { indicatorOf, MAX_RECONNECT_ATTEMPTS, type Indicator, type TalkError, type TalkState, type TalkTurn } from './talk-machine';
+import { useTalk } from './use-talk';
+
+const INDICATOR_TEXT: Record<Indicator, string> = {
+  idle: 'Microphone off',
+  connecting: 'Connecting…',
+  reconnecting: 'Reconnecting…',
+  listening: 'Listening',
+  thinking: 'Thinking…',
+  speaking: 'Speaking',
+  interrupted: 'Interrupted — listening',
+};
+
+function preferredAgent(agents: Agent[], requested: string | null): string {
+  return (agents.find((a) => a.id === requested) ?? agents.find((a) => a.is_default) ?? agents[0])?.id ?? '';
+}
+
+export function TalkPage({ requestedAgentId }: { requestedAgentId: string | null }) {
+  const api = useApi();
+  const agents = useResource(() => api.listAgents(), 'agents');
+  const talk = useTalk(api);
+  const [chosen, setChosen] = useState<string | null>(null);
+  const { state } = talk;
+  const indicator = indicatorOf(state);
+  const active = state.connection !== 'idle' && state.connection !== 'failed';
+  const agentId = chosen ?? preferredAgent(agents.data ?? [], requestedAgentId);
+
+  return (
+    <>
+      <PageHeader title="Talk" />
+      <ErrorBanner error={agents.error} title="Could not load the agents" testId="agents-error" />
+      {agents.loading && !agents.data && <Loading what="agents" />}
+      {agents.data?.length === 0 && (
+        <p className="banner">
+          There is no agent yet. <a href={links.agents()}>Create one</a> to talk to it.
+        </p>
+      )}
+      <section className="card talk-controls" aria-label="Voice controls">
+        <div className="field">
+          <label htmlFor="talk-agent">Agent</label>
+          <select id="talk-agent" value={agentId} disabled={active || !agents.data?.length} onChange={(event) => setChosen(event.target.value)}>
+            {(agents.data ?? []).map((agent) => (
+              <option key={agent.id} value={agent.id}>
+                {agent.name}
+                {agent.is_default ? ' (default)' : ''}
+              </option>
+            ))}
+          </select>
+        </div>
+        <button
+          type="button"
+          className={`mic ${active ? 'mic-on' : ''}`}
+          data-testid="mic-button"
+          data-active={active}
+          disabled={!active && !agentId}
+          onClick={() => (active ? talk.stop() : talk.start(agentId))}
+        >
+          <span aria-hidden="true" className="mic-icon">
+            {active ? '■' : '●'}
+          </span>
+          {active ? 'Stop' : 'Start talking'}
+        </button>
+        <div className={`indicator indicator-${indicator}`} data-testid="turn-state" data-state={indicator} data-user-speaking={state.userSpeaking} role="status">
+          <span className="dot" aria-hidden="true" />
+          {state.userSpeaking && indicator !== 'speaking' ? 'Hearing you' : INDICATOR_TEXT[indicator]}
+        </div>
+        {(indicator === 'thinking' || indicator === 'speaking') && (
+          <button type="button" data-testid="interrupt-button" onClick={talk.interrupt}>
+            Stop the reply
+          </button>
+        )}
+      </section>
+
+      <ConnectionStatus state={state} />
+      {state.error && <TalkErrorBanner error={state.error} onDismiss={talk.dismissError} />}
+
+      <Conversation state={state} />
+    </>
+  );
+}
+
+function ConnectionStatus({ state }: { state: TalkState }) {
+  if (state.connection === 'reconnecting' && state.retryInMs !== null) {
+    return (
+      <p className="banner banner-warn" data-testid="connection-status" role="status">
+        Connection lost{state.lastCloseReason ? ` (${state.lastCloseReason})` : ''}. Reconnecting to the same conversation in{' '}
+        {Math.round(state.retryInMs / 100) / 10} s (attempt {state.reconnectAttempt} of {MAX_RECONNECT_ATTEMPTS}).
+      </p>
+    );
+  }
+  if (state.sessionId) {
+    return (
+      <p className="muted small" data-testid="connection-status">
+        {state.agentName ? `Talking with ${state.agentName}. ` : ''}
+        This conversation is saved: <a href={links.conversation(state.sessionId)}>open its transcript</a>.
+      </p>
+    );
+  }
+  return null;
+}
+
+const SOURCE_TITLE: Record<TalkError['source'], string> = {
+  service: 'A service failed',
+  connection: 'Voice connection problem',
+  microphone: 'Microphone problem',
+};
+
+function TalkErrorBanner({ error, onDismiss }: { error: TalkError; onDismiss(): void }) {
+  return (
+    <div className="banner banner-error talk-error" role="alert" data-testid="error-banner" data-code={error.code} data-source={error.source}>
+      <div>
+        <strong>{error.service ? `${error.service} failed` : SOURCE_TITLE[error.source]}</strong>
+        <p>{error.message}</p>
+        <p className="muted small">Code: {error.code}</p>
+      </div>
+      <button type="button" className="ghost" onClick={onDismiss}>
+        Dismiss
+      </button>
+    </div>
+  );
+}
+
+function Conversation({ state }: { state: TalkState }) {
+  const end = useRef<HTMLDivElement>(null);
+  const lastTurn = state.turns[state.turns.length - 1];
+  useEffect(() => {
+    end.current?.scrollIntoView?.({ block: 'nearest' });
+  }, [state.turns.length, lastTurn?.reply, state.partial]);
+
+  return (
+    <section className="conversation" aria-label="Conversation" aria-live="polite">
+      {state.turns.length === 0 && !state.partial && (
+        <p className="muted">{state.connection === 'open' ? 'Say something: the agent answers as soon as you pause.' : 'Press Start talking and speak.'}</p>
+      )}
+      {state.turns.map((turn) => (
+        <TurnView key={turn.key} turn={turn} />
+      ))}
+      <p className="bubble user partial" data-testid="partial-transcript">
+        {state.partial}
+      </p>
+      <div ref={end} />
+    </section>
+  );
+}
+
+function TurnView({ turn }: { turn: TalkTurn }) {
+  const interrupted = turn.status === 'interrupted';
+  const heard = interrupted && turn.heardText !== null && turn.reply.startsWith(turn.heardText) ? turn.heardText : null;
+  return (
+    <article className="turn" data-testid="turn" data-turn-id={turn.turnId ?? ''} data-status={turn.status}>
+      {turn.userText && (
+        <p className="bubble user" data-testid="final-transcript">
+          {turn.userText}
+        </p>
+      )}
+      {(turn.reply || turn.status === 'thinking') && (
+        <div className="bubble agent">
+          <p data-testid="reply-text">
+            {heard !== null ? (
+              <>
+                {heard}
+                <span className="unheard" title="Not spoken: you interrupted">
+                  {turn.reply.slice(heard.length)}
+                </span>
+              </>
+            ) : (
+              turn.reply
+            )}
+          </p>
+          {!turn.reply && <span className="muted" aria-label="The agent is thinking">…</span>}
+          {interrupted && <span className="badge badge-warn">Interrupted</span>}
+        </div>
+      )}
+      {turn.metrics && <LatencyBreakdown latencies={turn.metrics} testId="turn-metrics" />}
+    </article>
+  );
+}

@@ -1,0 +1,37 @@
+/** Test helpers: a scripted `fetch` that records requests and answers from a route table. */
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  headers: Record<string, string>;
+  body: unknown;
+}
+
+export type Reply = { status: number; body?: unknown };
+type Route = (request: RecordedRequest) => Reply | undefined;
+
+export function json(status: number, body?: unknown): Reply {
+  return { status, body };
+}
+
+export function apiError(status: number, code: string, message: string, fields?: Record<string, string[]>): Reply {
+  return json(status, { error: { code, message, ...(fields ? { fields } : {}), request_id: 'req-1' } });
+}
+
+export function fakeFetch(route: Route) {
+  const requests: RecordedRequest[] = [];
+  const fetchFn = async (input: string, init: RequestInit): Promise<Response> => {
+    const request: RecordedRequest = {
+      method: init.method ?? 'GET',
+      path: input,
+      headers: (init.headers ?? {}) as Record<string, string>,
+      body: typeof init.body === 'string' ? JSON.parse(init.body) : undefined,
+    };
+    requests.push(request);
+    const reply = route(request) ?? apiError(404, 'not_found', `no fake route for ${request.method} ${request.path}`);
+    return new Response(reply.body === undefined ? null : JSON.stringify(reply.body), {
+      status: reply.status,
+      headers: { 'Content-Type': 'application/json' },
+    });
+  };
+  return { fetchFn, requests };
+}

@@ -1,0 +1,59 @@
+import { formatMs } from './widgets';
+
+export interface Latencies {
+  stt_latency_ms: number | null;
+  llm_ttft_ms: number | null;
+  tts_ttfb_ms: number | null;
+  total_latency_ms: number | null;
+  overhead_ms: number | null;
+  provider: string | null;
+  model: string | null;
+}
+
+/** Time to first audio: good under 1 s, fair under 2 s (the voice loop's target is < 1 s). */
+export function ttfaGrade(ms: number | null): 'good' | 'fair' | 'slow' | 'unknown' {
+  if (ms === null) return 'unknown';
+  if (ms < 1000) return 'good';
+  return ms < 2000 ? 'fair' : 'slow';
+}
+
+export function hasLatencies(value: Partial<Latencies>): boolean {
+  return [value.stt_latency_ms, value.llm_ttft_ms, value.tts_ttfb_ms, value.total_latency_ms, value.overhead_ms].some(
+    (v) => v !== null && v !== undefined,
+  );
+}
+
+/** One turn's latencies: each stage, the time to first audio, and what the platform added. */
+export function LatencyBreakdown({ latencies, testId }: { latencies: Latencies; testId?: string }) {
+  const grade = ttfaGrade(latencies.total_latency_ms);
+  return (
+    <dl className="latencies" data-testid={testId} data-total-ms={latencies.total_latency_ms ?? undefined}>
+      <div className={`latency total grade-${grade}`}>
+        <dt title="Speech end → first audio out">First audio</dt>
+        <dd>{formatMs(latencies.total_latency_ms)}</dd>
+      </div>
+      <div className="latency">
+        <dt title="Speech end → final transcript">STT</dt>
+        <dd>{formatMs(latencies.stt_latency_ms)}</dd>
+      </div>
+      <div className="latency">
+        <dt title="LLM request → first token">LLM first token</dt>
+        <dd>{formatMs(latencies.llm_ttft_ms)}</dd>
+      </div>
+      <div className="latency">
+        <dt title="TTS request → first audio byte">TTS first byte</dt>
+        <dd>{formatMs(latencies.tts_ttfb_ms)}</dd>
+      </div>
+      <div className="latency">
+        <dt title="Time spent by the platform itself (queues, network, glue)">Overhead</dt>
+        <dd>{formatMs(latencies.overhead_ms)}</dd>
+      </div>
+      {(latencies.provider || latencies.model) && (
+        <div className="latency model">
+          <dt>Model</dt>
+          <dd>{[latencies.provider, latencies.model].filter(Boolean).join(' · ')}</dd>
+        </div>
+      )}
+    </dl>
+  );
+}
