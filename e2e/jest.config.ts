@@ -3,9 +3,6 @@ export default {
   displayName: 'e2e',
   preset: '../jest.preset.js',
   testMatch: ['<rootDir>/**/*.e2e-spec.ts'],
-  // The voice conversation runs on its own (`npm run test:voice`) until an intermittent stall under
-  // load is understood — see the voice-pipeline issue; it is not allowed to make CI flaky meanwhile.
-  testPathIgnorePatterns: ['/node_modules/', '/voice\\.e2e-spec\\.ts$'],
   globalSetup: '<rootDir>/../libs/testing/src/jest/global-setup.ts',
   globalTeardown: '<rootDir>/../libs/testing/src/jest/global-teardown.ts',
   testTimeout: 180_000,

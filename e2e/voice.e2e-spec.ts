@@ -10,7 +10,7 @@ import {
   type SessionClaimReply,
   type SessionDto,
 } from '@voxbridge/contracts';
-import { expectEventually, SubjectTap, testInfra } from '@voxbridge/testing';
+import { DEFAULT_TONE, expectEventually, FakeControlClient, SubjectTap, testInfra, type FakeLlmRecord, type FakeSpeechRecord } from '@voxbridge/testing';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { adminKey, newRun, type Run } from './support/fleet';
@@ -18,6 +18,15 @@ import { isAlive, LauncherProcess } from './support/launcher-process';
 
 const BOOT_TIMEOUT_MS = 120_000;
 const FAKE_REPLY_START = 'I am a scripted voice running on fake providers.';
+/** The barge-in turn's answer: it streams, then the model keeps the request open (still generating). */
+const LONG_REPLY_TOKENS = 'Let me tell you more about that. It is a long story, and it goes on for a while, so settle in and listen.'.split(/(?=\s)/);
+
+/** The control client of a fake provider the launcher started (it prints `fake LLM (…)   <url>`). */
+function fakeControl<R>(launcherOutput: string, label: 'LLM' | 'TTS'): FakeControlClient<R> {
+  const url = new RegExp(`fake ${label} \\([^)]*\\)\\s+(\\S+)`).exec(launcherOutput)?.[1];
+  if (!url) throw new Error(`the launcher did not print where its fake ${label} is`);
+  return new FakeControlClient<R>(new URL(url).origin);
+}
 
 /** 20 ms PCM16 frames: a 220 Hz tone at about -14 dBFS (speech-like energy) or silence. */
 function frame(voiced: boolean, index: number): Uint8Array {
@@ -127,6 +136,14 @@ describe('a voice conversation through the fleet with fake providers', () => {
   });
 
   it('stops at once when the user speaks over it, and stores only what was heard', async () => {
+    const fakeLlm = fakeControl<FakeLlmRecord>(fleet.text(), 'LLM');
+    const fakeTts = fakeControl<FakeSpeechRecord>(fleet.text(), 'TTS');
+    // Both providers are still at work when the user speaks over the agent: the model has sent its
+    // tokens but not finished, and speech arrives at the pace it is spoken.
+    await fakeLlm.scriptNext({ tokens: LONG_REPLY_TOKENS, ttftMs: 250, tokensPerSecond: 50, fault: { kind: 'hang', afterTokens: LONG_REPLY_TOKENS.length } });
+    await fakeTts.scriptNext(...Array.from({ length: 4 }, () => ({ ttfbMs: 120, bytesPerSecond: DEFAULT_TONE.sampleRateHz * 2 })));
+    const llmRequestsBefore = (await fakeLlm.record()).requests.length;
+    const ttsRequestsBefore = (await fakeTts.record()).requests.length;
     const framesBefore = tap.on('audio.out').length;
     await speak([[true, 900], [false, 900]]);
     // The agent starts answering...
@@ -157,5 +174,17 @@ describe('a voice conversation through the fleet with fake providers', () => {
     const interruptedAt = tap.on('turn').find((r) => (r.json as { state: string; turn_id: string }).state === 'interrupted')?.atMs ?? 0;
     const late = tap.on('audio.out').filter((f) => f.headers['Vb-Turn-Id'] === interrupted.turn_id && f.atMs > interruptedAt + 50);
     expect(late).toEqual([]);
+
+    // The providers saw it too: the LLM request was cancelled by its client, and so was the
+    // synthesis in flight; nothing of the turn is left streaming.
+    await expectEventually(async () => {
+      const llm = await fakeLlm.record();
+      expect(llm.requests.slice(llmRequestsBefore)).toEqual([expect.objectContaining({ completed: false, clientDisconnected: true })]);
+      const tts = await fakeTts.record();
+      const endOf = new Map(tts.events.filter((e) => e.type === 'client-disconnect' || e.type === 'response-end').map((e) => [e.requestIndex, e.type]));
+      const turnEnds = tts.requests.slice(ttsRequestsBefore).map((r) => endOf.get(r.index) ?? 'still streaming');
+      expect(turnEnds).toContain('client-disconnect');
+      expect(turnEnds).not.toContain('still streaming');
+    }, { timeoutMs: 10_000 });
   });
 });

@@ -6,3 +6,4 @@ export * from './subject-tap';
 export * from './fakes/llm';
 export * from './fakes/stt';
 export * from './fakes/tts';
+export * from './fakes/fake-control';

@@ -76,6 +76,29 @@ describe(EnergyVoiceActivityDetector.name, () => {
     // Last voiced frame ends at 1060; speech holds while less than 200 ms have passed.
     expect(quiet.map((f) => f.speaking)).toEqual([...Array<boolean>(9).fill(true), false, false, false]);
   });
+
+  it('confirms speech when capture times jitter by a few ms (a gateway stamping frames from a 20 ms timer)', () => {
+    const signal = new Signal();
+    const sut = new EnergyVoiceActivityDetector({ onsetMs: 60 });
+    let t = 0;
+    for (let i = 0; i < 15; i++, t += FRAME_DURATION_MS + (i % 3)) sut.process(signal.frame(-60), t);
+    const tone = Array.from({ length: 5 }, (_, i) => {
+      const result = sut.process(signal.frame(-60, -20), t);
+      t += FRAME_DURATION_MS + 1 + (i % 2);
+      return result;
+    });
+    expect(tone.map((f) => f.speaking)).toEqual([false, false, true, true, true]);
+  });
+
+  it('still takes a hole of a whole frame as a gap: voiced blips with frames missing between them are not speech', () => {
+    const signal = new Signal();
+    const sut = new EnergyVoiceActivityDetector({ onsetMs: 60 });
+    for (let i = 0; i < 50; i++) sut.process(signal.frame(-60), i * FRAME_DURATION_MS);
+    // Two voiced frames, one frame missing, two voiced frames, one missing...
+    const blips = [1000, 1020, 1060, 1080, 1120, 1140].map((t) => sut.process(signal.frame(-60, -20), t));
+    expect(blips.every((f) => f.voiced)).toBe(true);
+    expect(blips.some((f) => f.speaking)).toBe(false);
+  });
 });
 
 describe(EndOfTurnDetector.name, () => {
@@ -102,6 +125,20 @@ describe(EndOfTurnDetector.name, () => {
     const { events } = feed(sut, 0, 400, tone(signal));
     expect(events.map((e) => e.type)).toContain('speech_started');
     expect(sut.inTurn).toBe(true);
+  });
+
+  it('starts a turn when frames arrive 1-2 ms later than back to back (jittery capture clock)', () => {
+    const signal = new Signal();
+    const sut = new EndOfTurnDetector(new EnergyVoiceActivityDetector());
+    const events: TurnEvent[] = [];
+    let t = 0;
+    const jittered = (ms: number, make: () => Uint8Array) => {
+      for (let i = 0; i < ms / FRAME_DURATION_MS; i++, t += FRAME_DURATION_MS + 1 + (i % 2)) events.push(...sut.process(make(), t));
+    };
+    jittered(300, quiet(signal));
+    jittered(900, tone(signal));
+    jittered(900, quiet(signal));
+    expect(events.map((e) => e.type)).toEqual(['speech_started', 'speech_stopped', 'end_of_turn']);
   });
 
   it('starts a turn on 300 ms of sound, dated at its first voiced frame', () => {

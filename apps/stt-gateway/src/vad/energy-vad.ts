@@ -9,6 +9,12 @@ export interface EnergyVadOptions {
   /** Speech stays on this long after the last voiced frame (bridges the gaps between words). */
   hangoverMs?: number;
   /**
+   * A frame that starts at least this long after the previous one ended marks a gap (audio is
+   * missing). Anything shorter is capture-clock jitter: a gateway that stamps frames from a 20 ms
+   * timer is late by a ms or two on most frames, and that must not restart the onset.
+   */
+  minGapMs?: number;
+  /**
    * The first frame seeds the floor, but never above this: a stream whose first frame is already
    * speech (the listener subscribed late, a user who talks at once) must not learn speech as noise.
    */
@@ -31,6 +37,7 @@ export const ENERGY_VAD_DEFAULTS = {
   thresholdDb: 12,
   onsetMs: 60,
   hangoverMs: 200,
+  minGapMs: 20,
   minNoiseFloorDbfs: -70,
   maxSeedFloorDbfs: -45,
   floorWindowMs: 5_000,
@@ -74,9 +81,10 @@ export class EnergyVoiceActivityDetector implements VoiceActivityDetector {
   process(frame: Uint8Array, captureMs: number): VadFrame {
     const samples = samplesOf(frame);
     const frameMs = (samples.length / this.sampleRateHz) * 1000;
-    // A frame earlier than expected (jitter, duplicate) is taken as contiguous.
+    // A frame earlier than expected (jitter, duplicate) is taken as contiguous; so is one late by
+    // less than `minGapMs` (jitter), but it keeps its own capture time so lateness never adds up.
     const startMs = this.nextCaptureMs === undefined ? captureMs : Math.max(captureMs, this.nextCaptureMs);
-    if (this.nextCaptureMs !== undefined && startMs > this.nextCaptureMs) this.onGap(startMs);
+    if (this.nextCaptureMs !== undefined && startMs - this.nextCaptureMs >= this.options.minGapMs) this.onGap(startMs);
     const endMs = startMs + frameMs;
     this.nextCaptureMs = endMs;
 

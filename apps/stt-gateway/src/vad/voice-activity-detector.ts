@@ -21,7 +21,8 @@ export interface VadFrame {
 export interface VoiceActivityDetector {
   /**
    * Classifies one frame captured at `captureMs` (ms, monotonic per stream). Frames are expected
-   * back to back; a capture time beyond the previous frame's end is a gap, counted as silence.
+   * back to back, give or take capture-clock jitter; a capture time a whole frame or more beyond
+   * the previous frame's end is a gap, counted as silence.
    */
   process(frame: Uint8Array, captureMs: number): VadFrame;
   /** Forgets the stream (a new session or a reconnect); the noise floor starts over. */

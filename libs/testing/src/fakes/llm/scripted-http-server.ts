@@ -1,5 +1,6 @@
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
+import { answerFakeControl, isFakeControlPath } from '../fake-control';
 
 /** What a fake provider does for one request. */
 export interface FakeLlmScript {
@@ -44,6 +45,12 @@ export type FakeLlmEvent =
   | { type: 'completed'; request: number; atMs: number }
   | { type: 'reset'; request: number; atMs: number }
   | { type: 'client_disconnected'; request: number; atMs: number };
+
+/** What `GET /_fake/record` answers: every request (headers left out) and event so far. */
+export interface FakeLlmRecord {
+  requests: Array<Omit<FakeLlmRequest, 'headers'>>;
+  events: FakeLlmEvent[];
+}
 
 export const DEFAULT_FAKE_TOKENS = ['Hello', ' from', ' the', ' fake', '.'];
 
@@ -105,6 +112,16 @@ export class ScriptedHttpServer<S extends FakeLlmScript = FakeLlmScript> {
     this.sticky = last;
   }
 
+  /** The next requests use these scripts, in order, before the current ones (the last one stays). */
+  scriptNext(...scripts: S[]): void {
+    this.queue.push(...scripts);
+  }
+
+  /** Every request (headers left out) and event so far. */
+  record(): FakeLlmRecord {
+    return { requests: this.requests.map(({ headers: _headers, ...request }) => ({ ...request })), events: [...this.events] };
+  }
+
   /** Lets every hung reply go on with its script. */
   release(): void {
     for (const wake of [...this.waiting]) wake();
@@ -125,6 +142,15 @@ export class ScriptedHttpServer<S extends FakeLlmScript = FakeLlmScript> {
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
       const raw = Buffer.concat(chunks).toString('utf8');
+      const path = new URL(req.url ?? '/', 'http://fake').pathname;
+      if (isFakeControlPath(path)) {
+        // The harness, not a client of the protocol: answered, never recorded.
+        answerFakeControl(res, { method: req.method ?? 'GET', path, rawBody: raw }, {
+          record: () => this.record(),
+          scriptNext: (scripts) => this.scriptNext(...(scripts as S[])),
+        });
+        return;
+      }
       const record: FakeLlmRequest = {
         index: this.requests.length,
         method: req.method ?? 'GET',

@@ -1,6 +1,7 @@
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { bytesOf } from '@voxbridge/audio';
+import { answerFakeControl, isFakeControlPath } from '../fake-control';
 import { DEFAULT_TONE, streamedToneWav, toneSamplesFor, ToneOptions } from './tone';
 
 /** How the fake answers one request. Everything is optional; faults combine with pacing. */
@@ -44,6 +45,12 @@ export interface FakeSpeechEvent {
   requestIndex: number;
   /** Body bytes sent when the event happened. */
   bytesSent: number;
+}
+
+/** What `GET /_fake/record` answers: every request (headers left out) and event so far. */
+export interface FakeSpeechRecord {
+  requests: Array<Omit<RecordedSpeechRequest, 'headers'>>;
+  events: FakeSpeechEvent[];
 }
 
 export interface FakeSpeechServerOptions {
@@ -93,6 +100,11 @@ export abstract class FakeSpeechServer {
     this.queuedScripts.push(...scripts);
   }
 
+  /** Every request (headers left out) and event so far. */
+  record(): FakeSpeechRecord {
+    return { requests: this.requests.map(({ headers: _headers, ...request }) => ({ ...request })), events: [...this.events] };
+  }
+
   /** Resolves when `condition` holds (checked now and after every recorded event). */
   until(condition: (server: this) => boolean): Promise<void> {
     if (condition(this)) return Promise.resolve();
@@ -139,7 +151,19 @@ export abstract class FakeSpeechServer {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const request = await this.record(req);
+    const path = new URL(req.url ?? '/', 'http://fake').pathname;
+    if (isFakeControlPath(path)) {
+      // The harness, not a client of the protocol: answered, never recorded. Scripts are JSON here,
+      // so `holdUntil` (a promise) cannot be sent.
+      const chunks: Buffer[] = [];
+      for await (const chunk of req) chunks.push(chunk as Buffer);
+      const rawBody = Buffer.concat(chunks).toString('utf8');
+      return answerFakeControl(res, { method: req.method ?? 'GET', path, rawBody }, {
+        record: () => this.record(),
+        scriptNext: (scripts) => this.respondNext(...(scripts as SpeechResponseScript[])),
+      });
+    }
+    const request = await this.recordRequest(req);
     const route = this.route(request);
     if (route.answer) return this.sendJson(res, route.answer.status, route.answer.body);
     const script = this.scriptFor(request);
@@ -194,7 +218,7 @@ export abstract class FakeSpeechServer {
     this.emit('response-end', request.index, bytesSent);
   }
 
-  private async record(req: IncomingMessage): Promise<RecordedSpeechRequest> {
+  private async recordRequest(req: IncomingMessage): Promise<RecordedSpeechRequest> {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const body = Buffer.concat(chunks);
