@@ -27,11 +27,11 @@ const boundaries = (forTests) => ({
 });
 
 export default tseslint.config(
-  { ignores: ['**/dist', '**/node_modules', '**/coverage', '.voxbridge', '.nx', 'apps/web/**', '**/*.mjs'] },
+  { ignores: ['**/dist', '**/node_modules', '**/coverage', '.voxbridge', '.nx', '**/*.mjs'] },
   ...nx.configs['flat/base'],
   ...nx.configs['flat/typescript'],
   {
-    files: ['**/*.ts'],
+    files: ['**/*.ts', 'apps/web/**/*.tsx'],
     rules: {
       ...boundaries(false),
       '@typescript-eslint/no-explicit-any': 'error',
@@ -48,6 +48,11 @@ export default tseslint.config(
   },
   {
     files: ['**/*.spec.ts', '**/*.int-spec.ts', '**/*.e2e-spec.ts', 'apps/*/test/**/*.ts', 'e2e/**/*.ts', 'libs/testing/**/*.ts', 'libs/service-testing/**/*.ts', '**/jest.config.ts', 'jest.*.ts'],
+    rules: { ...boundaries(true), 'no-restricted-syntax': 'off' },
+  },
+  {
+    // The web app runs in the browser: no process at all, and its tests are vitest's.
+    files: ['apps/web/**/*.ts', 'apps/web/**/*.tsx'],
     rules: { ...boundaries(true), 'no-restricted-syntax': 'off' },
   },
   {

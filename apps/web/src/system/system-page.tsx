@@ -1,7 +1,7 @@
 import './system.css';
 import { useEffect, useState } from 'react';
 import type { ApiClient } from '../api/api-client';
-import type { FleetHealthReport } from '../api/api-types';
+import type { Agent, FleetHealthReport } from '../api/api-types';
 import { useApi } from '../auth/auth';
 import { committedMessages, useLiveEvents } from '../events/use-live-events';
 import { useResource } from '../ui/use-resource';
@@ -24,6 +24,7 @@ export function SystemPage() {
   const api = useApi();
   const health = useResource(() => api.fleetHealth(), 'health');
   const stored = useResource(() => recentSamples(api), 'samples');
+  const agents = useResource(() => api.listAgents(), 'agents');
   const [live, setLive] = useState<LatencySample[]>([]);
 
   useEffect(() => {
@@ -47,6 +48,7 @@ export function SystemPage() {
       <ErrorBanner error={health.error} title="Could not ask the fleet for its health" />
       {health.loading && !health.data && <Loading what="fleet health" />}
       {health.data && <FleetHealth report={health.data} />}
+      {agents.data && <Plugins agents={agents.data} supervisor={health.data?.services.find((s) => s.name === 'plugin-supervisor')?.status} />}
 
       <h2>Latency of recent turns</h2>
       <p className="muted small">
@@ -109,6 +111,34 @@ function FleetHealth({ report }: { report: FleetHealthReport }) {
           </tbody>
         </table>
       </div>
+    </section>
+  );
+}
+
+/**
+ * The plugins agents have configured, and what can be said of them: plugin-supervisor reports its
+ * own health; per-plugin runtime state arrives with the plugin runtime (a later issue), so it is
+ * not invented here.
+ */
+function Plugins({ agents, supervisor }: { agents: Agent[]; supervisor: string | undefined }) {
+  const rows = agents.flatMap((agent) => Object.entries(agent.plugins).map(([name, config]) => ({ agent: agent.name, name, enabled: config.enabled })));
+  return (
+    <section className="card" aria-labelledby="plugins-title">
+      <h2 id="plugins-title">Plugins</h2>
+      <p className="muted small">
+        plugin-supervisor: {supervisor ?? 'unknown'}. Per-plugin runtime state is not reported yet; this is what the agents have configured.
+      </p>
+      {rows.length === 0 ? (
+        <p className="muted">No agent has a plugin configured.</p>
+      ) : (
+        <ul>
+          {rows.map((row) => (
+            <li key={`${row.agent}/${row.name}`} data-testid="plugin-status" data-enabled={row.enabled}>
+              {row.agent}: {row.name} — {row.enabled ? 'enabled' : 'disabled'}
+            </li>
+          ))}
+        </ul>
+      )}
     </section>
   );
 }
