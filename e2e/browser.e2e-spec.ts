@@ -1,30 +1,15 @@
 import type { MessageDto, SessionDto } from '@voxbridge/contracts';
 import { expectEventually } from '@voxbridge/testing';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { existsSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
-import { adminKey, newRun, type Run } from './support/fleet';
-import { isAlive, LauncherProcess } from './support/launcher-process';
+import { createServer } from 'node:net';
+import { BROWSER_FLEET_BOOT_MS, BrowserFleet } from './support/browser-fleet';
 import { microphoneWav } from './support/microphone';
 
-const BOOT_TIMEOUT_MS = 120_000;
-const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 /** What the fake LLM says (tools/launcher/fake-providers.ts). */
 const FAKE_REPLY =
   'I am a scripted voice running on fake providers. Point me at a real model, and I will say something smarter. ' +
   'Until then, you can interrupt me whenever you like, and the conversation will remember what you actually heard.';
 const FAKE_REPLY_START = 'I am a scripted voice running on fake providers.';
 const FAKE_TRANSCRIPTS = ['Hello, who are you?', 'Tell me more about that.', 'Thanks, that is all.'];
-
-interface VoxbridgeDebug {
-  state: { connection: string; indicator: string; sessionId: string | null };
-  framesSent: number;
-  lastFrameBytes: number;
-  framesPlayed: number;
-  framesDroppedOnInterrupt: number;
-  interruptionsReceived: number;
-  serviceErrors: number;
-}
 
 /**
  * A person at the web app, in headless Chromium: the fleet runs with `--fake-providers`, a WAV of
@@ -34,78 +19,19 @@ interface VoxbridgeDebug {
  * stored — never on pixels.
  */
 describe('the web app in a real browser', () => {
-  let run: Run;
-  let fleet: LauncherProcess;
-  const browsers: Browser[] = [];
-  const consoleErrors: string[] = [];
-
-  const api = async <T>(path: string): Promise<T> => {
-    const response = await fetch(`http://127.0.0.1:${run.portBase}${path}`, { headers: { authorization: `Bearer ${adminKey(run)}` } });
-    expect(response.status).toBe(200);
-    return (await response.json()) as T;
-  };
-
-  /** A browser whose microphone plays `wav` once, signed in, on the Talk page. */
-  const openTalk = async (wav: string): Promise<Page> => {
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--use-fake-ui-for-media-stream',
-        '--use-fake-device-for-media-stream',
-        `--use-file-for-fake-audio-capture=${wav}%noloop`,
-        '--autoplay-policy=no-user-gesture-required',
-      ],
-    });
-    browsers.push(browser);
-    const page = await browser.newPage();
-    page.on('console', (message) => {
-      if (message.type() === 'error') consoleErrors.push(message.text());
-    });
-    page.on('pageerror', (error) => consoleErrors.push(String(error)));
-    await page.goto(`http://127.0.0.1:${run.portBase}/`);
-    await page.getByLabel('API key').fill(adminKey(run));
-    await page.getByRole('button', { name: /sign in/i }).click();
-    await page.getByRole('link', { name: 'Talk' }).click();
-    // The default agent is preselected.
-    await expectEventually(async () => expect(await page.locator('#talk-agent option:checked').textContent()).toContain('Auren'), { timeoutMs: 10_000 });
-    return page;
-  };
-
-  /** The page's counters; the last ones read are printed when a wait fails. */
-  let lastDebug: VoxbridgeDebug | null = null;
-  const debug = async (page: Page): Promise<VoxbridgeDebug> => {
-    lastDebug = await page.evaluate(() => (globalThis as unknown as { __voxbridge: VoxbridgeDebug }).__voxbridge);
-    return lastDebug;
-  };
-  const context = () => `page counters: ${JSON.stringify(lastDebug)}\nconsole errors: ${consoleErrors.join('\n')}\n${fleet.lastLines(80)}`;
+  let fleet: BrowserFleet;
+  const context = () => fleet.context();
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: apt-get install chromium (or set CHROMIUM_PATH)`);
-    run = await newRun();
-    fleet = LauncherProcess.start(run.env, ['--fake-providers']);
-    await expectEventually(() => expect(fleet.text()).toContain('8/8 ready'), { timeoutMs: BOOT_TIMEOUT_MS, intervalMs: 100, context: () => fleet.lastLines() });
-  }, BOOT_TIMEOUT_MS + 30_000);
+    fleet = await BrowserFleet.start(['--fake-providers']);
+  }, BROWSER_FLEET_BOOT_MS);
 
   afterAll(async () => {
-    await Promise.all(browsers.map((browser) => browser.close().catch(() => undefined)));
-    if (fleet?.isRunning()) {
-      fleet.child.kill('SIGTERM');
-      await fleet.exited;
-    }
-    for (const pid of fleet?.allPids() ?? []) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
-    if (run) rmSync(join(run.home, '..'), { recursive: true, force: true });
+    await fleet?.stop();
   });
 
   it('hears what the user says, streams and speaks the answer, and keeps the turn with its latencies', async () => {
-    const page = await openTalk(microphoneWav([{ silenceMs: 1_500 }, { say: 'Hello, who are you?' }, { silenceMs: 20_000 }]));
+    const page = await fleet.openTalk(microphoneWav([{ silenceMs: 1_500 }, { say: 'Hello, who are you?' }, { silenceMs: 20_000 }]));
     await page.getByTestId('mic-button').click();
 
     const finalTranscript = page.getByTestId('final-transcript').last();
@@ -115,8 +41,8 @@ describe('the web app in a real browser', () => {
       context,
     });
     // Its voice reached the speaker, and the microphone sent 20 ms frames of 16 kHz PCM16.
-    await expectEventually(async () => expect((await debug(page)).framesPlayed).toBeGreaterThan(50), { timeoutMs: 20_000, context });
-    const counters = await debug(page);
+    await expectEventually(async () => expect((await fleet.debug(page)).framesPlayed).toBeGreaterThan(50), { timeoutMs: 20_000, context });
+    const counters = await fleet.debug(page);
     expect(counters.lastFrameBytes).toBe(640);
     expect(counters.framesSent).toBeGreaterThan(100);
     expect(counters.serviceErrors).toBe(0);
@@ -133,36 +59,81 @@ describe('the web app in a real browser', () => {
     await expectEventually(async () => expect(await page.getByTestId('transcript-message').count()).toBeGreaterThanOrEqual(2), { timeoutMs: 10_000, context });
     expect(await page.getByTestId('transcript-message').first().textContent()).toContain(await finalTranscript.textContent().catch(() => ''));
     expect(await page.getByTestId('message-metrics').count()).toBeGreaterThanOrEqual(1);
-    const messages = await api<MessageDto[]>(`/api/sessions/${sessionId}/messages`);
+    const messages = await fleet.api<MessageDto[]>(`/api/sessions/${sessionId}/messages`);
     expect(messages.find((m) => m.role === 'assistant')).toMatchObject({ interrupted: false, total_latency_ms: expect.any(Number), overhead_ms: expect.any(Number) });
-    expect(consoleErrors).toEqual([]);
+    expect(fleet.consoleErrors).toEqual([]);
   });
 
   it('stops speaking when the user talks over it, and stores only what was heard', async () => {
     // Speak, let the agent answer for a couple of seconds, then talk over it.
-    const page = await openTalk(
+    const page = await fleet.openTalk(
       microphoneWav([{ silenceMs: 1_500 }, { say: 'Tell me something long.' }, { silenceMs: 3_500 }, { say: 'Wait, stop there please.' }, { silenceMs: 20_000 }]),
     );
     await page.getByTestId('mic-button').click();
 
-    await expectEventually(async () => expect((await debug(page)).interruptionsReceived).toBeGreaterThanOrEqual(1), { timeoutMs: 40_000, context });
+    await expectEventually(async () => expect((await fleet.debug(page)).interruptionsReceived).toBeGreaterThanOrEqual(1), { timeoutMs: 40_000, context });
     // Whatever was queued for the speaker was thrown away at once, and the turn shows as interrupted.
-    const counters = await debug(page);
+    const counters = await fleet.debug(page);
     expect(counters.framesDroppedOnInterrupt).toBeGreaterThan(0);
     await expectEventually(async () => expect(await page.locator('[data-testid="turn"][data-status="interrupted"]').count()).toBe(1), { timeoutMs: 10_000, context });
 
     // The stored reply is cut where the user interrupted: a non-empty prefix of what the agent was saying.
     const sessionId = counters.state.sessionId ?? '';
     const interrupted = await expectEventually(async () => {
-      const found = (await api<MessageDto[]>(`/api/sessions/${sessionId}/messages`)).filter((m) => m.role === 'assistant' && m.interrupted);
+      const found = (await fleet.api<MessageDto[]>(`/api/sessions/${sessionId}/messages`)).filter((m) => m.role === 'assistant' && m.interrupted);
       expect(found).toHaveLength(1);
       return found[0] as MessageDto;
     }, { timeoutMs: 20_000, context });
     expect(interrupted.content.length).toBeGreaterThan(0);
     expect(FAKE_REPLY.startsWith(interrupted.content.trim())).toBe(true);
     expect(interrupted.content.trim().length).toBeLessThan(FAKE_REPLY.length);
-    const session = await api<SessionDto>(`/api/sessions/${sessionId}`);
+    const session = await fleet.api<SessionDto>(`/api/sessions/${sessionId}`);
     expect(session.session_type).toBe('webrtc');
-    expect(consoleErrors).toEqual([]);
+    expect(fleet.consoleErrors).toEqual([]);
+  });
+});
+
+/** A TCP port nothing listens on (bound, then released). */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  return typeof address === 'object' && address ? address.port : 1;
+}
+
+/**
+ * Out of the box, with no provider configured: the seeded agent's `auto` providers pick the
+ * offline engines — pocketsphinx hears the real sentence — and, with no LLM reachable (an Ollama
+ * address where nothing listens), the page says which provider failed and how to configure it,
+ * and the agent says sorry in flite's voice instead of staying silent.
+ */
+describe('the web app out of the box, with no provider configured', () => {
+  let fleet: BrowserFleet;
+
+  beforeAll(async () => {
+    const unset = { OPENROUTER_API_KEY: undefined, WHISPERX_URL: undefined, STT_OPENAI_BASE_URL: undefined, CHATTERBOX_URL: undefined, OPENAI_TTS_URL: undefined };
+    fleet = await BrowserFleet.start([], { ...unset, OLLAMA_BASE_URL: `http://127.0.0.1:${await closedPort()}/v1` });
+  }, BROWSER_FLEET_BOOT_MS);
+
+  afterAll(async () => {
+    await fleet?.stop();
+  });
+
+  it('hears real speech offline and says which provider is missing', async () => {
+    const page = await fleet.openTalk(microphoneWav([{ silenceMs: 1_500 }, { say: 'what time is it in london' }, { silenceMs: 15_000 }]));
+    await page.getByTestId('mic-button').click();
+
+    await expectEventually(async () => expect((await page.getByTestId('final-transcript').last().textContent())?.trim()).toBe('what time is it in london'), {
+      timeoutMs: 30_000,
+      context: fleet.context,
+    });
+    const banner = page.getByTestId('error-banner');
+    await expectEventually(async () => expect(await banner.textContent()).toMatch(/Ollama at http:\/\/127\.0\.0\.1:\d+\/v1.*OPENROUTER_API_KEY/), {
+      timeoutMs: 30_000,
+      context: fleet.context,
+    });
+    // The apology is spoken, not only written.
+    await expectEventually(async () => expect((await fleet.debug(page)).framesPlayed).toBeGreaterThan(25), { timeoutMs: 20_000, context: fleet.context });
   });
 });
