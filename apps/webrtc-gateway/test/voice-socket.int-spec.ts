@@ -416,11 +416,12 @@ describe('webrtc-gateway /ws/voice', () => {
   });
 
   describe('closing', () => {
-    it('on end releases stt, llm and tts and closes 1000', async () => {
+    it('on end releases stt, llm and tts, ends the session and closes 1000', async () => {
       const { client, sessionId } = await ready();
       client.send({ type: 'end' });
       expect(await client.closed).toEqual({ code: 1000, reason: 'ended by the client' });
       await expectEventually(() => expect(pipeline.releasedServices(sessionId)).toEqual(['llm', 'stt', 'tts']));
+      await expectEventually(() => expect(store.updates).toContainEqual({ id: sessionId, active: false }));
     });
 
     it('when the client goes, releases the claims, stops the heartbeat and removes every subscription of the session', async () => {
@@ -428,6 +429,8 @@ describe('webrtc-gateway /ws/voice', () => {
       client.ws.close();
       await client.closed;
       await expectEventually(() => expect(pipeline.releasedServices(sessionId)).toEqual(['llm', 'stt', 'tts']));
+      // A dropped socket may come back: the session stays open.
+      expect(store.updates.filter((u) => u.id === sessionId && u.active === false)).toEqual([]);
       await expectEventually(() => expect(service.app.get(VoiceServer).socketCount).toBe(0));
 
       const streams: MediaStream[] = ['vad', 'transcript', 'reply', 'turn', 'control', 'audio.out', 'audio.in'];

@@ -72,6 +72,8 @@ export class VoiceConnection {
   private heartbeat?: NodeJS.Timeout;
   private readonly mapper = new VoiceEventMapper();
   private muted = false;
+  /** The client sent `end`: the conversation is over (not a drop to resume from). */
+  private endedByClient = false;
   private seq = 0;
   private lastFrameErrorAtMs = Number.NEGATIVE_INFINITY;
   private awaitingPong = false;
@@ -281,6 +283,7 @@ export class VoiceConnection {
         this.interrupt();
         return;
       case 'end':
+        this.endedByClient = true;
         this.close(VoiceCloseCode.Ended, 'ended by the client');
         return;
     }
@@ -352,6 +355,8 @@ export class VoiceConnection {
     if (session) {
       await Promise.all([this.claims?.catch(() => undefined), this.renewal]);
       await this.deps.fleet.releaseAll(session.id);
+      // `end` closes the conversation; a dropped socket leaves it open for the client to resume.
+      if (this.endedByClient) await this.deps.fleet.endSession(session.id);
     }
     this.logger.info('voice socket closed', { code: this.closeCode });
   }

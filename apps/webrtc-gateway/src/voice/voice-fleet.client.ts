@@ -140,6 +140,13 @@ export class VoiceFleetClient {
     );
   }
 
+  /** Marks the session ended (inactive); never throws — an unanswered update leaves it active, as a drop would. */
+  async endSession(sessionId: string): Promise<void> {
+    await this.request<SessionDto>(SessionSubjects.update, { id: sessionId, active: false }).catch((error: unknown) => {
+      this.logger.warn('could not mark the voice session ended', { session_id: sessionId, err: error });
+    });
+  }
+
   private request<Res extends object>(subject: Subject, body: object): Promise<Res> {
     return this.bus.requestJson<Res>(subject, body, { timeoutMs: this.timeoutMs });
   }
