@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { canConnect, freePort } from './ports';
+import { testRunId } from './test-env';
 
 /** NATS and Postgres for a test run. */
 export interface Infra {
@@ -173,7 +174,8 @@ export async function startEmbeddedPostgres(): Promise<Resolved> {
 
 /** Creates an empty database with a unique name on the server of `serverUrl`; returns its URL. */
 export async function createTestDatabase(serverUrl: string, prefix = 'vb_test'): Promise<string> {
-  const name = `${prefix}_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
+  const runId = testRunId();
+  const name = `${prefix}_${runId ? `${runId}_` : ''}${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
   const client = new Client({ connectionString: serverUrl });
   await client.connect();
   try {
@@ -199,5 +201,7 @@ export async function dropDatabase(serverUrl: string, databaseUrl: string): Prom
 
 /** A namespace no other fleet or test run uses, so tests never answer each other. */
 export function uniqueNamespace(prefix = 't'): string {
-  return `${prefix}${randomBytes(5).toString('hex')}`;
+  // The run id makes whatever the namespace leaves on NATS findable by the run's teardown.
+  const runId = testRunId();
+  return `${prefix}${runId}${randomBytes(runId ? 4 : 5).toString('hex')}`;
 }

@@ -3,7 +3,14 @@ export const TEST_ENV = {
   natsUrl: 'VB_TEST_NATS_URL',
   databaseUrl: 'VB_TEST_DATABASE_URL',
   serverUrl: 'VB_TEST_SERVER_URL',
+  /** 6 hex digits naming this run inside every namespace and database it creates (see leftovers.ts). */
+  runId: 'VB_TEST_RUN_ID',
 } as const;
+
+/** This run's id (set by the jest globalSetup), or '' outside a jest run. */
+export function testRunId(): string {
+  return process.env[TEST_ENV.runId] ?? '';
+}
 
 export interface TestInfraEnv {
   natsUrl: string;

@@ -1,8 +1,11 @@
+import { randomBytes } from 'node:crypto';
 import { startInfra } from '../infra';
 import { TEST_ENV } from '../test-env';
 
 /** Jest globalSetup: one NATS + Postgres (+ a fresh database) for the whole run, shared with workers by env. */
 export default async function globalSetup(): Promise<void> {
+  // Named in every namespace and database the run creates, so the teardown finds what is left.
+  process.env[TEST_ENV.runId] = randomBytes(3).toString('hex');
   // VB_TEST_PRIVATE_INFRA=1 ignores the local servers and starts private ones (to try a bare machine).
   const infra = await startInfra({ privateServers: process.env['VB_TEST_PRIVATE_INFRA'] === '1' });
   process.env[TEST_ENV.natsUrl] = infra.natsUrl;
