@@ -213,6 +213,45 @@ describe('llm-router turns on the bus', () => {
     expect(replies(tap).some((r) => r.kind === 'done')).toBe(false);
   });
 
+  it('keeps the turn on a tentative voice_onset and its voice_dismissed (a cough): the LLM request runs to done', async () => {
+    const llm = await fake();
+    llm.script({ tokens: ['Once', ' upon', ' a', ' time', ' there', ' was', ' a', ' fox.'], tokensPerSecond: 20 });
+    const auren = agent({ llm_base_url: llm.url });
+    const { sessionId, tap } = await session(auren.id);
+    finalTranscript(sessionId, 'Tell me a story.');
+    const turnId = await tap.expectEventually(() => {
+      const deltas = replies(tap).filter((r) => r.kind === 'delta');
+      expect(deltas.length).toBeGreaterThanOrEqual(2);
+      return (deltas[0] as ReplyEvent).turn_id;
+    });
+    const cough = randomUUID();
+    bus.publishJson(mediaSubject(sessionId, 'vad'), { session_id: sessionId, kind: 'voice_onset', utterance_id: cough, at_ms: Date.now() });
+    bus.publishJson(mediaSubject(sessionId, 'vad'), { session_id: sessionId, kind: 'voice_dismissed', utterance_id: cough, at_ms: Date.now() });
+
+    // Had the onset cancelled the turn, the request would be closed and no `done` would ever come.
+    await tap.expectEventually(() => expect(replies(tap).find((r) => r.kind === 'done')).toMatchObject({ turn_id: turnId, text: 'Once upon a time there was a fox.' }));
+    expect(controls(tap)).toEqual([]);
+    expect(llm.requests[0]?.clientDisconnected).toBe(false);
+  });
+
+  it('closes the LLM request when tts-gateway reports the turn interrupted before any speech_started reaches llm-router', async () => {
+    const llm = await fake();
+    llm.script({ tokens: ['Once', ' upon', ' a', ' time'], fault: { kind: 'hang', afterTokens: 2 } });
+    const auren = agent({ llm_base_url: llm.url });
+    const { sessionId, tap } = await session(auren.id);
+    finalTranscript(sessionId, 'Tell me a story.');
+    const turnId = await tap.expectEventually(() => {
+      const deltas = replies(tap).filter((r) => r.kind === 'delta');
+      expect(deltas).toHaveLength(2);
+      return (deltas[0] as ReplyEvent).turn_id;
+    });
+    bus.publishJson(mediaSubject(sessionId, 'turn'), { session_id: sessionId, turn_id: turnId, state: 'interrupted', heard_text: 'Once', frames_played: 12 });
+
+    await expectEventually(() => expect(llm.requests[0]?.clientDisconnected).toBe(true));
+    const turn = await committedTurn(turnId);
+    expect(turn).toMatchObject({ interrupted: true, assistant_text: 'Once' });
+  });
+
   it('falls back when the primary fails before the first token; the reply and the commit name who answered', async () => {
     const secondary = await fake();
     secondary.script({ tokens: ['Backup', ' here.'] });

@@ -213,9 +213,11 @@ describe('stt-gateway pipeline', () => {
       return finals;
     });
     const vad = vadOf(tap);
-    expect(vad.map((v) => v.kind)).toEqual(['speech_started', 'speech_stopped']);
-    expect(vad[0]).toEqual({ session_id: sessionId, kind: 'speech_started', utterance_id: final?.utterance_id, at_ms: tone?.firstMs });
-    expect(Math.abs((vad[1]?.at_ms ?? 0) - (tone?.lastMs ?? 0))).toBeLessThanOrEqual(20);
+    // Tentative onset first (after the VAD's 60 ms onset run), confirmed as the same utterance after 200 ms.
+    expect(vad.map((v) => v.kind)).toEqual(['voice_onset', 'speech_started', 'speech_stopped']);
+    expect(vad[0]).toEqual({ session_id: sessionId, kind: 'voice_onset', utterance_id: final?.utterance_id, at_ms: tone?.firstMs });
+    expect(vad[1]).toEqual({ session_id: sessionId, kind: 'speech_started', utterance_id: final?.utterance_id, at_ms: tone?.firstMs });
+    expect(Math.abs((vad[2]?.at_ms ?? 0) - (tone?.lastMs ?? 0))).toBeLessThanOrEqual(20);
     expect(final).toMatchObject({ session_id: sessionId, kind: 'final', text: 'turn on the kitchen lights', provider: 'openai-compatible' });
     expect(Math.abs((final?.speech_end_at_ms ?? 0) - (tone?.lastMs ?? 0))).toBeLessThanOrEqual(20);
     expect(final?.end_of_turn_silence_ms).toBe(400);
@@ -259,12 +261,37 @@ describe('stt-gateway pipeline', () => {
     expect(final).toMatchObject({ text: 'turn on the lights', provider: 'whisperx' });
   });
 
-  it('starts nothing on a 120 ms burst', async () => {
+  it('starts nothing on a 120 ms burst: its voice_onset is followed by voice_dismissed, never speech_started', async () => {
     const { tap, mic } = await session(agent());
     mic.quiet(500).tone(120).quiet(800).tone(600).quiet(600); // the second tone is the sentinel
 
-    await tap.expectEventually(() => expect(transcriptsOf(tap, 'final')).toHaveLength(1));
-    expect(vadOf(tap).filter((v) => v.kind === 'speech_started').map((v) => v.at_ms)).toEqual([mic.tones[1]?.firstMs]);
+    const [final] = await tap.expectEventually(() => {
+      const finals = transcriptsOf(tap, 'final');
+      expect(finals).toHaveLength(1);
+      return finals;
+    });
+    const vad = vadOf(tap);
+    expect(vad.map((v) => v.kind)).toEqual(['voice_onset', 'voice_dismissed', 'voice_onset', 'speech_started', 'speech_stopped']);
+    const [burst, dismissed, onset, started] = vad;
+    expect(burst).toMatchObject({ at_ms: mic.tones[0]?.firstMs });
+    expect(dismissed?.utterance_id).toBe(burst?.utterance_id);
+    expect(Math.abs((dismissed?.at_ms ?? 0) - ((mic.tones[0]?.lastMs ?? 0) + 20))).toBeLessThanOrEqual(20);
+    expect(started).toMatchObject({ utterance_id: onset?.utterance_id, at_ms: mic.tones[1]?.firstMs });
+    expect(final?.utterance_id).toBe(onset?.utterance_id);
+    expect(burst?.utterance_id).not.toBe(onset?.utterance_id);
+  });
+
+  it('dismisses an onset by the clock when the frames stop in the middle of it (Discord sends none in silence)', async () => {
+    const forAgent = agent();
+    const { tap, mic } = await session(forAgent);
+    mic.quiet(500).tone(100); // and then nothing
+
+    await tap.expectEventually(() => expect(vadOf(tap).map((v) => v.kind)).toEqual(['voice_onset', 'voice_dismissed']));
+    const [onset, dismissed] = vadOf(tap);
+    expect(dismissed?.utterance_id).toBe(onset?.utterance_id);
+    expect(transcriptsOf(tap)).toEqual([]);
+    const text = await metrics();
+    expect(metricValue(text, 'stt_vad_events_total', 'kind="voice_dismissed"')).toBeGreaterThanOrEqual(1);
   });
 
   it('drops and counts frames of the wrong size, and keeps listening', async () => {
@@ -302,7 +329,7 @@ describe('stt-gateway pipeline', () => {
     expect(error).toMatchObject({ kind: 'error', provider: 'whisperx', error_code: 'stt_unavailable', text: '' });
     expect(error?.error_message).toMatch(/whisperx/);
     expect(error?.error_message).toMatch(/WHISPERX_URL/);
-    expect(error?.utterance_id).toBe(vadOf(tap)[0]?.utterance_id);
+    expect(error?.utterance_id).toBe(vadOf(tap).find((v) => v.kind === 'speech_started')?.utterance_id);
 
     mic.tone(400).quiet(600);
     await tap.expectEventually(() => expect(transcriptsOf(tap, 'final').map((t) => t.text)).toEqual(['turn on the lights']));
@@ -394,7 +421,7 @@ describe('stt-gateway pipeline', () => {
       mic.nowMs = Date.now();
       mic.quiet(300).tone(400).quiet(600);
       await tap.expectEventually(() => expect(transcriptsOf(tap, 'final')).toHaveLength(2));
-      expect(vadOf(tap).map((v) => v.kind)).toEqual(['speech_started', 'speech_stopped', 'speech_started', 'speech_stopped']);
+      expect(vadOf(tap).map((v) => v.kind)).toEqual(['voice_onset', 'speech_started', 'speech_stopped', 'voice_onset', 'speech_started', 'speech_stopped']);
       expect(new Set(transcriptsOf(tap, 'final').map((t) => t.utterance_id)).size).toBe(2);
     });
   });

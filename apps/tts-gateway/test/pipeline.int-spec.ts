@@ -17,6 +17,7 @@ import {
   type ReplyEvent,
   type SessionClaimReply,
   type TurnEvent,
+  type VadEvent,
 } from '@voxbridge/contracts';
 import { bootService, FakeAgentDirectory, type RunningService } from '@voxbridge/service-testing';
 import { FakeChatterboxServer, SubjectTap, testInfra, uniqueNamespace, type TapRecord } from '@voxbridge/testing';
@@ -129,6 +130,20 @@ describe('tts-gateway sessions on the bus', () => {
     bus.publishJson(mediaSubject(sessionId, 'control'), { session_id: sessionId, ...event });
   }
 
+  function vad(sessionId: string, kind: VadEvent['kind'], utteranceId: string): void {
+    const event: VadEvent = { session_id: sessionId, kind, utterance_id: utteranceId, at_ms: Date.now() };
+    bus.publishJson(mediaSubject(sessionId, 'vad'), event);
+  }
+
+  /** The user's voice lasting `ms` between two vad events: the scenario's own timing, not a wait for a result. */
+  const voiceFor = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+  /** Frames of the turn that tts-gateway published (its Vb-Ts-Ms header) within [fromMs, toMs). */
+  const publishedBetween = (tap: SubjectTap, turnId: string, fromMs: number, toMs: number) =>
+    framesOf(tap, turnId).filter((f) => {
+      const atMs = Number(f.headers[MediaHeaders.timestampMs]);
+      return atMs >= fromMs && atMs < toMs;
+    });
+
   const framesOf = (tap: SubjectTap, turnId: string): TapRecord[] => tap.on('audio.out').filter((r) => r.headers[MediaHeaders.turnId] === turnId);
   const turnEvents = (tap: SubjectTap, turnId: string): TurnEvent[] =>
     tap.on('turn').map((r) => r.json as TurnEvent).filter((e) => e.turn_id === turnId);
@@ -237,6 +252,62 @@ describe('tts-gateway sessions on the bus', () => {
     expect(interrupted.heard_text).toBe([first, heardOfSecond].filter((s) => s !== '').join(' '));
     expect(`${first} ${second}`.startsWith(interrupted.heard_text ?? '')).toBe(true);
     expect(turnEvents(tap, turnId).map((e) => e.state)).toEqual(['speaking', 'interrupted']);
+  });
+
+  it('pauses at vad voice_onset (no frame while held), resumes at voice_dismissed, and ends done with the whole text heard', async () => {
+    const { sessionId, tap, claim } = await openSession();
+    const text = 'Hello there, my friend. A cough will not stop this sentence from being heard in full.';
+    const turnId = randomUUID();
+    streamReply(sessionId, turnId, text);
+    await tap.expectEventually(() => expect(framesOf(tap, turnId).length).toBeGreaterThanOrEqual(10), SPEECH_TIMEOUT);
+
+    const cough = randomUUID();
+    const onsetAtMs = Date.now();
+    vad(sessionId, 'voice_onset', cough);
+    await voiceFor(400);
+    const dismissedAtMs = Date.now();
+    vad(sessionId, 'voice_dismissed', cough);
+
+    const done = await tap.expectEventually(() => ended(tap, turnId, 'done'), SPEECH_TIMEOUT);
+    // A frame already on its way when the onset landed may be stamped just after it; none later.
+    expect(publishedBetween(tap, turnId, onsetAtMs + 50, dismissedAtMs)).toEqual([]);
+    const frames = framesOf(tap, turnId);
+    expect(frames.map((f) => Number(f.headers[MediaHeaders.sequence]))).toEqual(Array.from({ length: frames.length }, (_, i) => i));
+    expect(publishedBetween(tap, turnId, dismissedAtMs, Number.MAX_SAFE_INTEGER).length).toBeGreaterThan(0);
+    expect(done).toMatchObject({ heard_text: text, frames_played: frames.length });
+    expect(turnEvents(tap, turnId).map((e) => e.state)).toEqual(['speaking', 'done']);
+    const metrics = await metricsOfOwner(claim);
+    expect(metrics).toMatch(/tts_turn_pauses_ended_total\{[^}]*outcome="dismissed"[^}]*\} [1-9]/);
+  });
+
+  it('pauses at voice_onset and cancels at speech_started: interrupted, heard text = the frames published', async () => {
+    const { sessionId, tap } = await openSession();
+    const first = 'Hello there, my friend.';
+    const second = 'This second sentence is cut short by the user speaking over it.';
+    const turnId = randomUUID();
+    streamReply(sessionId, turnId, `${first} ${second}`);
+    await tap.expectEventually(() => expect(framesOf(tap, turnId).length).toBeGreaterThanOrEqual(first.length + 8), SPEECH_TIMEOUT);
+
+    const speech = randomUUID();
+    const onsetAtMs = Date.now();
+    vad(sessionId, 'voice_onset', speech);
+    // Confirmed 140 ms later: 200 ms of voice, of which the VAD's 60 ms onset run came before the onset.
+    await voiceFor(140);
+    vad(sessionId, 'speech_started', speech);
+
+    const interrupted = await tap.expectEventually(() => ended(tap, turnId, 'interrupted'));
+    const published = framesOf(tap, turnId).length;
+    expect(publishedBetween(tap, turnId, onsetAtMs + 50, Number.MAX_SAFE_INTEGER)).toEqual([]);
+    // Paused longer than the 60 ms lead: the listener played every frame published.
+    expect(interrupted.frames_played).toBe(published);
+    expect(interrupted.heard_text).toBe([first, wordsEndingWithin(second, published - first.length)].filter((s) => s !== '').join(' '));
+    expect(turnEvents(tap, turnId).map((e) => e.state)).toEqual(['speaking', 'interrupted']);
+
+    // A later turn on the same session speaks normally: nothing of the hold is left.
+    const nextTurn = randomUUID();
+    streamReply(sessionId, nextTurn, 'Go ahead, I am listening.');
+    const done = await tap.expectEventually(() => ended(tap, nextTurn, 'done'), SPEECH_TIMEOUT);
+    expect(done.heard_text).toBe('Go ahead, I am listening.');
   });
 
   it('interrupts the turn playing when a new turn starts, before the new one speaks', async () => {

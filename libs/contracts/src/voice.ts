@@ -67,14 +67,24 @@ export interface SessionReleaseReply {
   released: boolean;
 }
 
-export const VAD_KINDS = ['speech_started', 'speech_stopped'] as const;
+/**
+ * `voice_onset` is tentative: the detector's onset run (about 60 ms of voice) heard something,
+ * before the minimum speech duration (200 ms) confirms it. Every onset is followed by exactly one
+ * of `speech_started` (confirmed: the same utterance id) or `voice_dismissed` (the voice ended
+ * before it was confirmed — a cough, a click — or the stream stopped). Speakers pause at an onset
+ * and decide at the confirmation; only `speech_started` is a barge-in.
+ */
+export const VAD_KINDS = ['voice_onset', 'voice_dismissed', 'speech_started', 'speech_stopped'] as const;
 export type VadKind = (typeof VAD_KINDS)[number];
 
 export class VadEvent {
   @IsUUID() session_id!: string;
   @IsIn(VAD_KINDS) kind!: VadKind;
   @IsUUID() utterance_id!: string;
-  /** First voiced sample (speech_started) or last voiced sample (speech_stopped). */
+  /**
+   * First voiced sample (voice_onset, speech_started) or last voiced sample (voice_dismissed,
+   * speech_stopped), capture time.
+   */
   @IsInt() @Min(0) at_ms!: number;
 }
 

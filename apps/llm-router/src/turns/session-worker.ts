@@ -99,6 +99,7 @@ export class SessionWorker {
     this.startTurn(event);
   }
 
+  /** Only confirmed speech is a barge-in: a tentative `voice_onset` (maybe a cough) leaves the LLM request alone. */
   private onVad(event: VadEvent): void {
     const turn = this.current;
     if (event.kind !== 'speech_started' || !turn || !this.isActive(turn)) return;
@@ -121,6 +122,9 @@ export class SessionWorker {
     if (event.tts_ttfb_ms !== undefined) turn.audio.ttsTtfbMs = event.tts_ttfb_ms;
     if (event.first_chunk_wait_ms !== undefined) turn.audio.firstChunkWaitMs = event.first_chunk_wait_ms;
     if (event.state === 'done' || event.state === 'interrupted') {
+      // tts-gateway stopped the turn (it cancels on confirmed speech itself, maybe before our own
+      // `vad` arrives): nothing more of the reply will be spoken, so the LLM request goes too.
+      if (event.state === 'interrupted') turn.controller.abort();
       this.track(this.commit(turn, { heardText: event.heard_text ?? '', interrupted: event.state === 'interrupted' }));
     }
   }

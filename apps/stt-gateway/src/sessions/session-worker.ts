@@ -56,6 +56,8 @@ export class SessionWorker {
   private timer: NodeJS.Timeout | undefined;
   private lastFrame: { endMs: number; arrivedAtMs: number } | undefined;
   private current: Utterance | undefined;
+  /** The utterance id of a `voice_onset` not yet confirmed or dismissed; `speech_started` reuses it. */
+  private onsetUtteranceId: string | undefined;
   private stopped = false;
 
   constructor(
@@ -93,9 +95,13 @@ export class SessionWorker {
     this.timer.unref();
   }
 
-  /** Unsubscribes everything, aborts the provider's work; nothing is published afterwards. */
+  /**
+   * Unsubscribes everything, aborts the provider's work; nothing is published afterwards except the
+   * `voice_dismissed` of an onset still pending (a speaker paused for it must not wait in vain).
+   */
   async stop(): Promise<void> {
     if (this.stopped) return;
+    this.detector.reset().forEach((event) => this.onTurnEvent(event));
     this.stopped = true;
     clearInterval(this.timer);
     this.subscriptions.forEach((subscription) => subscription.unsubscribe());
@@ -117,7 +123,7 @@ export class SessionWorker {
   }
 
   private onTick(): void {
-    if (this.stopped || !this.detector.inTurn || !this.lastFrame) return;
+    if (this.stopped || !(this.detector.inTurn || this.detector.onsetPending) || !this.lastFrame) return;
     const sinceArrivalMs = Date.now() - this.lastFrame.arrivedAtMs;
     if (sinceArrivalMs < STALL_MS) return;
     this.detector.advanceTo(this.lastFrame.endMs + sinceArrivalMs).forEach((event) => this.onTurnEvent(event));
@@ -134,9 +140,22 @@ export class SessionWorker {
   }
 
   private onTurnEvent(event: TurnEvent): void {
+    this.deps.metrics.vadEvent(event.type);
     switch (event.type) {
+      case 'voice_onset': {
+        this.onsetUtteranceId = randomUUID();
+        this.publishVad('voice_onset', this.onsetUtteranceId, event.tVoiceStartMs);
+        return;
+      }
+      case 'voice_dismissed': {
+        const utteranceId = this.onsetUtteranceId;
+        this.onsetUtteranceId = undefined;
+        if (utteranceId) this.publishVad('voice_dismissed', utteranceId, event.tVoiceEndMs);
+        return;
+      }
       case 'speech_started': {
-        const utterance: Utterance = { id: randomUUID(), reported: false };
+        const utterance: Utterance = { id: this.onsetUtteranceId ?? randomUUID(), reported: false };
+        this.onsetUtteranceId = undefined;
         this.current = utterance;
         this.publishVad('speech_started', utterance.id, event.tSpeechStartMs);
         if (this.link) this.link.begin(utterance, this.preRoll.since(event.tSpeechStartMs - PRE_ROLL_LEAD_MS));

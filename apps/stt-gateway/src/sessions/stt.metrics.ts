@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { MetricsService } from '@voxbridge/platform';
 import { Counter, Gauge, Histogram } from 'prom-client';
+import type { TurnEvent } from '../vad';
 
 /** Why a frame on `audio.in` was not processed. */
 export type FrameDropReason = 'wrong_size';
@@ -15,6 +16,7 @@ export class SttMetrics {
   private readonly latencyMs: Histogram<'provider' | 'agent'>;
   private readonly providerErrors: Counter<'provider' | 'code'>;
   private readonly sessions: Gauge;
+  private readonly vadEvents: Counter<'kind'>;
 
   constructor(metrics: MetricsService) {
     const registers = [metrics.registry];
@@ -44,6 +46,16 @@ export class SttMetrics {
       registers,
     });
     this.sessions = new Gauge({ name: 'stt_sessions_active', help: 'Sessions this replica is listening to', registers });
+    this.vadEvents = new Counter({
+      name: 'stt_vad_events_total',
+      help: 'Detector decisions, by kind: voice_onset (tentative), voice_dismissed (a burst), speech_started, speech_stopped, end_of_turn',
+      labelNames: ['kind'],
+      registers,
+    });
+  }
+
+  vadEvent(kind: TurnEvent['type']): void {
+    this.vadEvents.inc({ kind });
   }
 
   frameDropped(reason: FrameDropReason): void {

@@ -109,14 +109,29 @@ describe(EndOfTurnDetector.name, () => {
     expect(new EndOfTurnDetector(new EnergyVoiceActivityDetector()).minSpeechMs).toBe(200);
   });
 
-  it('does not start a turn on a 120 ms noise burst', () => {
+  it('does not start a turn on a 120 ms noise burst: its onset is dismissed once the hangover has passed', () => {
     const signal = new Signal();
     const sut = new EndOfTurnDetector(new EnergyVoiceActivityDetector());
     const { events } = feed(sut, 0, 1000, quiet(signal));
     feed(sut, 1000, 120, () => signal.frame(-60, -15), events);
+    expect(sut.onsetPending).toBe(true);
     feed(sut, 1120, 2000, quiet(signal), events);
-    expect(events).toEqual([]);
+    expect(events).toEqual([
+      { type: 'voice_onset', tVoiceStartMs: 1000, atMs: 1060 },
+      // The VAD's 200 ms hangover after the last voiced sample (1120) could still have made it speech.
+      { type: 'voice_dismissed', tVoiceStartMs: 1000, tVoiceEndMs: 1120, atMs: 1320 },
+    ]);
     expect(sut.inTurn).toBe(false);
+    expect(sut.onsetPending).toBe(false);
+  });
+
+  it('reports nothing for a click shorter than the onset run (40 ms)', () => {
+    const signal = new Signal();
+    const sut = new EndOfTurnDetector(new EnergyVoiceActivityDetector());
+    const { events } = feed(sut, 0, 1000, quiet(signal));
+    feed(sut, 1000, 40, () => signal.frame(-60, -15), events);
+    feed(sut, 1040, 1000, quiet(signal), events);
+    expect(events).toEqual([]);
   });
 
   it('hears speech in a stream whose very first frame is already speech (a listener that joined late)', () => {
@@ -138,16 +153,20 @@ describe(EndOfTurnDetector.name, () => {
     jittered(300, quiet(signal));
     jittered(900, tone(signal));
     jittered(900, quiet(signal));
-    expect(events.map((e) => e.type)).toEqual(['speech_started', 'speech_stopped', 'end_of_turn']);
+    expect(events.map((e) => e.type)).toEqual(['voice_onset', 'speech_started', 'speech_stopped', 'end_of_turn']);
   });
 
-  it('starts a turn on 300 ms of sound, dated at its first voiced frame', () => {
+  it('starts a turn on 300 ms of sound: the onset after the VAD onset run, speech_started after 200 ms, both dated at its first voiced frame', () => {
     const signal = new Signal();
     const sut = new EndOfTurnDetector(new EnergyVoiceActivityDetector());
     const { events } = feed(sut, 0, 1000, quiet(signal));
     feed(sut, 1000, 300, tone(signal), events);
-    expect(events).toEqual([{ type: 'speech_started', tSpeechStartMs: 1000, atMs: 1200 }]);
+    expect(events).toEqual([
+      { type: 'voice_onset', tVoiceStartMs: 1000, atMs: 1060 },
+      { type: 'speech_started', tSpeechStartMs: 1000, atMs: 1200 },
+    ]);
     expect(sut.inTurn).toBe(true);
+    expect(sut.onsetPending).toBe(false);
   });
 
   it.each([600, 800])('ends the turn after exactly silenceMs=%i of silent frames, reporting the last voiced sample', (silenceMs) => {
@@ -195,10 +214,157 @@ describe(EndOfTurnDetector.name, () => {
     const { events } = feed(sut, 0, 1000, quiet(signal));
     feed(sut, 1000, 1600, tone(signal), events);
     expect(events).toEqual([
+      { type: 'voice_onset', tVoiceStartMs: 1000, atMs: 1060 },
       { type: 'speech_started', tSpeechStartMs: 1000, atMs: 1200 },
       { type: 'speech_stopped', tSpeechEndMs: 2000, atMs: 2000 },
       { type: 'end_of_turn', reason: 'max_utterance', tSpeechStartMs: 1000, tSpeechEndMs: 2000, atMs: 2000 },
+      // Still inside the VAD's segment: the next voiced frame is an onset at once.
+      { type: 'voice_onset', tVoiceStartMs: 2000, atMs: 2020 },
       { type: 'speech_started', tSpeechStartMs: 2000, atMs: 2200 },
     ]);
+  });
+});
+
+describe(`${EndOfTurnDetector.name} onsets`, () => {
+  const tone = (signal: Signal) => () => signal.frame(-60, -20);
+  const quiet = (signal: Signal) => () => signal.frame(-60);
+  /** 1 s of quiet so the floor settles, then the detector is ready at t = 1000. */
+  const settled = (signal: Signal, options = {}) => {
+    const sut = new EndOfTurnDetector(new EnergyVoiceActivityDetector(), options);
+    feed(sut, 0, 1000, quiet(signal));
+    return sut;
+  };
+
+  /** Feeds frames whose capture times run 0–3 ms late or 1 ms early (never a whole frame off). */
+  function jitteredFeed(sut: EndOfTurnDetector, clock: { t: number }, ms: number, make: () => Uint8Array, events: TurnEvent[]) {
+    const offsets = [2, 0, 3, -1, 1, 3, 0, 2];
+    for (let i = 0; i < ms / FRAME_DURATION_MS; i++) {
+      events.push(...sut.process(make(), clock.t + (offsets[i % offsets.length] ?? 0)));
+      clock.t += FRAME_DURATION_MS;
+    }
+  }
+
+  it('dismisses a 120 ms burst whose frames jitter by a few ms, and never starts a turn', () => {
+    const signal = new Signal();
+    const sut = settled(signal);
+    const events: TurnEvent[] = [];
+    const clock = { t: 1000 };
+    jitteredFeed(sut, clock, 120, tone(signal), events);
+    jitteredFeed(sut, clock, 1000, quiet(signal), events);
+    expect(events.map((e) => e.type)).toEqual(['voice_onset', 'voice_dismissed']);
+    expect(events[0]).toMatchObject({ tVoiceStartMs: 1002 });
+    expect(events[1]).toMatchObject({ tVoiceStartMs: 1002 });
+  });
+
+  it('confirms 400 ms of jittered speech as onset then speech_started, with the same first voiced frame', () => {
+    const signal = new Signal();
+    const sut = settled(signal);
+    const events: TurnEvent[] = [];
+    const clock = { t: 1000 };
+    jitteredFeed(sut, clock, 400, tone(signal), events);
+    expect(events.map((e) => e.type)).toEqual(['voice_onset', 'speech_started']);
+    expect(events[0]).toMatchObject({ tVoiceStartMs: 1002 });
+    expect(events[1]).toMatchObject({ tSpeechStartMs: 1002 });
+  });
+
+  it('keeps the onset through a missing frame within the hangover and confirms it (one resolution, no dismissal)', () => {
+    const signal = new Signal();
+    const sut = settled(signal);
+    const { events } = feed(sut, 1000, 100, tone(signal));
+    // The frame at 1100 never arrives; voice goes on from 1120.
+    feed(sut, 1120, 200, tone(signal), events);
+    expect(events.map((e) => e.type)).toEqual(['voice_onset', 'speech_started']);
+    expect(events[1]).toMatchObject({ tSpeechStartMs: 1000 });
+  });
+
+  it('dismisses an onset when the frames stop, by the clock alone, once the hangover has passed', () => {
+    const signal = new Signal();
+    const sut = settled(signal);
+    const { events } = feed(sut, 1000, 100, tone(signal));
+    expect(events.map((e) => e.type)).toEqual(['voice_onset']);
+    expect(sut.advanceTo(1299)).toEqual([]);
+    expect(sut.advanceTo(1300)).toEqual([{ type: 'voice_dismissed', tVoiceStartMs: 1000, tVoiceEndMs: 1100, atMs: 1300 }]);
+    expect(sut.advanceTo(1400)).toEqual([]);
+    // Voice after the gap is a new onset, confirmed on its own.
+    const after = feed(sut, 1500, 300, tone(signal));
+    expect(after.events).toEqual([
+      { type: 'voice_onset', tVoiceStartMs: 1500, atMs: 1560 },
+      { type: 'speech_started', tSpeechStartMs: 1500, atMs: 1700 },
+    ]);
+  });
+
+  it('dismisses an onset when a gap longer than the hangover comes before the next voiced frame', () => {
+    const signal = new Signal();
+    const sut = settled(signal);
+    const { events } = feed(sut, 1000, 100, tone(signal));
+    feed(sut, 1400, 300, tone(signal), events);
+    expect(events.map((e) => e.type)).toEqual(['voice_onset', 'voice_dismissed', 'voice_onset', 'speech_started']);
+    expect(events[1]).toMatchObject({ tVoiceStartMs: 1000, tVoiceEndMs: 1100 });
+    expect(events[2]).toMatchObject({ tVoiceStartMs: 1400 });
+  });
+
+  it('dismisses a pending onset on reset (the session stops), and nothing when none is pending', () => {
+    const signal = new Signal();
+    const sut = settled(signal);
+    feed(sut, 1000, 100, tone(signal));
+    expect(sut.reset()).toEqual([{ type: 'voice_dismissed', tVoiceStartMs: 1000, tVoiceEndMs: 1100, atMs: 1100 }]);
+    expect(sut.onsetPending).toBe(false);
+    expect(sut.reset()).toEqual([]);
+  });
+
+  it('reports onset and speech_started on the same frame when no minimum speech is asked for', () => {
+    const signal = new Signal();
+    const sut = settled(signal, { minSpeechMs: 0 });
+    const { events } = feed(sut, 1000, 100, tone(signal));
+    expect(events).toEqual([
+      { type: 'voice_onset', tVoiceStartMs: 1000, atMs: 1060 },
+      { type: 'speech_started', tSpeechStartMs: 1000, atMs: 1060 },
+    ]);
+  });
+
+  it('resolves every onset exactly once over a long random stream of bursts, speech, jitter, gaps and timer ticks', () => {
+    const signal = new Signal();
+    const sut = new EndOfTurnDetector(new EnergyVoiceActivityDetector({ floorWindowMs: 60_000 }), { silenceMs: 400 });
+    let seed = 99;
+    const random = () => {
+      seed = (seed * 1_103_515_245 + 12_345) & 0x7fffffff;
+      return seed / 0x7fffffff;
+    };
+    const events: TurnEvent[] = [];
+    let t = 0;
+    feed(sut, 0, 1000, quiet(signal));
+    t = 1000;
+    for (let block = 0; block < 300; block++) {
+      const voiced = random() < 0.5;
+      const ms = voiced ? 20 * (1 + Math.floor(random() * 20)) : 20 * (1 + Math.floor(random() * 25));
+      for (let f = 0; f < ms / FRAME_DURATION_MS; f++) {
+        events.push(...sut.process(voiced ? signal.frame(-60, -20) : signal.frame(-60), t + Math.floor(random() * 4)));
+        t += FRAME_DURATION_MS;
+      }
+      if (random() < 0.2) {
+        // The frames stop for a while; half the time the session's timer ticks every 20 ms meanwhile.
+        const gapMs = 20 * (1 + Math.floor(random() * 30));
+        if (random() < 0.5) for (let tick = 40; tick <= gapMs; tick += 20) events.push(...sut.advanceTo(t + tick));
+        t += gapMs;
+      }
+    }
+    events.push(...sut.reset());
+
+    let pending = false;
+    let onsets = 0;
+    for (const event of events) {
+      if (event.type === 'voice_onset') {
+        expect(pending).toBe(false);
+        pending = true;
+        onsets += 1;
+      } else if (event.type === 'voice_dismissed' || event.type === 'speech_started') {
+        expect(pending).toBe(true);
+        pending = false;
+      }
+    }
+    expect(pending).toBe(false);
+    const kinds = new Set(events.map((e) => e.type));
+    expect(onsets).toBeGreaterThan(20);
+    expect([...kinds].sort()).toEqual(['end_of_turn', 'speech_started', 'speech_stopped', 'voice_dismissed', 'voice_onset']);
   });
 });

@@ -19,16 +19,27 @@ export const END_OF_TURN_DEFAULTS = {
 
 export type EndOfTurnReason = 'silence' | 'max_utterance';
 
-/** All times are capture times in ms; `atMs` is when the decision holds (a frame end or a gap). */
+/**
+ * All times are capture times in ms; `atMs` is when the decision holds (a frame end or a gap).
+ * `voice_onset` is tentative (the VAD's onset run heard voice); it is always followed by exactly one
+ * `speech_started` (confirmed) or `voice_dismissed` (over before it was confirmed).
+ */
 export type TurnEvent =
+  | { type: 'voice_onset'; tVoiceStartMs: number; atMs: number }
+  | { type: 'voice_dismissed'; tVoiceStartMs: number; tVoiceEndMs: number; atMs: number }
   | { type: 'speech_started'; tSpeechStartMs: number; atMs: number }
   | { type: 'speech_stopped'; tSpeechEndMs: number; atMs: number }
   | { type: 'end_of_turn'; reason: EndOfTurnReason; tSpeechStartMs: number; tSpeechEndMs: number; atMs: number };
 
+/** Voiced audio of the VAD's current segment, before it is confirmed as a turn. */
 interface Candidate {
   startMs: number;
-  segmentStartMs: number | undefined;
+  segmentStartMs: number;
   voicedMs: number;
+  /** End of its last voiced frame. */
+  lastVoicedEndMs: number;
+  /** `voice_onset` was reported: it must end in `speech_started` or `voice_dismissed`. */
+  announced: boolean;
 }
 
 interface Turn {
@@ -38,11 +49,16 @@ interface Turn {
 }
 
 /**
- * Turns VAD decisions into turn events for one audio stream. A turn starts once `minSpeechMs` of
- * voiced audio is confirmed (reported with the time of its first voiced frame) and ends after
- * `silenceMs` without voiced audio, or at `maxUtteranceMs`. Missing frames count as silence: a
- * capture time beyond the previous frame's end is that much silence, and `advanceTo` lets a timer
- * end a turn when no frames arrive at all (Discord sends nothing while the user is quiet).
+ * Turns VAD decisions into turn events for one audio stream. As soon as the VAD's onset run says
+ * voice started, `voice_onset` reports the first voiced frame (listeners may pause); a turn starts
+ * once `minSpeechMs` of voiced audio is confirmed (`speech_started`, same first voiced frame) and
+ * ends after `silenceMs` without voiced audio, or at `maxUtteranceMs`. An onset whose VAD segment
+ * ends before that is `voice_dismissed`. Missing frames count as silence: a capture time beyond the
+ * previous frame's end is that much silence, and `advanceTo` lets a timer end a turn, or dismiss an
+ * onset, when no frames arrive at all (Discord sends nothing while the user is quiet).
+ *
+ * Every path that forgets a candidate goes through `dropCandidate`, so an announced onset is
+ * resolved exactly once whatever the frames do (jitter, gaps, a new segment, a reset).
  */
 export class EndOfTurnDetector {
   readonly silenceMs: number;
@@ -71,9 +87,15 @@ export class EndOfTurnDetector {
     return this.turn !== undefined;
   }
 
+  /** A `voice_onset` was reported and is not resolved yet. */
+  get onsetPending(): boolean {
+    return this.candidate?.announced === true;
+  }
+
   /** Feeds one frame captured at `captureMs`; returns what it decided, in order. */
   process(frame: Uint8Array, captureMs: number): TurnEvent[] {
-    const events = this.advanceTo(captureMs);
+    // Only the turn's clock here: a gap in the frames reaches the candidate through the VAD's segment.
+    const events = this.advanceTurnTo(captureMs);
     const startMs = Math.max(captureMs, this.nowMs ?? captureMs);
     const endMs = startMs + (samplesOf(frame).length / this.sampleRateHz) * 1000;
     const result = this.vad.process(frame, captureMs);
@@ -87,16 +109,23 @@ export class EndOfTurnDetector {
     }
 
     if (result.segmentStartMs === undefined) {
-      this.candidate = undefined;
+      events.push(...this.dropCandidate(endMs));
       return events;
     }
-    if (this.candidate && this.candidate.segmentStartMs !== result.segmentStartMs) this.candidate = undefined;
+    if (this.candidate && this.candidate.segmentStartMs !== result.segmentStartMs) events.push(...this.dropCandidate(startMs));
     if (result.voiced) {
-      this.candidate ??= { startMs, segmentStartMs: result.segmentStartMs, voicedMs: 0 };
+      this.candidate ??= { startMs, segmentStartMs: result.segmentStartMs, voicedMs: 0, lastVoicedEndMs: endMs, announced: false };
       this.candidate.voicedMs += endMs - startMs;
+      this.candidate.lastVoicedEndMs = endMs;
     }
-    if (this.candidate && result.speaking && this.candidate.voicedMs >= this.minSpeechMs) {
-      this.turn = { startMs: this.candidate.startMs, lastVoicedEndMs: endMs };
+    const candidate = this.candidate;
+    if (!candidate || !result.speaking) return events;
+    if (!candidate.announced) {
+      candidate.announced = true;
+      events.push({ type: 'voice_onset', tVoiceStartMs: candidate.startMs, atMs: endMs });
+    }
+    if (candidate.voicedMs >= this.minSpeechMs) {
+      this.turn = { startMs: candidate.startMs, lastVoicedEndMs: endMs };
       this.candidate = undefined;
       events.push({ type: 'speech_started', tSpeechStartMs: this.turn.startMs, atMs: endMs });
       const cut = this.checkEnd(endMs);
@@ -105,19 +134,42 @@ export class EndOfTurnDetector {
     return events;
   }
 
-  /** Time passes with no audio (a gap, or a timer tick): it counts as silence. */
+  /**
+   * Time passes with no audio (a gap, or a timer tick): it counts as silence. It ends a turn after
+   * `silenceMs`, and dismisses a pending onset once the VAD's hangover has passed since its last
+   * voiced frame (the VAD would end that segment at the next frame).
+   */
   advanceTo(nowMs: number): TurnEvent[] {
+    const events = this.advanceTurnTo(nowMs);
+    const candidate = this.candidate;
+    if (candidate?.announced && nowMs - candidate.lastVoicedEndMs >= this.vad.hangoverMs) events.push(...this.dropCandidate(nowMs));
+    return events;
+  }
+
+  /**
+   * Ends any turn in progress and forgets the stream (the VAD too). Returns the `voice_dismissed`
+   * of an onset still pending, so that whoever paused for it is not left waiting.
+   */
+  reset(): TurnEvent[] {
+    const events = this.dropCandidate(this.nowMs ?? 0);
+    this.turn = undefined;
+    this.nowMs = undefined;
+    this.vad.reset();
+    return events;
+  }
+
+  private advanceTurnTo(nowMs: number): TurnEvent[] {
     if (this.nowMs !== undefined && nowMs <= this.nowMs) return [];
     this.nowMs = nowMs;
     return this.checkEnd(nowMs) ?? [];
   }
 
-  /** Ends any turn in progress and forgets the stream (the VAD too). */
-  reset(): void {
-    this.turn = undefined;
+  /** Forgets the candidate; an announced one is dismissed (it never became a turn). */
+  private dropCandidate(atMs: number): TurnEvent[] {
+    const candidate = this.candidate;
     this.candidate = undefined;
-    this.nowMs = undefined;
-    this.vad.reset();
+    if (!candidate?.announced) return [];
+    return [{ type: 'voice_dismissed', tVoiceStartMs: candidate.startMs, tVoiceEndMs: candidate.lastVoicedEndMs, atMs: Math.max(atMs, candidate.lastVoicedEndMs) }];
   }
 
   private checkEnd(nowMs: number): TurnEvent[] | undefined {

@@ -74,6 +74,10 @@ export class EnergyVoiceActivityDetector implements VoiceActivityDetector {
     this.sampleRateHz = sampleRateHz ?? AUDIO_IN_SAMPLE_RATE_HZ;
   }
 
+  get hangoverMs(): number {
+    return this.options.hangoverMs;
+  }
+
   get noiseFloorDbfs(): number {
     return this.floorDbfs ?? Number.NaN;
   }

@@ -20,6 +20,11 @@ export interface VadFrame {
 
 export interface VoiceActivityDetector {
   /**
+   * How long a segment holds after its last voiced frame (bridging the gaps between words). With no
+   * frames arriving at all, the end-of-turn detector lets an unconfirmed onset go after this long.
+   */
+  readonly hangoverMs: number;
+  /**
    * Classifies one frame captured at `captureMs` (ms, monotonic per stream). Frames are expected
    * back to back, give or take capture-clock jitter; a capture time a whole frame or more beyond
    * the previous frame's end is a gap, counted as silence.

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Bus, decodeJson } from '@voxbridge/bus';
-import { ControlEvent, mediaSubject, namespaced, ReplyEvent, type MediaStream, type TurnEvent } from '@voxbridge/contracts';
+import { ControlEvent, mediaSubject, namespaced, ReplyEvent, VadEvent, type MediaStream, type TurnEvent } from '@voxbridge/contracts';
 import { AppLogger } from '@voxbridge/platform';
 import { SessionsMetrics, type BadInputReason } from './sessions.metrics';
 import type { TurnOutput, TurnUpdate } from './turn-player';
@@ -9,16 +9,17 @@ import type { TurnOutput, TurnUpdate } from './turn-player';
 export interface SessionInput {
   onReply(event: ReplyEvent): void;
   onControl(event: ControlEvent): void;
+  onVad(event: VadEvent): void;
 }
 
 export interface SessionSubscription {
-  /** Unsubscribes both streams; nothing is delivered afterwards. */
+  /** Unsubscribes every stream; nothing is delivered afterwards. */
   close(): void;
 }
 
 /**
  * The media plane of one session, for the sessions feature: `audio.out` frames and `turn` events
- * out, `reply` and `control` in. Messages are decoded here and handed over synchronously (no
+ * out, `reply`, `control` and `vad` in. Messages are decoded here and handed over synchronously (no
  * per-subscription queue, so a cancel is never stuck behind a turn); bad ones are dropped,
  * counted and logged once per session and reason.
  */
@@ -42,12 +43,13 @@ export class SessionMedia {
     };
   }
 
-  /** Subscribes `reply` and `control`; resolves once the server has registered both. */
+  /** Subscribes `reply`, `control` and `vad`; resolves once the server has registered them. */
   async subscribe(sessionId: string, input: SessionInput): Promise<SessionSubscription> {
     const logged = new Set<string>();
     const subscriptions = [
       this.subscribeStream(sessionId, 'reply', ReplyEvent, (event) => input.onReply(event), logged),
       this.subscribeStream(sessionId, 'control', ControlEvent, (event) => input.onControl(event), logged),
+      this.subscribeStream(sessionId, 'vad', VadEvent, (event) => input.onVad(event), logged),
     ];
     await this.bus.connection.flush();
     return {

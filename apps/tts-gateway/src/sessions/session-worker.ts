@@ -1,12 +1,19 @@
-import type { ControlEvent, ReplyEvent } from '@voxbridge/contracts';
+import type { ControlEvent, ReplyEvent, VadEvent } from '@voxbridge/contracts';
 import type { AppLogger } from '@voxbridge/platform';
 import type { TtsProvider } from '../providers';
 import type { AgentVoice } from './agent-voice';
-import type { SessionsMetrics } from './sessions.metrics';
+import type { HoldOutcome, SessionsMetrics } from './sessions.metrics';
 import { TurnPlayer, type TurnOutput } from './turn-player';
 
 /** Turn ids remembered as over, so late deltas of a cancelled or finished turn start nothing. */
 const CLOSED_TURNS_KEPT = 64;
+
+/**
+ * The longest a `voice_onset` holds the agent's audio when neither `speech_started` nor
+ * `voice_dismissed` follows (stt-gateway died, a message was lost). stt-gateway resolves an onset
+ * within its 200 ms hangover after the voice stops, so this is only a safety net.
+ */
+export const ONSET_HOLD_MAX_MS = 1_000;
 
 export interface SessionWorkerOptions {
   sessionId: string;
@@ -18,14 +25,28 @@ export interface SessionWorkerOptions {
   logger: AppLogger;
   /** `control` `end`: the session is over. */
   onEnd: () => void;
+  /** Defaults to ONSET_HOLD_MAX_MS. */
+  onsetHoldMaxMs?: number;
+}
+
+/** A `voice_onset` not yet resolved: the turn speaking (or starting) is paused meanwhile. */
+interface OnsetHold {
+  utteranceId: string;
+  timer: NodeJS.Timeout;
 }
 
 /**
  * One claimed session: at most one turn speaks at a time. A reply for a new turn cancels the one
  * playing first; `control` `cancel` stops the named (or current) turn; `end` ends the session.
+ *
+ * Barge-in is "pause at onset, decide at confirmation": `vad` `voice_onset` pauses the turn at once
+ * (a turn starting while the hold lasts starts paused); `voice_dismissed` (a cough, a click)
+ * resumes it where it stopped; `speech_started` (confirmed speech) cancels it, as `control`
+ * `cancel` does. If neither comes within `onsetHoldMaxMs`, the turn resumes.
  */
 export class SessionWorker {
   private current: TurnPlayer | undefined;
+  private hold: OnsetHold | undefined;
   private readonly closedTurns: string[] = [];
   private readonly running = new Set<Promise<void>>();
   private stopped = false;
@@ -39,6 +60,25 @@ export class SessionWorker {
       this.current = this.startTurn(event);
     }
     this.current.onReply(event);
+  }
+
+  onVad(event: VadEvent): void {
+    if (this.stopped) return;
+    switch (event.kind) {
+      case 'voice_onset':
+        this.startHold(event.utterance_id);
+        return;
+      case 'voice_dismissed':
+        // A dismissal of an older onset (superseded by a newer one) changes nothing.
+        if (this.hold?.utteranceId === event.utterance_id) this.endHold('dismissed');
+        return;
+      case 'speech_started':
+        this.endHold('confirmed');
+        this.interruptCurrent();
+        return;
+      case 'speech_stopped':
+        return;
+    }
   }
 
   onControl(event: ControlEvent): void {
@@ -61,6 +101,8 @@ export class SessionWorker {
   /** Interrupts the turn speaking and waits until nothing of this session runs any more. */
   async stop(): Promise<void> {
     this.stopped = true;
+    if (this.hold) clearTimeout(this.hold.timer);
+    this.hold = undefined;
     this.interruptCurrent();
     await Promise.all([...this.running]);
   }
@@ -87,7 +129,38 @@ export class SessionWorker {
         if (this.current === player) this.current = undefined;
       });
     this.running.add(finished);
+    if (this.hold && player.pause()) metrics.turnPaused();
     return player;
+  }
+
+  private startHold(utteranceId: string): void {
+    if (this.hold) clearTimeout(this.hold.timer);
+    const timer = setTimeout(() => {
+      this.options.logger.warn('tts onset hold timed out: neither speech_started nor voice_dismissed came, resuming', {
+        session_id: this.options.sessionId,
+        utterance_id: utteranceId,
+        hold_ms: this.holdMaxMs,
+      });
+      this.endHold('timed_out');
+    }, this.holdMaxMs);
+    timer.unref();
+    this.hold = { utteranceId, timer };
+    if (this.current?.pause()) this.options.metrics.turnPaused();
+  }
+
+  /** Ends the hold; the turn resumes unless the onset was confirmed (it is about to be cancelled). */
+  private endHold(outcome: HoldOutcome): void {
+    const hold = this.hold;
+    if (!hold) return;
+    clearTimeout(hold.timer);
+    this.hold = undefined;
+    const paused = this.current?.isPaused === true;
+    if (outcome !== 'confirmed') this.current?.resume();
+    if (paused) this.options.metrics.pauseEnded(outcome);
+  }
+
+  private get holdMaxMs(): number {
+    return this.options.onsetHoldMaxMs ?? ONSET_HOLD_MAX_MS;
   }
 
   private interruptCurrent(): void {

@@ -4,6 +4,8 @@ import { Counter, Gauge, Histogram } from 'prom-client';
 
 export type TurnOutcome = 'done' | 'interrupted';
 export type BadInputReason = 'invalid' | 'wrong_session';
+/** How a pause at a `voice_onset` ended: resumed (dismissed, timed out) or cancelled (confirmed speech). */
+export type HoldOutcome = 'dismissed' | 'confirmed' | 'timed_out';
 
 /** tts-gateway on /metrics: time to first audio per provider and agent, frames out, turns, drops. */
 @Injectable()
@@ -14,6 +16,8 @@ export class SessionsMetrics {
   private readonly providerErrors: Counter<'provider' | 'code'>;
   private readonly badInput: Counter<'stream' | 'reason'>;
   private readonly sessions: Gauge;
+  private readonly pauses: Counter;
+  private readonly pausesEnded: Counter<'outcome'>;
 
   constructor(metrics: MetricsService) {
     const registers = [metrics.registry];
@@ -49,6 +53,21 @@ export class SessionsMetrics {
       registers,
     });
     this.sessions = new Gauge({ name: 'tts_sessions_active', help: 'Voice sessions this replica is speaking for', registers });
+    this.pauses = new Counter({ name: 'tts_turn_pauses_total', help: 'Turns paused at a vad voice_onset (the user may be starting to speak)', registers });
+    this.pausesEnded = new Counter({
+      name: 'tts_turn_pauses_ended_total',
+      help: 'Pauses ended, by outcome: dismissed (resumed after a burst), confirmed (speech: the turn is cancelled), timed_out (resumed by the safety timeout)',
+      labelNames: ['outcome'],
+      registers,
+    });
+  }
+
+  turnPaused(): void {
+    this.pauses.inc();
+  }
+
+  pauseEnded(outcome: HoldOutcome): void {
+    this.pausesEnded.inc({ outcome });
   }
 
   ttfb(provider: string, agentId: string, ms: number): void {

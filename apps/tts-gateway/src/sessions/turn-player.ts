@@ -50,6 +50,8 @@ interface Segment {
  * Speaks one turn: reply deltas → sentences → synthesis → `audio.out` frames paced in real time
  * with a lead of LEAD_FRAMES, and the turn's `speaking` / `interrupted` / `done` events.
  * `cancel()` is synchronous: it publishes `interrupted` with what was heard and no frame follows.
+ * `pause()` is synchronous too: no frame is published until `resume()` (synthesis goes on, its
+ * frames wait), and the frames after a resume are paced from the moment of the resume.
  */
 export class TurnPlayer {
   readonly finished: Promise<void>;
@@ -65,6 +67,10 @@ export class TurnPlayer {
   private firstChunkWaitMs: number | undefined;
   /** performance.now() at which the audio published so far ends playing at the listener. */
   private playoutEndMs = 0;
+  /** Set while paused: resolved by `resume()` (or `cancel()`). */
+  private pauseGate: { released: Promise<void>; release: () => void } | undefined;
+  /** Every frame is out; the turn only waits for them to play. */
+  private allPublished = false;
 
   constructor(private readonly options: TurnPlayerOptions) {
     this.chunker = new SentenceChunker({ filterActions: options.filterActions });
@@ -77,6 +83,33 @@ export class TurnPlayer {
 
   get isOver(): boolean {
     return this.outcome !== undefined;
+  }
+
+  get isPaused(): boolean {
+    return this.pauseGate !== undefined;
+  }
+
+  /**
+   * Stops publishing frames now, keeping the place (the user may be starting to speak). False when
+   * over, already paused, or with nothing left to publish.
+   */
+  pause(): boolean {
+    if (this.outcome || this.pauseGate || this.allPublished) return false;
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    this.pauseGate = { released, release };
+    return true;
+  }
+
+  /** Publishes again from where `pause()` stopped, no frame dropped or repeated. False when not paused. */
+  resume(): boolean {
+    const gate = this.pauseGate;
+    if (!gate) return false;
+    this.pauseGate = undefined;
+    gate.release();
+    return true;
   }
 
   private pushSentence(sentence: string): void {
@@ -125,6 +158,7 @@ export class TurnPlayer {
     this.outcome = 'interrupted';
     const framesPlayed = this.framesPlayed();
     this.stopped.abort();
+    this.resume();
     for (const segment of this.segments) segment.pipeline.abort();
     this.sentences.end();
     this.options.output.publishTurn({
@@ -154,6 +188,8 @@ export class TurnPlayer {
         }
       }
     }
+    this.allPublished = true;
+    this.resume();
     // The last frames are still in the listener's buffer: `done` when they have played.
     await this.sleep(this.playoutEndMs - performance.now());
     if (this.outcome) return;
@@ -175,6 +211,8 @@ export class TurnPlayer {
     this.segments.push(segment);
     for await (const frame of segment.pipeline.run(sentences)) {
       await this.sleep(this.playoutEndMs - performance.now() - (LEAD_FRAMES - 1) * FRAME_DURATION_MS);
+      // Paused: hold this frame. On resume the listener's buffer has drained, so `publish` re-paces from now.
+      while (this.pauseGate && !this.outcome) await this.pauseGate.released;
       if (this.outcome) return;
       this.publish(segment, frame.bytes);
     }

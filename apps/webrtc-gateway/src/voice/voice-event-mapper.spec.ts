@@ -37,12 +37,21 @@ describe(VoiceEventMapper.name, () => {
     expect(sut.vad({ session_id: SESSION, kind: 'speech_started', utterance_id: UTTERANCE, at_ms: 5 })).toEqual([
       { event: 'speech_started', data: { utterance_id: UTTERANCE, at_ms: 5 } },
     ]);
+    expect(sut.vad({ session_id: SESSION, kind: 'speech_stopped', utterance_id: UTTERANCE, at_ms: 900 })).toEqual([
+      { event: 'speech_stopped', data: { utterance_id: UTTERANCE, at_ms: 900 } },
+    ]);
     expect(sut.transcript(transcript('partial', 'turn on'))).toEqual([
       { event: 'partial_transcript', data: { utterance_id: UTTERANCE, text: 'turn on' } },
     ]);
     expect(sut.transcript(transcript('error', '', { error_code: 'stt_timeout', error_message: 'WhisperX did not answer' }))).toEqual([
       { event: 'service_error', data: { code: 'stt_timeout', message: 'WhisperX did not answer', service: 'stt-gateway' } },
     ]);
+  });
+
+  it('sends the browser nothing for the tentative voice_onset / voice_dismissed (only confirmed speech)', () => {
+    const sut = new VoiceEventMapper();
+    expect(sut.vad({ session_id: SESSION, kind: 'voice_onset', utterance_id: UTTERANCE, at_ms: 5 })).toEqual([]);
+    expect(sut.vad({ session_id: SESSION, kind: 'voice_dismissed', utterance_id: UTTERANCE, at_ms: 125 })).toEqual([]);
   });
 
   it('walks a turn listening → thinking → speaking → done → listening, once per state', () => {

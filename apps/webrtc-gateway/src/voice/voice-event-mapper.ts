@@ -52,7 +52,15 @@ export class VoiceEventMapper {
   }
 
   vad(event: VadEvent): VoiceServerMessage[] {
-    return [voiceMessage(event.kind, { utterance_id: event.utterance_id, at_ms: event.at_ms })];
+    switch (event.kind) {
+      case 'speech_started':
+      case 'speech_stopped':
+        return [voiceMessage(event.kind, { utterance_id: event.utterance_id, at_ms: event.at_ms })];
+      // Tentative (tts-gateway pauses on them); the browser hears of speech only once it is confirmed.
+      case 'voice_onset':
+      case 'voice_dismissed':
+        return [];
+    }
   }
 
   transcript(event: TranscriptEvent): VoiceServerMessage[] {

@@ -1,0 +1,133 @@
+import { LEAD_FRAMES, TurnPlayer } from './turn-player';
+import { advance, advanceUntil, chunksOf, heardAfter, logger, RecordingOutput, reply, SESSION, TEXT, testMetrics, tonePerChar, TURN } from '../../test/support/turn-fakes';
+
+describe(TurnPlayer.name, () => {
+  let output: RecordingOutput;
+
+  beforeEach(() => {
+    jest.useFakeTimers({ doNotFake: ['nextTick', 'queueMicrotask', 'setImmediate'] });
+    output = new RecordingOutput();
+  });
+
+  afterEach(() => {
+    jest.useRealTimers();
+  });
+
+  function start(text = TEXT): TurnPlayer {
+    const sut = new TurnPlayer({
+      sessionId: SESSION,
+      turnId: TURN,
+      agent: { agentId: '22222222-2222-4222-8222-222222222222', provider: 'tone', voice: {}, filterActions: false },
+      provider: tonePerChar,
+      fallback: () => Promise.resolve(null),
+      filterActions: false,
+      output,
+      metrics: testMetrics(),
+      logger,
+    });
+    sut.onReply(reply(TURN, 'delta', 0, text));
+    sut.onReply(reply(TURN, 'done', 1, text));
+    return sut;
+  }
+
+  it('publishes nothing while paused, then resumes where it stopped: every frame once, in order, and done with the whole text', async () => {
+    const sut = start();
+    await advanceUntil(() => output.frames.length >= 10);
+
+    expect(sut.pause()).toBe(true);
+    const atPause = output.frames.length;
+    await advance(500);
+    expect(output.frames).toHaveLength(atPause);
+    expect(sut.isPaused).toBe(true);
+
+    expect(sut.resume()).toBe(true);
+    await advanceUntil(() => output.ended() !== undefined);
+    await sut.finished;
+
+    const frames = chunksOf(TEXT).reduce((sum, chunk) => sum + chunk.length, 0);
+    expect(output.frames.map((f) => f.seq)).toEqual(Array.from({ length: frames }, (_, i) => i));
+    expect(output.ended()).toEqual({ turn_id: TURN, state: 'done', heard_text: TEXT, frames_played: frames });
+  });
+
+  it('re-paces from the resume: the lead goes out at once, then one frame every 20 ms', async () => {
+    const sut = start();
+    await advanceUntil(() => output.frames.length >= 10);
+    sut.pause();
+    await advance(300);
+    const resumedAtMs = performance.now();
+    const before = output.frames.length;
+    sut.resume();
+    await advance(200);
+
+    const after = output.frames.slice(before).map((f) => Math.round(f.atMs - resumedAtMs));
+    expect(after.slice(0, LEAD_FRAMES)).toEqual([0, 0, 0]);
+    // Frame k after the resume leaves when the k-LEAD_FRAMES+1 th has started playing at the listener.
+    expect(after.slice(LEAD_FRAMES, LEAD_FRAMES + 5)).toEqual([20, 40, 60, 80, 100]);
+  });
+
+  it('cancelled while paused: interrupted with the words of exactly the frames published, and no frame after', async () => {
+    const sut = start();
+    await advanceUntil(() => output.frames.length >= 30);
+    sut.pause();
+    // Longer than the lead: the listener has played everything that was published.
+    await advance(200);
+    const published = output.frames.length;
+
+    expect(sut.cancel()).toBe(true);
+    await advance(1_000);
+    await sut.finished;
+
+    expect(output.frames).toHaveLength(published);
+    const ended = output.ended();
+    expect(ended).toMatchObject({ state: 'interrupted', frames_played: published });
+    expect(ended?.heard_text).toBe(heardAfter(TEXT, published));
+    expect(ended?.heard_text).not.toBe(TEXT);
+    expect(output.turns.filter((t) => t.state === 'done')).toEqual([]);
+  });
+
+  it('cancelled just after a pause: the frames still in the lead are not counted as heard', async () => {
+    const sut = start();
+    await advanceUntil(() => output.frames.length >= 20);
+    sut.pause();
+    const published = output.frames.length;
+
+    sut.cancel();
+    await sut.finished;
+
+    const played = output.ended()?.frames_played ?? -1;
+    expect(played).toBeLessThan(published);
+    expect(played).toBeGreaterThanOrEqual(published - LEAD_FRAMES);
+  });
+
+  it('refuses a second pause, a resume when not paused, and a pause once the turn is over', async () => {
+    const sut = start('Short one.');
+    expect(sut.resume()).toBe(false);
+    expect(sut.pause()).toBe(true);
+    expect(sut.pause()).toBe(false);
+    expect(sut.resume()).toBe(true);
+    await advanceUntil(() => output.ended() !== undefined);
+    expect(output.ended()).toMatchObject({ state: 'done', heard_text: 'Short one.', frames_played: 'Short one.'.length });
+    expect(sut.pause()).toBe(false);
+  });
+
+  it('refuses a pause once every frame is out (the turn only waits for them to play)', async () => {
+    const sut = start('Almost done.');
+    await advanceUntil(() => output.frames.length === chunksOf('Almost done.').join('').length);
+    expect(output.ended()).toBeUndefined();
+    expect(sut.pause()).toBe(false);
+    await advanceUntil(() => output.ended() !== undefined);
+    expect(output.ended()).toMatchObject({ state: 'done', heard_text: 'Almost done.' });
+  });
+
+  it('a turn paused before its first frame speaks nothing until resumed, then all of it', async () => {
+    const sut = start('Not yet, please.');
+    sut.pause();
+    await advance(600);
+    expect(output.frames).toEqual([]);
+    expect(output.turns).toEqual([]);
+    sut.resume();
+    await advanceUntil(() => output.ended() !== undefined);
+    expect(output.turns.map((t) => t.state)).toEqual(['speaking', 'done']);
+    expect(output.ended()).toMatchObject({ heard_text: 'Not yet, please.' });
+  });
+});
