@@ -27,7 +27,7 @@ import {
 } from '@voxbridge/contracts';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { formatSummary, summarize, type Summary } from './stats';
@@ -112,9 +112,23 @@ function lateFrames(trace: TurnTrace): number {
   return late;
 }
 
+/** The fleet's JetStream streams and lease buckets (`<NS>_…`, `KV_<NS>_…`): a bench run leaves nothing on NATS. */
+async function deleteStreamsOf(bus: Bus, namespace: string): Promise<void> {
+  const prefix = namespace.replace(/-/g, '_').toUpperCase();
+  const jsm = await bus.connection.jetstreamManager();
+  const names: string[] = [];
+  for await (const stream of jsm.streams.list()) {
+    if (stream.config.name.startsWith(`${prefix}_`) || stream.config.name.startsWith(`KV_${prefix}_`)) names.push(stream.config.name);
+  }
+  for (const name of names) await jsm.streams.delete(name).catch(() => undefined);
+}
+
 async function main(): Promise<void> {
   const namespace = `bench${randomBytes(4).toString('hex')}`;
-  const home = join(mkdtempSync(join(tmpdir(), 'vb-bench-voice-')), 'home');
+  const scratch = mkdtempSync(join(tmpdir(), 'vb-bench-voice-'));
+  // Reachable by the postgres user, so the embedded database lives inside and goes with it.
+  chmodSync(scratch, 0o755);
+  const home = join(scratch, 'home');
   console.log(`bench:voice: starting the fleet with fake providers (namespace ${namespace}, ports ${portBase}-${portBase + 7})`);
   const fleet = await startFleet(namespace, home);
   const api = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
@@ -254,9 +268,10 @@ async function main(): Promise<void> {
     writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
     console.log(`  written to ${file}`);
   } finally {
-    await bus.drain();
     await fleet.stop();
-    rmSync(join(home, '..'), { recursive: true, force: true });
+    await deleteStreamsOf(bus, namespace);
+    await bus.drain();
+    rmSync(scratch, { recursive: true, force: true });
   }
 }
 

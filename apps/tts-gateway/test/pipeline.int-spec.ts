@@ -344,6 +344,8 @@ describe('tts-gateway sessions on the bus', () => {
     expect(framesOf(tap, turnId)).toHaveLength(APOLOGY_TEXT.length);
     expect(requestsFor(APOLOGY_TEXT).length).toBeGreaterThanOrEqual(1);
     expect(requestsFor('Let me check that for')).toEqual([]);
+    // The speech itself worked: nothing to report about text-to-speech.
+    expect(done.error_code).toBeUndefined();
   });
 
   it('still ends the turn with done when the provider fails, apologising with the offline engine when one is installed', async () => {
@@ -353,6 +355,8 @@ describe('tts-gateway sessions on the bus', () => {
     streamReply(sessionId, turnId, 'This sentence meets a broken server.');
 
     const done = await tap.expectEventually(() => ended(tap, turnId, 'done'), SPEECH_TIMEOUT);
+    // The user is told which provider failed, not only apologised to.
+    expect(done).toMatchObject({ error_code: 'unavailable', error_message: expect.stringMatching(/^text-to-speech \(chatterbox\) failed: /) });
     const metrics = await metricsOfOwner(claim);
     expect(metrics).toMatch(/tts_provider_errors_total\{[^}]*provider="chatterbox"[^}]*code="unavailable"[^}]*\} [1-9]/);
     if (await detectLocalTtsEngine('auto')) {

@@ -147,6 +147,12 @@ export class TurnEvent {
   /** interrupted / done: the words whose audio was played, and how many frames. */
   @IsOptional() @IsString() @MaxLength(100_000) heard_text?: string;
   @IsOptional() @IsInt() @Min(0) frames_played?: number;
+  /**
+   * done: the turn's speech failed (the provider did not answer, or none is configured) — a code,
+   * and a message naming the provider and how to configure it, fit to show the user.
+   */
+  @IsOptional() @IsString() @MaxLength(100) error_code?: string;
+  @IsOptional() @IsString() @MaxLength(1_000) error_message?: string;
 }
 
 export const CONTROL_ACTIONS = ['cancel', 'end'] as const;

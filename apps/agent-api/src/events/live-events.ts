@@ -158,6 +158,7 @@ export const LIVE_EVENT_ROUTES: ReadonlyArray<LiveEventRoute<object>> = [
     type: TurnEvent,
     event: 'turn_state',
     scope: sessionScope,
-    data: (t) => ({ session_id: t.session_id, turn_id: t.turn_id, state: t.state }),
+    // A turn whose speech failed says so (`error_code`, `error_message` naming the TTS provider).
+    data: (t) => ({ session_id: t.session_id, turn_id: t.turn_id, state: t.state, ...(t.error_code ? { error_code: t.error_code, error_message: t.error_message ?? 'text-to-speech failed' } : {}) }),
   }),
 ];

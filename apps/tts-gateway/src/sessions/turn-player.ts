@@ -71,6 +71,8 @@ export class TurnPlayer {
   private pauseGate: { released: Promise<void>; release: () => void } | undefined;
   /** Every frame is out; the turn only waits for them to play. */
   private allPublished = false;
+  /** Why the speech failed, told with `done` (the user hears only an apology, or nothing). */
+  private speechFailure: { error_code: string; error_message: string } | undefined;
 
   constructor(private readonly options: TurnPlayerOptions) {
     this.chunker = new SentenceChunker({ filterActions: options.filterActions });
@@ -199,6 +201,7 @@ export class TurnPlayer {
       state: 'done',
       heard_text: this.heardText(this.published),
       frames_played: this.published,
+      ...this.speechFailure,
     });
     this.options.metrics.turnEnded('done');
   }
@@ -260,6 +263,11 @@ export class TurnPlayer {
   }
 
   private logFailure(error: unknown, provider: string): void {
+    // The first failure is the one to tell the user about (the apology's own failure follows from it).
+    this.speechFailure ??=
+      error instanceof TtsProviderError
+        ? { error_code: error.code, error_message: `text-to-speech (${error.provider}) failed: ${error.message}`.slice(0, 1_000) }
+        : { error_code: 'internal', error_message: `text-to-speech (${provider}) failed unexpectedly` };
     const fields = { ...this.logFields(), provider };
     if (error instanceof TtsProviderError) {
       this.options.metrics.providerFailed(error.provider, error.code);

@@ -68,6 +68,18 @@ describe(VoiceEventMapper.name, () => {
     expect(out.find((m) => m.event === 'turn_state' && m.data.state === 'done')?.data).toEqual({ turn_id: TURN_1, state: 'done', heard_text: 'Hi there.' });
   });
 
+  it('tells the client when the speech of a turn failed, naming tts-gateway and what it said', () => {
+    const sut = new VoiceEventMapper();
+    sut.listening();
+    sut.turn(turn(TURN_1, 'thinking'));
+    const out = sut.turn(turn(TURN_1, 'done', { heard_text: '', error_code: 'unavailable', error_message: 'text-to-speech (auto) failed: install flite' }));
+    expect(out[0]).toEqual({
+      event: 'service_error',
+      data: { code: 'unavailable', message: 'text-to-speech (auto) failed: install flite', turn_id: TURN_1, service: 'tts-gateway' },
+    });
+    expect(states(out)).toEqual(['done:3333', 'listening']);
+  });
+
   it('starts no thinking on an empty final (llm-router starts no turn for it)', () => {
     const sut = new VoiceEventMapper();
     sut.listening();

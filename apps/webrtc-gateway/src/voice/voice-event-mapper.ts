@@ -128,7 +128,10 @@ export class VoiceEventMapper {
         return this.changeState(event.state, turnId);
       case 'interrupted':
       case 'done': {
-        if (this.currentTurn !== null && this.currentTurn !== turnId) return [];
+        const failed = event.error_code
+          ? [voiceMessage('service_error', { code: event.error_code, message: event.error_message ?? 'text-to-speech failed', turn_id: turnId, service: 'tts-gateway' })]
+          : [];
+        if (this.currentTurn !== null && this.currentTurn !== turnId) return failed;
         this.endTurn(turnId);
         const ended = voiceMessage('turn_state', {
           turn_id: turnId,
@@ -136,7 +139,7 @@ export class VoiceEventMapper {
           ...(event.heard_text === undefined ? {} : { heard_text: event.heard_text }),
         });
         this.state = event.state;
-        return [ended, ...this.changeState('listening', null)];
+        return [...failed, ended, ...this.changeState('listening', null)];
       }
       case 'listening':
         return this.changeState('listening', null);
