@@ -72,9 +72,12 @@ describe('the web app in a real browser', () => {
     await page.getByTestId('mic-button').click();
 
     await expectEventually(async () => expect((await fleet.debug(page)).interruptionsReceived).toBeGreaterThanOrEqual(1), { timeoutMs: 40_000, context });
-    // Whatever was queued for the speaker was thrown away at once, and the turn shows as interrupted.
+    // The agent had been heard; now nothing of its turn is left to play (the fleet pauses the agent at
+    // the user's first syllable, so the speaker has usually drained before the interruption is
+    // confirmed — whatever is still queued then is thrown away at once).
     const counters = await fleet.debug(page);
-    expect(counters.framesDroppedOnInterrupt).toBeGreaterThan(0);
+    expect(counters.framesPlayed).toBeGreaterThan(0);
+    await expectEventually(async () => expect((await fleet.debug(page)).framesBuffered).toBe(0), { timeoutMs: 500, intervalMs: 20, context });
     await expectEventually(async () => expect(await page.locator('[data-testid="turn"][data-status="interrupted"]').count()).toBe(1), { timeoutMs: 10_000, context });
 
     // The stored reply is cut where the user interrupted: a non-empty prefix of what the agent was saying.

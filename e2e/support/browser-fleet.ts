@@ -15,6 +15,7 @@ export interface VoxbridgeDebug {
   framesSent: number;
   lastFrameBytes: number;
   framesPlayed: number;
+  framesBuffered: number;
   framesDroppedOnInterrupt: number;
   interruptionsReceived: number;
   serviceErrors: number;
