@@ -1,6 +1,5 @@
 import type { MessageDto, SessionDto } from '@voxbridge/contracts';
-import { expectEventually } from '@voxbridge/testing';
-import { createServer } from 'node:net';
+import { expectEventually, freePort } from '@voxbridge/testing';
 import { BROWSER_FLEET_BOOT_MS, BrowserFleet } from './support/browser-fleet';
 import { microphoneWav } from './support/microphone';
 
@@ -96,14 +95,6 @@ describe('the web app in a real browser', () => {
   });
 });
 
-/** A TCP port nothing listens on (bound, then released). */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return typeof address === 'object' && address ? address.port : 1;
-}
 
 /**
  * Out of the box, with no provider configured: the seeded agent's `auto` providers pick the
@@ -116,7 +107,7 @@ describe('the web app out of the box, with no provider configured', () => {
 
   beforeAll(async () => {
     const unset = { OPENROUTER_API_KEY: undefined, WHISPERX_URL: undefined, STT_OPENAI_BASE_URL: undefined, CHATTERBOX_URL: undefined, OPENAI_TTS_URL: undefined };
-    fleet = await BrowserFleet.start([], { ...unset, OLLAMA_BASE_URL: `http://127.0.0.1:${await closedPort()}/v1` });
+    fleet = await BrowserFleet.start([], { ...unset, OLLAMA_BASE_URL: `http://127.0.0.1:${await freePort()}/v1` });
   }, BROWSER_FLEET_BOOT_MS);
 
   afterAll(async () => {

@@ -1,12 +1,14 @@
 import { Writable } from 'node:stream';
 import type { AgentDto } from '@voxbridge/contracts';
 import { AppLogger } from '@voxbridge/platform';
+import { freePort } from '@voxbridge/testing';
 import { LlmRouterEnv } from '../config/llm-router.env';
 import { LlmFallbackExhaustedError } from '../providers/fallback';
 import { LlmProviderError, LlmProviderErrorCode } from '../providers/llm-provider.errors';
 import { describeOllamaFailure, ProviderChains, resolveStep, type AutoLlmSettings } from './provider-chains';
 
 const OLLAMA = 'http://127.0.0.1:11434/v1';
+
 const local: AutoLlmSettings = { ollamaBaseUrl: OLLAMA, ollamaModel: 'llama3.2' };
 const withKey: AutoLlmSettings = { ...local, openRouterApiKey: 'sk-or-test' };
 const auto = (baseUrl: string | null = null) => ({ provider: 'auto' as const, model: 'anthropic/claude-3.5-sonnet', baseUrl });
@@ -81,11 +83,32 @@ describe(ProviderChains.name, () => {
   it('tells the user of an agent on the Ollama default which server failed and how to configure one', () => {
     const sut = chainsWith({ OLLAMA_BASE_URL: 'http://ollama.lan:11434/v1', OLLAMA_MODEL: 'qwen2.5' });
 
-    const { chain, describeFailure } = sut.forAgent(agent());
+    const { describeFailure } = sut.forAgent(agent());
 
-    expect(chain).toBeDefined();
     expect(describeFailure(exhausted('http://ollama.lan:11434/v1', 'openai-compatible', 'qwen2.5'))).toBe(
       'No LLM reachable: Ollama at http://ollama.lan:11434/v1 (unavailable) — start Ollama (ollama serve; ollama pull qwen2.5) ' +
+        'or set OPENROUTER_API_KEY on llm-router, or point the agent at another provider.',
+    );
+  });
+
+  it('sends an auto agent to Ollama: a server that refuses the connection is named in the failure', async () => {
+    const ollama = `http://127.0.0.1:${await freePort()}/v1`;
+    const sut = chainsWith({ OLLAMA_BASE_URL: ollama, OLLAMA_MODEL: 'qwen2.5' });
+    const { chain, describeFailure } = sut.forAgent(agent());
+    if (!chain) throw new Error('an auto agent got no provider chain');
+
+    const failure = await (async () => {
+      for await (const _chunk of chain.stream({ messages: [{ role: 'user', content: 'hi' }], temperature: 0.7, signal: new AbortController().signal })) {
+        throw new Error('a closed port answered');
+      }
+    })().then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+
+    expect(failure).toBeInstanceOf(LlmFallbackExhaustedError);
+    expect(describeFailure(failure as LlmFallbackExhaustedError)).toBe(
+      `No LLM reachable: Ollama at ${ollama} refused the connection — start Ollama (ollama serve; ollama pull qwen2.5) ` +
         'or set OPENROUTER_API_KEY on llm-router, or point the agent at another provider.',
     );
   });
