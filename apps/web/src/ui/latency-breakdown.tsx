@@ -1,14 +1,8 @@
+import type { VoiceServerEvents } from '../api/api-types';
 import { formatMs } from './widgets';
 
-export interface Latencies {
-  stt_latency_ms: number | null;
-  llm_ttft_ms: number | null;
-  tts_ttfb_ms: number | null;
-  total_latency_ms: number | null;
-  overhead_ms: number | null;
-  provider: string | null;
-  model: string | null;
-}
+/** A turn's latencies, as `turn_metrics` and stored messages carry them. */
+export type Latencies = Omit<VoiceServerEvents['turn_metrics'], 'turn_id' | 'interrupted'>;
 
 /** Time to first audio: good under 1 s, fair under 2 s (the voice loop's target is < 1 s). */
 export function ttfaGrade(ms: number | null): 'good' | 'fair' | 'slow' | 'unknown' {
