@@ -1,9 +1,10 @@
 import { expectEventually, freePort, uniqueNamespace } from '@voxbridge/testing';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { freePortBase, isAlive, LauncherProcess, processesMentioning } from './support/launcher-process';
+import { freePortBase, isAlive, LauncherProcess, processesMentioning, REPO_ROOT } from './support/launcher-process';
 
 const BOOT_TIMEOUT_MS = 120_000;
 
@@ -89,4 +90,55 @@ describe('fleet launcher with its embedded Postgres', () => {
     expect(sut.allPids().filter(isAlive)).toEqual([]);
     expect(processesMentioning(home)).toEqual([]);
   }, BOOT_TIMEOUT_MS);
+});
+
+/**
+ * A newcomer's first start as root with the clone in a private folder (root's home is 0700, as in
+ * most containers and cloud machines): Postgres runs as the `postgres` user, which can reach
+ * neither the data folder nor the embedded binaries in node_modules.
+ */
+const asRoot = process.getuid?.() === 0;
+(asRoot ? describe : describe.skip)('a clone in a 0700 folder, started as root with no database given', () => {
+  const privateRoot = mkdtempSync(join(tmpdir(), 'vb-e2e-private-'));
+  const clone = join(privateRoot, 'voxbridge');
+  const relocated = new Set<string>();
+  afterAll(() => {
+    rmSync(privateRoot, { recursive: true, force: true });
+    relocated.forEach((dir) => rmSync(dir, { recursive: true, force: true }));
+  });
+
+  it('starts the whole fleet, its Postgres data and binaries where the postgres user can reach them', async () => {
+    expect(statSync(privateRoot).mode & 0o777).toBe(0o700);
+    // The committed tree, with this checkout's install and build (npm ci would need the network).
+    execFileSync('git', ['clone', '--quiet', '--no-hardlinks', REPO_ROOT, clone]);
+    execFileSync('cp', ['-al', join(REPO_ROOT, 'node_modules'), join(clone, 'node_modules')]);
+    execFileSync('cp', ['-a', join(REPO_ROOT, 'dist'), join(clone, 'dist')]);
+
+    const { DATABASE_URL: _ignored, VOXBRIDGE_HOME: _home, ...rest } = process.env;
+    const sut = LauncherProcess.startIn(clone, {
+      ...rest,
+      NATS_URL: process.env['VB_TEST_NATS_URL'] ?? '',
+      VOXBRIDGE_NAMESPACE: uniqueNamespace('priv'),
+      VOXBRIDGE_PORT_BASE: String(await freePortBase()),
+      VOXBRIDGE_PG_PORT: String(await freePort()),
+    });
+    try {
+      await expectEventually(() => expect(sut.text()).toContain('8/8 ready'), {
+        timeoutMs: BOOT_TIMEOUT_MS,
+        intervalMs: 200,
+        context: () => sut.lastLines(),
+        giveUp: () => (sut.isRunning() ? undefined : 'the launcher exited'),
+      });
+      const moved = /its data lives in (\S+)\/postgres/.exec(sut.text());
+      expect(moved?.[1]).toMatch(/^\/var\/lib\/voxbridge\//);
+      if (moved?.[1]) relocated.add(moved[1]);
+      expect(sut.text()).toMatch(/started postgres pid=\d+/);
+      expect(sut.text()).not.toMatch(/EACCES|initdb failed/);
+    } finally {
+      sut.child.kill('SIGTERM');
+    }
+    expect(await sut.exited).toEqual({ code: 0, signal: null });
+    expect(sut.allPids().filter(isAlive)).toEqual([]);
+    expect(processesMentioning(clone)).toEqual([]);
+  }, 2 * BOOT_TIMEOUT_MS);
 });

@@ -5,7 +5,6 @@ import { createServer, type Server } from 'node:net';
 import { join, resolve } from 'node:path';
 
 export const REPO_ROOT = resolve(__dirname, '..', '..');
-const LAUNCHER = join(REPO_ROOT, 'dist', 'tools', 'launcher', 'main.js');
 
 export interface Exit {
   code: number | null;
@@ -25,7 +24,13 @@ export class LauncherProcess {
   }
 
   static start(env: NodeJS.ProcessEnv, args: string[] = []): LauncherProcess {
-    return new LauncherProcess(spawn(process.execPath, [LAUNCHER, ...args], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] }));
+    return LauncherProcess.startIn(REPO_ROOT, env, args);
+  }
+
+  /** The launcher of another checkout (`root` holds dist/ and node_modules/). */
+  static startIn(root: string, env: NodeJS.ProcessEnv, args: string[] = []): LauncherProcess {
+    const launcher = join(root, 'dist', 'tools', 'launcher', 'main.js');
+    return new LauncherProcess(spawn(process.execPath, [launcher, ...args], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] }));
   }
 
   text(): string {

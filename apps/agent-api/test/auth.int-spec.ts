@@ -84,7 +84,7 @@ describe('agent-api authentication (real NATS + Postgres)', () => {
       const list = await sut.request('GET', '/api/keys');
       expect(list.status).toBe(200);
       const listed = (list.body as KeyView[]).find((key) => key.id === created.id);
-      expect(listed).toEqual({ id: created.id, name: 'dashboard', role: 'client', prefix: created.prefix, created_at: created.created_at, last_used_at: null, revoked_at: null });
+      expect(listed).toEqual({ id: created.id, name: 'dashboard', role: 'client', prefix: created.prefix, rate_limit_per_second: null, rate_limit_burst: null, created_at: created.created_at, last_used_at: null, revoked_at: null });
       const text = JSON.stringify(list.body);
       for (const secret of [created.key, sha256(created.key), sut.adminKey, sha256(sut.adminKey)]) expect(text).not.toContain(secret);
       expect(text).not.toMatch(/hash|"key"/);
@@ -188,35 +188,51 @@ describe('agent-api authentication (real NATS + Postgres)', () => {
   });
 });
 
-describe('agent-api limits and CORS (RATE_LIMIT_PER_SECOND=1, RATE_LIMIT_BURST=2, CORS_ORIGINS)', () => {
+describe('agent-api limits and CORS (RATE_LIMIT_PER_SECOND=0.001, RATE_LIMIT_BURST=8, CORS_ORIGINS)', () => {
   let sut: AgentApiHarness;
 
+  // A refill of one token per 1 000 s: within a test no token comes back, however slow the
+  // machine, so every verdict below is a count, not a race with the clock.
   beforeAll(async () => {
-    sut = await startAgentApi({ RATE_LIMIT_PER_SECOND: '1', RATE_LIMIT_BURST: '2', CORS_ORIGINS: 'https://app.example.com,https://ops.example.com', HTTP_BODY_LIMIT_KB: '1' });
+    sut = await startAgentApi({ RATE_LIMIT_PER_SECOND: '0.001', RATE_LIMIT_BURST: '8', CORS_ORIGINS: 'https://app.example.com,https://ops.example.com', HTTP_BODY_LIMIT_KB: '1' });
   });
   afterAll(async () => {
     await sut?.close();
   });
 
-  it('answers 429 rate_limited with Retry-After once a key used its burst, without touching other keys', async () => {
-    // /api/keys answers at once (the fleet health round trip waits a second, enough to refill).
-    const created = await sut.request('POST', '/api/keys', { name: 'busy', role: 'admin' });
-    const busy = (created.body as { key: string }).key;
-    const statuses: number[] = [];
-    let limited: Awaited<ReturnType<AgentApiHarness['request']>> | undefined;
-    for (let i = 0; i < 3; i++) {
-      const reply = await sut.request('GET', '/api/keys', undefined, busy);
-      statuses.push(reply.status);
-      if (reply.status === 429) limited = reply;
-    }
-    expect(statuses).toEqual([200, 200, 429]);
-    if (!limited) throw new Error('never limited');
+  const statusesOf = async (key: string, count: number) => {
+    const replies = [];
+    for (let i = 0; i < count; i++) replies.push(await sut.request('GET', '/api/keys', undefined, key));
+    return replies;
+  };
+
+  it('answers 429 rate_limited with Retry-After once a key used its own burst, without touching other keys', async () => {
+    const created = await sut.request('POST', '/api/keys', { name: 'busy', role: 'admin', rate_limit_per_second: 0.001, rate_limit_burst: 2 });
+    expect(created.body).toMatchObject({ rate_limit_per_second: 0.001, rate_limit_burst: 2 });
+    const replies = await statusesOf((created.body as { key: string }).key, 3);
+    expect(replies.map((reply) => reply.status)).toEqual([200, 200, 429]);
+    const limited = replies[2];
+    if (!limited) throw new Error('no third reply');
     expectError(limited, 429, 'rate_limited');
-    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
-    expect(Number.isInteger(Number(limited.headers.get('retry-after')))).toBe(true);
+    expect(Number(limited.headers.get('retry-after'))).toBe(1_000); // one token at 0.001/s
+
+    const generous = await sut.request('POST', '/api/keys', { name: 'generous', role: 'admin', rate_limit_burst: 100 });
+    const generousReplies = await statusesOf((generous.body as { key: string }).key, 10);
+    expect(generousReplies.map((reply) => reply.status)).toEqual(Array(10).fill(200)); // above the fleet's burst of 8
+
+    const plain = await sut.request('POST', '/api/keys', { name: 'plain', role: 'admin' });
+    expect(plain.body).toMatchObject({ rate_limit_per_second: null, rate_limit_burst: null });
+    const plainReplies = await statusesOf((plain.body as { key: string }).key, 9);
+    expect(plainReplies.map((reply) => reply.status)).toEqual([...Array(8).fill(200), 429]); // the fleet's burst
 
     expect((await sut.request('GET', '/api/keys')).status).toBe(200); // the bootstrap key has its own bucket
     expect((await sut.request('GET', '/health', undefined, null)).status).toBe(200); // probes are not limited
+  });
+
+  it('refuses a rate limit out of range, naming the field', async () => {
+    const bad = await sut.request('POST', '/api/keys', { name: 'bad', role: 'client', rate_limit_per_second: 0, rate_limit_burst: 1.5 });
+    const error = expectError(bad, 400, 'validation_failed');
+    expect(Object.keys(error.fields ?? {}).sort()).toEqual(['rate_limit_burst', 'rate_limit_per_second']);
   });
 
   it('answers a CORS preflight from a listed origin, and not from others', async () => {

@@ -3,6 +3,8 @@ export interface EventuallyOptions {
   intervalMs?: number;
   /** Extra context appended to the failure message, e.g. what a SubjectTap recorded. */
   context?: () => string;
+  /** Checked after each failed try: a reason to stop waiting at once (what was awaited can no longer happen). */
+  giveUp?: () => string | undefined;
 }
 
 /**
@@ -22,6 +24,11 @@ export async function expectEventually<T>(assertion: () => T | Promise<T>, optio
       lastError = new Error('condition returned false');
     } catch (error) {
       lastError = error;
+    }
+    const hopeless = options.giveUp?.();
+    if (hopeless) {
+      const message = lastError instanceof Error ? lastError.message : String(lastError);
+      throw new Error(`expectEventually: gave up (${hopeless}): ${message}${options.context ? `\n${options.context()}` : ''}`);
     }
     if (Date.now() >= deadline) break;
     await new Promise((resolve) => setTimeout(resolve, intervalMs));

@@ -19,6 +19,14 @@ export class ApiKeyEntity {
   @Column({ type: 'char', length: 8 })
   prefix!: string;
 
+  /** Requests per second for this key (may be a fraction); null: the fleet's RATE_LIMIT_PER_SECOND. */
+  @Column({ name: 'rate_limit_per_second', type: 'double precision', nullable: true })
+  rateLimitPerSecond!: number | null;
+
+  /** Burst for this key; null: the fleet's RATE_LIMIT_BURST. */
+  @Column({ name: 'rate_limit_burst', type: 'integer', nullable: true })
+  rateLimitBurst!: number | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 

@@ -49,7 +49,7 @@ export class ApiKeyGuard implements CanActivate {
       });
     }
 
-    const taken = this.rateLimit.take(principal.keyId);
+    const taken = this.rateLimit.take(principal);
     if (!taken.allowed) {
       response.setHeader('Retry-After', String(taken.retryAfterS));
       throw new HttpException({ code: ErrorCode.RateLimited, message: 'too many requests for this API key' }, HttpStatus.TOO_MANY_REQUESTS);

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { ApiKeyEntity } from './api-key.entity';
-import type { ApiKeyMetadata, ApiKeyRole, Principal } from './principal';
+import type { ApiKeyMetadata, ApiKeyRole, KeyRateLimit, Principal } from './principal';
 
 /** Serialises "is there any key / the last admin key?" decisions across replicas (pg_advisory_xact_lock). */
 const API_KEYS_LOCK = 0x766b5f6b657973n; // "vk_keys"
@@ -12,9 +12,13 @@ export interface NewApiKey {
   role: ApiKeyRole;
   keyHash: string;
   prefix: string;
+  rateLimit?: KeyRateLimit;
 }
 
 export type RevokeOutcome = { kind: 'revoked'; keyHash: string } | { kind: 'already_revoked' } | { kind: 'not_found' } | { kind: 'last_admin' };
+
+const rateLimitOf = (row: ApiKeyEntity): KeyRateLimit => ({ perSecond: row.rateLimitPerSecond, burst: row.rateLimitBurst });
+const principalOf = (row: ApiKeyEntity): Principal => ({ keyId: row.id, name: row.name, role: row.role, prefix: row.prefix, rateLimit: rateLimitOf(row) });
 
 function metadataOf(row: ApiKeyEntity): ApiKeyMetadata {
   return {
@@ -22,6 +26,7 @@ function metadataOf(row: ApiKeyEntity): ApiKeyMetadata {
     name: row.name,
     role: row.role,
     prefix: row.prefix,
+    rateLimit: rateLimitOf(row),
     createdAt: row.createdAt,
     lastUsedAt: row.lastUsedAt,
     revokedAt: row.revokedAt,
@@ -35,7 +40,10 @@ export class ApiKeyRepository {
 
   async insert(key: NewApiKey): Promise<ApiKeyMetadata> {
     const repository = this.dataSource.getRepository(ApiKeyEntity);
-    const saved = await repository.save(repository.create({ ...key, lastUsedAt: null, revokedAt: null }));
+    const { rateLimit, ...columns } = key;
+    const saved = await repository.save(
+      repository.create({ ...columns, rateLimitPerSecond: rateLimit?.perSecond ?? null, rateLimitBurst: rateLimit?.burst ?? null, lastUsedAt: null, revokedAt: null }),
+    );
     return metadataOf(saved);
   }
 
@@ -65,14 +73,14 @@ export class ApiKeyRepository {
       .where('key.keyHash = :keyHash', { keyHash })
       .andWhere('key.revokedAt is null')
       .getOne();
-    return row ? { keyId: row.id, name: row.name, role: row.role, prefix: row.prefix } : null;
+    return row ? principalOf(row) : null;
   }
 
   /** An active key by id with its hash (for voice-token signatures only; never leaves agent-api). */
   async findActiveWithHashById(id: string): Promise<{ principal: Principal; keyHash: string } | null> {
     const row = await this.dataSource.getRepository(ApiKeyEntity).findOne({ where: { id } });
     if (!row || row.revokedAt) return null;
-    return { principal: { keyId: row.id, name: row.name, role: row.role, prefix: row.prefix }, keyHash: row.keyHash };
+    return { principal: principalOf(row), keyHash: row.keyHash };
   }
 
   /** Sets last_used_at unless another request (or replica) did within the last minute. */

@@ -4,7 +4,7 @@ import { AgentApiEnv } from '../config/agent-api.env';
 import { apiKeyPrefix, generateApiKey, hashApiKey, isApiKeyShaped } from './api-key-format';
 import { ApiKeyRepository } from './api-key.repository';
 import { AuthError, AuthErrorCode } from './auth.errors';
-import type { ApiKeyMetadata, ApiKeyRole, Principal } from './principal';
+import type { ApiKeyMetadata, ApiKeyRole, KeyRateLimit, Principal } from './principal';
 
 /**
  * Valid keys are remembered this long, so authenticating costs no database round trip. Revoking
@@ -67,9 +67,9 @@ export class ApiKeyService implements OnApplicationBootstrap {
     return principal;
   }
 
-  async create(name: string, role: ApiKeyRole): Promise<CreatedApiKey> {
+  async create(name: string, role: ApiKeyRole, rateLimit: KeyRateLimit = { perSecond: null, burst: null }): Promise<CreatedApiKey> {
     const key = generateApiKey();
-    const metadata = await this.repository.insert({ name, role, keyHash: hashApiKey(key), prefix: apiKeyPrefix(key) });
+    const metadata = await this.repository.insert({ name, role, keyHash: hashApiKey(key), prefix: apiKeyPrefix(key), rateLimit });
     this.logger.info('API key created', { key_id: metadata.id, prefix: metadata.prefix, role });
     return { key, metadata };
   }

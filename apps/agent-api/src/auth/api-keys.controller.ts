@@ -40,7 +40,7 @@ export class ApiKeysController {
   @ApiResponse(forbidden)
   @ApiResponse(rateLimited)
   async create(@Body() body: CreateApiKeyDto): Promise<CreatedApiKeyView> {
-    const { key, metadata } = await this.keys.create(body.name, body.role);
+    const { key, metadata } = await this.keys.create(body.name, body.role, { perSecond: body.rate_limit_per_second ?? null, burst: body.rate_limit_burst ?? null });
     return { ...ApiKeyView.of(metadata), key };
   }
 

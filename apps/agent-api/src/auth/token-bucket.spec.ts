@@ -51,4 +51,26 @@ describe(TokenBuckets.name, () => {
     sut.take('b', 0);
     expect(sut.take('a', 0).allowed).toBe(true);
   });
+
+  it('applies a key\'s own limits instead of the defaults', () => {
+    const sut = new TokenBuckets({ refillPerS: 1, burst: 1 });
+    const slow = { refillPerS: 0.001, burst: 3 };
+    expect([1, 2, 3, 4].map(() => sut.take('own', 0, slow).allowed)).toEqual([true, true, true, false]);
+    expect(sut.take('own', 999_000, slow).allowed).toBe(false); // one token takes 1 000 s
+    expect(sut.take('own', 1_000_000, slow).allowed).toBe(true);
+    expect(sut.take('default', 0)).toEqual({ allowed: true });
+    expect(sut.take('default', 0)).toEqual({ allowed: false, retryAfterS: 1 });
+  });
+
+  it('keeps a slow key\'s bucket until it is full again, even past the default refill time', () => {
+    const sut = new TokenBuckets({ refillPerS: 10, burst: 10 });
+    const slow = { refillPerS: 0.01, burst: 1 };
+    sut.take('slow', 0, slow);
+    sut.take('fast', 0);
+    sut.take('other', 5_000); // sweeps: fast is full again, slow needs 100 s
+    expect(sut.size).toBe(2);
+    expect(sut.take('slow', 5_000, slow).allowed).toBe(false);
+    sut.take('other', 200_000);
+    expect(sut.take('slow', 200_000, slow).allowed).toBe(true);
+  });
 });

@@ -1,7 +1,7 @@
 import { SERVICES } from '@voxbridge/contracts';
 import { DatabaseServiceEnv, Secret } from '@voxbridge/platform';
 import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { IsInt, IsNumber, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 
 /** `<key id>:<32 bytes in base64>`, e.g. `k20261125:3q2+7w...=` (generate: `npm run secrets -- new-key`). */
 const ENCRYPTION_KEY = /^[A-Za-z0-9_-]{1,32}:[A-Za-z0-9+/]{43}=$/;
@@ -55,10 +55,10 @@ export class AgentApiEnv extends DatabaseServiceEnv {
   @Matches(/^(\*|https?:\/\/[^,\s]+(,https?:\/\/[^,\s]+)*)$/, { message: 'must be * or comma-separated http(s) origins' })
   CORS_ORIGINS?: string;
 
-  /** Requests per second allowed per API key (token bucket refill rate). */
+  /** Requests per second allowed per API key (token bucket refill rate); a fraction is fine. */
   @Type(() => Number)
-  @IsInt()
-  @Min(1)
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(0.001)
   @Max(100_000)
   RATE_LIMIT_PER_SECOND = 500;
 
