@@ -5,7 +5,7 @@ import {
   AUDIO_OUT_FRAME_BYTES,
   FRAME_DURATION_MS,
   mediaSubject,
-  VoiceSubjects,
+  sessionProtocol,
   type MessageDto,
   type SessionClaimReply,
   type SessionDto,
@@ -65,7 +65,7 @@ describe('a voice conversation through the fleet with fake providers', () => {
   const claimAll = async () => {
     const request = { session_id: session.id, agent_id: session.agent_id, lease_ms: 15_000 };
     return Promise.all(
-      [VoiceSubjects.sttClaim, VoiceSubjects.llmClaim, VoiceSubjects.ttsClaim].map((subject) =>
+      [sessionProtocol('stt').claim.subject, sessionProtocol('llm').claim.subject, sessionProtocol('tts').claim.subject].map((subject) =>
         bus.requestJson<SessionClaimReply>(subject, request, { timeoutMs: 5_000 }),
       ),
     );

@@ -96,13 +96,13 @@ export function close(server: Server): Promise<void> {
   return new Promise((done) => server.close(() => done()));
 }
 
-/** A base in 20000-40000 whose eight ports (base..base+7) are all free right now. */
-export async function freePortBase(): Promise<number> {
+/** A base in 20000-40000 whose `count` ports (base..base+count-1; the fleet's eight by default) are all free right now. */
+export async function freePortBase(count = 8): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
-    const base = randomInt(20_000, 40_000 - 8);
-    const servers = await Promise.all(Array.from({ length: 8 }, (_, i) => listenOn(base + i)));
+    const base = randomInt(20_000, 40_000 - count);
+    const servers = await Promise.all(Array.from({ length: count }, (_, i) => listenOn(base + i)));
     await Promise.all(servers.map((server) => server && close(server)));
     if (servers.every((server) => server !== null)) return base;
   }
-  throw new Error('no free range of 8 ports found in 20000-40000');
+  throw new Error(`no free range of ${count} ports found in 20000-40000`);
 }

@@ -1,5 +1,5 @@
 import { SERVICE_NAMES, SERVICES } from '@voxbridge/contracts';
-import { childEnv, loadLauncherConfig, parseArgs, portPlan } from './config';
+import { childEnv, loadLauncherConfig, parseArgs, portPlan, replicaPlan } from './config';
 import { LauncherError, LauncherErrorCode } from './launcher.errors';
 
 describe(portPlan.name, () => {
@@ -16,15 +16,88 @@ describe(portPlan.name, () => {
   });
 });
 
+describe(replicaPlan.name, () => {
+  it('is the port plan, one process per service, named after the service, with one replica', () => {
+    const sut = replicaPlan(4900, 1);
+    expect(sut).toEqual(portPlan(4900).map(({ service, port }) => ({ service, replica: 1, name: service, port })));
+  });
+
+  it('runs N replicas of each pipeline worker, named <service>#<n>, and one of every other service', () => {
+    const sut = replicaPlan(4900, 3);
+    expect(sut.map((p) => p.name)).toEqual([
+      'agent-api',
+      'webrtc-gateway',
+      'session-store',
+      'stt-gateway#1',
+      'stt-gateway#2',
+      'stt-gateway#3',
+      'llm-router#1',
+      'llm-router#2',
+      'llm-router#3',
+      'tts-gateway#1',
+      'tts-gateway#2',
+      'tts-gateway#3',
+      'discord-connector',
+      'plugin-supervisor',
+    ]);
+    expect(sut.filter((p) => p.service === 'llm-router').map((p) => p.replica)).toEqual([1, 2, 3]);
+  });
+
+  it('keeps every service on its own port and gives the extra replicas the ports after the block, worker by worker', () => {
+    const sut = replicaPlan(31000, 3);
+    const ports = Object.fromEntries(sut.map((p) => [p.name, p.port]));
+    expect(ports).toEqual({
+      'agent-api': 31000,
+      'webrtc-gateway': 31001,
+      'session-store': 31002,
+      'stt-gateway#1': 31003,
+      'llm-router#1': 31004,
+      'tts-gateway#1': 31005,
+      'discord-connector': 31006,
+      'plugin-supervisor': 31007,
+      'stt-gateway#2': 31008,
+      'stt-gateway#3': 31009,
+      'llm-router#2': 31010,
+      'llm-router#3': 31011,
+      'tts-gateway#2': 31012,
+      'tts-gateway#3': 31013,
+    });
+  });
+
+  it('uses a contiguous block of distinct ports with the most replicas', () => {
+    const ports = replicaPlan(20000, 8).map((p) => p.port).sort((a, b) => a - b);
+    expect(ports).toEqual(Array.from({ length: 8 + 3 * 7 }, (_, i) => 20000 + i));
+  });
+});
+
 describe(parseArgs.name, () => {
-  it('runs without providers faked by default, and with --fake-providers', () => {
-    expect(parseArgs([])).toEqual({ kind: 'run', fakeProviders: false });
-    expect(parseArgs(['--fake-providers'])).toEqual({ kind: 'run', fakeProviders: true });
+  it('runs one replica without providers faked by default, and with --fake-providers', () => {
+    expect(parseArgs([])).toEqual({ kind: 'run', fakeProviders: false, replicas: 1 });
+    expect(parseArgs(['--fake-providers'])).toEqual({ kind: 'run', fakeProviders: true, replicas: 1 });
+  });
+
+  it('reads --replicas N and --replicas=N, beside other options', () => {
+    expect(parseArgs(['--replicas', '2'])).toEqual({ kind: 'run', fakeProviders: false, replicas: 2 });
+    expect(parseArgs(['--replicas=8', '--fake-providers'])).toEqual({ kind: 'run', fakeProviders: true, replicas: 8 });
+    expect(parseArgs(['--fake-providers', '--replicas', '1'])).toEqual({ kind: 'run', fakeProviders: true, replicas: 1 });
+  });
+
+  it.each([['0'], ['9'], ['-1'], ['2.5'], ['two'], [''], ['1e1'], [' 2']])('refuses --replicas %j with a usage error naming the flag and the range', (value) => {
+    const usage = expect.objectContaining({ code: LauncherErrorCode.Usage, message: expect.stringContaining('--replicas must be an integer from 1 to 8') });
+    expect(() => parseArgs(['--replicas', value])).toThrow(usage);
+    expect(() => parseArgs([`--replicas=${value}`])).toThrow(usage);
+  });
+
+  it('refuses --replicas without its number', () => {
+    const usage = expect.objectContaining({ code: LauncherErrorCode.Usage, message: expect.stringContaining('--replicas needs a number from 1 to 8') });
+    expect(() => parseArgs(['--replicas'])).toThrow(usage);
+    expect(() => parseArgs(['--replicas', '--fake-providers'])).toThrow(usage);
   });
 
   it('asks for help with --help or -h, whatever else is given', () => {
     expect(parseArgs(['--fake-providers', '--help'])).toEqual({ kind: 'help' });
     expect(parseArgs(['-h'])).toEqual({ kind: 'help' });
+    expect(parseArgs(['--replicas', '99', '--help'])).toEqual({ kind: 'help' });
   });
 
   it('refuses an unknown argument with a usage error naming it', () => {
@@ -34,7 +107,7 @@ describe(parseArgs.name, () => {
 
 describe(loadLauncherConfig.name, () => {
   it('uses the defaults: home in the repository, namespace vb, base 4900, embedded Postgres on 5488', () => {
-    const sut = loadLauncherConfig({}, '/repo', false);
+    const sut = loadLauncherConfig({}, '/repo', { fakeProviders: false, replicas: 1 });
     expect(sut).toEqual({
       home: '/repo/.voxbridge',
       namespace: 'vb',
@@ -44,6 +117,7 @@ describe(loadLauncherConfig.name, () => {
       natsUrl: undefined,
       httpHost: '0.0.0.0',
       fakeProviders: false,
+      replicas: 1,
     });
   });
 
@@ -59,7 +133,7 @@ describe(loadLauncherConfig.name, () => {
         HTTP_HOST: '127.0.0.1',
       },
       '/repo',
-      true,
+      { fakeProviders: true, replicas: 3 },
     );
     expect(sut).toEqual({
       home: '/tmp/vb-home',
@@ -70,13 +144,18 @@ describe(loadLauncherConfig.name, () => {
       natsUrl: 'nats://a:4222,nats://b:4222',
       httpHost: '127.0.0.1',
       fakeProviders: true,
+      replicas: 3,
     });
   });
 
   it('lists every bad variable at once', () => {
     let error: unknown;
     try {
-      loadLauncherConfig({ VOXBRIDGE_NAMESPACE: 'Bad.NS', VOXBRIDGE_PORT_BASE: '65530', VOXBRIDGE_PG_PORT: 'x', DATABASE_URL: 'mysql://x', NATS_URL: 'http://x' }, '/r', false);
+      loadLauncherConfig(
+        { VOXBRIDGE_NAMESPACE: 'Bad.NS', VOXBRIDGE_PORT_BASE: '65530', VOXBRIDGE_PG_PORT: 'x', DATABASE_URL: 'mysql://x', NATS_URL: 'http://x' },
+        '/r',
+        { fakeProviders: false, replicas: 1 },
+      );
     } catch (caught) {
       error = caught;
     }
@@ -87,8 +166,16 @@ describe(loadLauncherConfig.name, () => {
   });
 
   it('does not print the value of DATABASE_URL when it is wrong (it may hold a password)', () => {
-    expect(() => loadLauncherConfig({ DATABASE_URL: 'mysql://root:hunter2@db/x' }, '/r', false)).toThrow(
+    expect(() => loadLauncherConfig({ DATABASE_URL: 'mysql://root:hunter2@db/x' }, '/r', { fakeProviders: false, replicas: 1 })).toThrow(
       expect.objectContaining({ message: expect.not.stringContaining('hunter2') }),
+    );
+  });
+
+  it('keeps room under port 65535 for the replicas after the block', () => {
+    const env = { VOXBRIDGE_PORT_BASE: '65510' };
+    expect(loadLauncherConfig(env, '/r', { fakeProviders: false, replicas: 1 }).portBase).toBe(65510);
+    expect(() => loadLauncherConfig(env, '/r', { fakeProviders: false, replicas: 8 })).toThrow(
+      expect.objectContaining({ code: LauncherErrorCode.BadConfig, message: expect.stringContaining('VOXBRIDGE_PORT_BASE must be an integer from 1024 to 65507') }),
     );
   });
 });

@@ -9,6 +9,15 @@ export const DEFAULT_NATS_PORT = 4222;
 const DEFAULT_PORTS_START = Math.min(...SERVICE_NAMES.map((name) => SERVICES[name].defaultPort));
 const LAST_OFFSET = Math.max(...SERVICE_NAMES.map((name) => SERVICES[name].defaultPort)) - DEFAULT_PORTS_START;
 
+export const DEFAULT_REPLICAS = 1;
+export const MAX_REPLICAS = 8;
+/**
+ * The pipeline workers: a session's work is claimed through leases, so any number of processes may
+ * run. session-store stays single: its history cache is dropped only by writes in its own process.
+ * The gateways and plugin-supervisor bind the fixed ports users and bots connect to.
+ */
+export const REPLICATED_SERVICES: readonly ServiceName[] = ['stt-gateway', 'llm-router', 'tts-gateway'];
+
 export interface LauncherConfig {
   /** State folder: embedded Postgres data, NATS store, pid files. */
   home: string;
@@ -23,18 +32,44 @@ export interface LauncherConfig {
   /** Interface the services listen on (their HTTP_HOST). */
   httpHost: string;
   fakeProviders: boolean;
+  /** Processes of each of REPLICATED_SERVICES. */
+  replicas: number;
 }
 
-export type ParsedArgs = { kind: 'help' } | { kind: 'run'; fakeProviders: boolean };
+/** What the command line asks for when it asks to run the fleet. */
+export interface RunOptions {
+  fakeProviders: boolean;
+  replicas: number;
+}
+
+export type ParsedArgs = { kind: 'help' } | ({ kind: 'run' } & RunOptions);
+
+function usage(message: string): LauncherError {
+  return new LauncherError(LauncherErrorCode.Usage, `${message} (see --help)`);
+}
+
+function parseReplicas(raw: string | undefined): number {
+  // `--replicas` last, or followed by another option: the number was forgotten.
+  if (raw === undefined || raw.startsWith('--')) throw usage(`--replicas needs a number from 1 to ${MAX_REPLICAS}, e.g. --replicas 2`);
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw) || value < 1 || value > MAX_REPLICAS) {
+    throw usage(`--replicas must be an integer from 1 to ${MAX_REPLICAS} (got ${JSON.stringify(raw)})`);
+  }
+  return value;
+}
 
 export function parseArgs(argv: readonly string[]): ParsedArgs {
+  if (argv.some((arg) => arg === '--help' || arg === '-h')) return { kind: 'help' };
   let fakeProviders = false;
-  for (const arg of argv) {
-    if (arg === '--help' || arg === '-h') return { kind: 'help' };
+  let replicas = DEFAULT_REPLICAS;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? '';
     if (arg === '--fake-providers') fakeProviders = true;
-    else throw new LauncherError(LauncherErrorCode.Usage, `unknown argument ${JSON.stringify(arg)} (see --help)`);
+    else if (arg === '--replicas') replicas = parseReplicas(argv[++i]);
+    else if (arg.startsWith('--replicas=')) replicas = parseReplicas(arg.slice('--replicas='.length));
+    else throw usage(`unknown argument ${JSON.stringify(arg)}`);
   }
-  return { kind: 'run', fakeProviders };
+  return { kind: 'run', fakeProviders, replicas };
 }
 
 function integerIn(env: NodeJS.ProcessEnv, key: string, fallback: number, min: number, max: number, problems: string[]): number {
@@ -49,7 +84,7 @@ function integerIn(env: NodeJS.ProcessEnv, key: string, fallback: number, min: n
 }
 
 /** Reads the launcher's variables once; throws one LauncherError listing every bad value. */
-export function loadLauncherConfig(env: NodeJS.ProcessEnv, repoRoot: string, fakeProviders: boolean): LauncherConfig {
+export function loadLauncherConfig(env: NodeJS.ProcessEnv, repoRoot: string, options: RunOptions): LauncherConfig {
   const problems: string[] = [];
   const namespace = env['VOXBRIDGE_NAMESPACE'] || DEFAULT_NAMESPACE;
   try {
@@ -57,7 +92,7 @@ export function loadLauncherConfig(env: NodeJS.ProcessEnv, repoRoot: string, fak
   } catch (error) {
     problems.push(`VOXBRIDGE_NAMESPACE: ${error instanceof Error ? error.message : String(error)}`);
   }
-  const portBase = integerIn(env, 'VOXBRIDGE_PORT_BASE', DEFAULT_PORT_BASE, 1024, 65535 - LAST_OFFSET, problems);
+  const portBase = integerIn(env, 'VOXBRIDGE_PORT_BASE', DEFAULT_PORT_BASE, 1024, 65535 - LAST_OFFSET - extraPortCount(options.replicas), problems);
   const pgPort = integerIn(env, 'VOXBRIDGE_PG_PORT', DEFAULT_PG_PORT, 1024, 65535, problems);
   const databaseUrl = env['DATABASE_URL'] || undefined;
   if (databaseUrl !== undefined && !/^postgres(ql)?:\/\/.+/.test(databaseUrl)) {
@@ -79,7 +114,8 @@ export function loadLauncherConfig(env: NodeJS.ProcessEnv, repoRoot: string, fak
     databaseUrl,
     natsUrl,
     httpHost: env['HTTP_HOST'] || '0.0.0.0',
-    fakeProviders,
+    fakeProviders: options.fakeProviders,
+    replicas: options.replicas,
   };
 }
 
@@ -91,6 +127,41 @@ export interface ServicePort {
 /** Each service's HTTP port: the base plus the service's offset among the default ports. */
 export function portPlan(portBase: number): ServicePort[] {
   return SERVICE_NAMES.map((service) => ({ service, port: portBase + SERVICES[service].defaultPort - DEFAULT_PORTS_START }));
+}
+
+/** One process of the fleet: a service, or one replica of a worker. */
+export interface ServiceReplica {
+  service: ServiceName;
+  /** 1-based; replica 1 listens on the service's own port. */
+  replica: number;
+  /** The service's name, or `stt-gateway#2` when its service runs replicas: log prefix and announcements. */
+  name: string;
+  port: number;
+}
+
+/** Ports the replicas after the first take, after the fleet's block of eight. */
+export function extraPortCount(replicas: number): number {
+  return REPLICATED_SERVICES.length * (replicas - 1);
+}
+
+/**
+ * Every process to run, in fleet order with a worker's replicas side by side. Replica 1 of each
+ * service keeps its port; replicas 2..N of the workers take the ports after the block, one service
+ * after the other (base 4900, 2 replicas: stt-gateway#2 4908, llm-router#2 4909, tts-gateway#2 4910).
+ * Fixed ports, not 0, so that the launcher can poll each replica's /ready and print its URLs.
+ */
+export function replicaPlan(portBase: number, replicas: number): ServiceReplica[] {
+  const firstExtraPort = portBase + LAST_OFFSET + 1;
+  return portPlan(portBase).flatMap(({ service, port }) => {
+    const worker = REPLICATED_SERVICES.indexOf(service);
+    const count = worker < 0 ? 1 : replicas;
+    return Array.from({ length: count }, (_, i) => ({
+      service,
+      replica: i + 1,
+      name: count > 1 ? `${service}#${i + 1}` : service,
+      port: i === 0 ? port : firstExtraPort + worker * (replicas - 1) + (i - 1),
+    }));
+  });
 }
 
 export interface ChildEnvInput {
@@ -134,8 +205,10 @@ export function helpText(): string {
   const ports = portPlan(DEFAULT_PORT_BASE)
     .map(({ service, port }) => `${service} ${port}`)
     .join(', ');
-  return `Usage: npm start [-- --fake-providers]
-       node dist/tools/launcher/main.js [--fake-providers] [--help]
+  const workers = REPLICATED_SERVICES.join(', ');
+  const firstExtraPort = DEFAULT_PORT_BASE + LAST_OFFSET + 1;
+  return `Usage: npm start [-- [--fake-providers] [--replicas N]]
+       node dist/tools/launcher/main.js [--fake-providers] [--replicas N] [--help]
 
 Runs the whole VoxBridge fleet on this machine: finds or starts NATS and Postgres, applies the
 migrations, starts the eight services as separate processes (restarting any that crash), waits
@@ -144,6 +217,11 @@ until all are ready and prints their URLs. Ctrl-C stops everything; a second Ctr
 Options:
   --fake-providers      start scripted fake STT (WhisperX), LLM (OpenRouter) and TTS (Chatterbox) servers
                         and point the services at them: talk without models, keys or network
+  --replicas N          run N processes (1 to ${MAX_REPLICAS}, default ${DEFAULT_REPLICAS}) of each pipeline worker
+                        (${workers}) to try failover; each is supervised and
+                        announced on its own (stt-gateway#2, ...). Replica 1 keeps the service's port, the
+                        others take the ports after the fleet's block (default base, N=2: ${firstExtraPort}-${firstExtraPort + extraPortCount(2) - 1}).
+                        The other services run once. 8/8 ready: every replica of every service is ready
   -h, --help            this text
 
 Environment:
@@ -152,7 +230,7 @@ Environment:
                         else nats-server from PATH (JetStream, store in $VOXBRIDGE_HOME/nats)
   VOXBRIDGE_HOME        state folder. Default: <repository>/.voxbridge
   VOXBRIDGE_NAMESPACE   prefix of every subject of this fleet. Default: ${DEFAULT_NAMESPACE}
-  VOXBRIDGE_PORT_BASE   first HTTP port; services use base+0 to base+${LAST_OFFSET}. Default: ${DEFAULT_PORT_BASE}
+  VOXBRIDGE_PORT_BASE   first HTTP port; services use base+0 to base+${LAST_OFFSET} (replicas: the ports after). Default: ${DEFAULT_PORT_BASE}
   VOXBRIDGE_PG_PORT     port of the embedded Postgres. Default: ${DEFAULT_PG_PORT}
   HTTP_HOST             interface the services listen on. Default: 0.0.0.0
   VOXBRIDGE_BOOTSTRAP_ADMIN_KEY

@@ -4,7 +4,7 @@ import { redactSecrets } from '@voxbridge/persistence';
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { migrateAll } from '../migrate/migrate';
-import { childEnv, helpText, loadLauncherConfig, parseArgs, portPlan, type LauncherConfig, type ServicePort } from './config';
+import { childEnv, helpText, loadLauncherConfig, parseArgs, REPLICATED_SERVICES, replicaPlan, type LauncherConfig, type ServiceReplica } from './config';
 import { lockHome, prepareHome, shortPath } from './home';
 import { startFakeProviders } from './fake-providers';
 import { exitCodeOf, LauncherError, LauncherErrorCode } from './launcher.errors';
@@ -14,6 +14,7 @@ import { portState } from './net';
 import { bannerLines, formatMs, Output, paint, progressText } from './output';
 import { resolvePostgres } from './postgres';
 import { killAllTrackedGroups } from './process';
+import { FleetReadiness } from './readiness';
 import { prepareSecrets, type LauncherSecrets } from './secrets';
 import { Supervisor, type SupervisorListener } from './supervisor';
 
@@ -73,12 +74,12 @@ function serviceEntries(): Map<ServiceName, string> {
   return entries;
 }
 
-async function assertPortsFree(plan: ServicePort[], host: string): Promise<void> {
+async function assertPortsFree(plan: ServiceReplica[], host: string): Promise<void> {
   const states = await Promise.all(plan.map(async (entry) => ({ ...entry, state: await portState(host, entry.port) })));
-  const problems = states.flatMap(({ service, port, state }) => {
+  const problems = states.flatMap(({ name, port, state }) => {
     if (state === 'free') return [];
-    if (state === 'in-use') return [`port ${port} (${service}) is already in use — stop what uses it or set VOXBRIDGE_PORT_BASE`];
-    return [`port ${port} (${service}) cannot be used on ${host}: ${state.error}`];
+    if (state === 'in-use') return [`port ${port} (${name}) is already in use — stop what uses it or set VOXBRIDGE_PORT_BASE`];
+    return [`port ${port} (${name}) cannot be used on ${host}: ${state.error}`];
   });
   if (problems.length === plan.length) problems.push('every port of the fleet is taken: is another VoxBridge fleet running?');
   if (problems.length > 0) throw new LauncherError(LauncherErrorCode.PortInUse, problems.join('\n'));
@@ -110,35 +111,41 @@ function packageVersion(): string {
   }
 }
 
-/** Shows the services' output and the fleet's progress; prints the banner once all eight are ready. */
+/**
+ * Shows the services' output and the fleet's progress; prints the banner once all eight are ready,
+ * a service counting as ready when all its replicas are.
+ */
 function fleetListener(
   config: LauncherConfig,
-  plan: ServicePort[],
+  plan: ServiceReplica[],
   nats: ResolvedInfra,
   postgres: ResolvedInfra,
   bootStartedMs: number,
   secrets: LauncherSecrets,
 ): SupervisorListener {
-  const readyNow = new Set<ServiceName>();
+  const readiness = new FleetReadiness(plan);
+  let lastProgress = '';
   let fleetReady = false;
   const wildcard = ['0.0.0.0', '::', ''].includes(config.httpHost);
   const stillWaiting = setInterval(() => {
-    const waiting = SERVICE_NAMES.filter((name) => !readyNow.has(name));
-    out.info(`still waiting for ${waiting.join(', ')} (${formatMs(Date.now() - bootStartedMs)})`, 'yellow');
+    out.info(`still waiting for ${readiness.waiting().join(', ')} (${formatMs(Date.now() - bootStartedMs)})`, 'yellow');
   }, STILL_WAITING_EVERY_MS);
   stillWaiting.unref();
   return {
-    line: (service, line) => out.service(service, line),
-    started: (service, pid, restarts) => out.info(`started ${service} pid=${pid}${restarts ? ` (restart ${restarts})` : ''}`),
-    ready: (service, pid, restarts) => {
-      readyNow.add(service);
+    line: (replica, line) => out.service(replica, line),
+    started: (replica, pid, restarts) => out.info(`started ${replica.name} pid=${pid}${restarts ? ` (restart ${restarts})` : ''}`),
+    ready: (replica, pid, restarts) => {
+      readiness.ready(replica.name);
       if (fleetReady) {
-        out.info(`${service} is ready again (pid ${pid}, restart ${restarts})`, 'green');
+        out.info(`${replica.name} is ready again (pid ${pid}, restart ${restarts})`, 'green');
         return;
       }
       // The banner itself says 8/8 ready.
-      if (readyNow.size < SERVICE_NAMES.length) {
-        out.info(progressText([...readyNow]));
+      if (!readiness.complete) {
+        // A replica whose service still waits for another one changes nothing worth a line.
+        const progress = progressText(readiness.readyServices());
+        if (progress !== lastProgress) out.info(progress);
+        lastProgress = progress;
         return;
       }
       fleetReady = true;
@@ -150,6 +157,7 @@ function fleetListener(
           bootMs: Date.now() - bootStartedMs,
           host: wildcard ? 'localhost' : config.httpHost.includes(':') ? `[${config.httpHost}]` : config.httpHost,
           ports: plan,
+          replicas: config.replicas,
           nats: nats.description,
           postgres: postgres.description,
           fakeProviders: config.fakeProviders,
@@ -158,21 +166,21 @@ function fleetListener(
         }).map((line) => (line.includes('8/8 ready') ? paint(line, 'green', out.colour) : line)),
       );
     },
-    misconfigured: (service, lastLines) => {
-      readyNow.delete(service);
-      out.error(`${service} refused its configuration; restarting cannot help, so the fleet stops:`);
+    misconfigured: (replica, lastLines) => {
+      readiness.lost(replica.name);
+      out.error(`${replica.name} refused its configuration; restarting cannot help, so the fleet stops:`);
       lastLines.forEach((line) => out.error(`  ${line}`));
       void shutdown(1, false);
     },
-    crashed: (service, report) => {
-      readyNow.delete(service);
+    crashed: (replica, report) => {
+      readiness.lost(replica.name);
       const how = report.signal ? `killed by ${report.signal}` : `exit code ${report.code ?? 'unknown'}`;
       out.error(
-        `${service} crashed (${how}) after ${formatMs(report.ranMs)}; restarting in ${formatMs(report.restartInMs)}` +
+        `${replica.name} crashed (${how}) after ${formatMs(report.ranMs)}; restarting in ${formatMs(report.restartInMs)}` +
           (report.crashes > 1 ? ` (${report.crashes} crashes in a row)` : ''),
       );
       if (report.lastLines.length) {
-        out.error(`last lines of ${service}:`);
+        out.error(`last lines of ${replica.name}:`);
         report.lastLines.forEach((line) => out.error(`  ${line}`));
       }
     },
@@ -197,16 +205,18 @@ async function run(argv: string[]): Promise<void> {
     out.block([helpText()]);
     return;
   }
-  const config = loadLauncherConfig(process.env, repoRoot, args.fakeProviders);
+  const config = loadLauncherConfig(process.env, repoRoot, args);
   const entries = serviceEntries();
-  const plan = portPlan(config.portBase);
+  const plan = replicaPlan(config.portBase, config.replicas);
   await assertPortsFree(plan, config.httpHost);
 
   prepareHome(config.home);
   releaseLock = lockHome(config.home);
   installSignalHandlers();
   const bootStartedMs = Date.now();
-  out.info(`VoxBridge fleet, namespace ${config.namespace}, ports ${plan[0]?.port}-${plan[plan.length - 1]?.port}, state in ${config.home}`);
+  const ports = plan.map(({ port }) => port);
+  const replicas = config.replicas > 1 ? `, ${config.replicas} replicas of ${REPLICATED_SERVICES.join(', ')}` : '';
+  out.info(`VoxBridge fleet, namespace ${config.namespace}, ports ${Math.min(...ports)}-${Math.max(...ports)}${replicas}, state in ${config.home}`);
   const secrets = prepareSecrets(config.home, process.env, new Date());
   announceSecrets(secrets);
 
@@ -243,12 +253,11 @@ async function run(argv: string[]): Promise<void> {
     ...(service === 'agent-api' ? { WEBRTC_GATEWAY_PORT: String(plan.find((p) => p.service === 'webrtc-gateway')?.port ?? '') } : {}),
   });
   const supervisor = new Supervisor(
-    plan.map(({ service, port }) => ({
-      service,
-      port,
-      entry: entries.get(service) ?? '',
-      env: serviceEnv(service, port),
-      readyUrl: `http://${readyHost}:${port}/ready`,
+    plan.map((replica) => ({
+      ...replica,
+      entry: entries.get(replica.service) ?? '',
+      env: serviceEnv(replica.service, replica.port),
+      readyUrl: `http://${readyHost}:${replica.port}/ready`,
     })),
     fleetListener(config, plan, nats, postgres, bootStartedMs, secrets),
   );

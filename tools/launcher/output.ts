@@ -1,4 +1,5 @@
 import { SERVICE_NAMES, type ServiceName } from '@voxbridge/contracts';
+import type { ServiceReplica } from './config';
 
 /** Cuts a stream of chunks into lines; a line split across chunks is kept until its end arrives. */
 export class LineSplitter {
@@ -55,7 +56,7 @@ export type Colour = keyof typeof COLOURS;
 
 const SERVICE_COLOURS: Colour[] = ['cyan', 'magenta', 'blue', 'yellow', 'green', 'brightMagenta', 'brightBlue', 'red'];
 export const LAUNCHER_LABEL = 'launcher';
-/** Width of the name column: the longest service name. */
+/** Width of the name column: the longest service name (replica names, `tts-gateway#8`, are shorter). */
 export const LABEL_WIDTH = Math.max(LAUNCHER_LABEL.length, ...SERVICE_NAMES.map((name) => name.length));
 
 export function paint(text: string, colour: Colour, enabled: boolean): string {
@@ -72,7 +73,10 @@ export function prefixLine(label: string, line: string, colour: Colour | null): 
   return `${colour ? paint(padded, colour, true) : padded} │ ${line}`;
 }
 
-/** Progress while booting: `ready 3/8: agent-api, session-store, stt-gateway`, and `8/8 ready` at the end. */
+/**
+ * Progress while booting: `ready 3/8: agent-api, session-store, stt-gateway`, and `8/8 ready` at the
+ * end. A service counts once all its replicas are ready.
+ */
 export function progressText(ready: readonly ServiceName[], total = SERVICE_NAMES.length): string {
   if (ready.length >= total) return `${total}/${total} ready`;
   const ordered = SERVICE_NAMES.filter((name) => ready.includes(name));
@@ -89,7 +93,10 @@ export interface BannerInfo {
   bootMs: number;
   /** Host to print in URLs (`localhost` unless the services listen on one interface). */
   host: string;
-  ports: ReadonlyArray<{ service: ServiceName; port: number }>;
+  /** Every process of the fleet, replicas included, in fleet order. */
+  ports: ReadonlyArray<Pick<ServiceReplica, 'service' | 'name' | 'port'>>;
+  /** Processes of each pipeline worker (`--replicas`). */
+  replicas: number;
   nats: string;
   postgres: string;
   fakeProviders: boolean;
@@ -103,11 +110,12 @@ export interface BannerInfo {
 export function bannerLines(info: BannerInfo): string[] {
   const url = (port: number, path = '') => `http://${info.host}:${port}${path}`;
   const apiPort = info.ports.find((p) => p.service === 'agent-api')?.port ?? 0;
+  const notes = [`namespace ${info.namespace}`, ...(info.replicas > 1 ? [`${info.replicas} replicas per worker`] : []), ...(info.fakeProviders ? ['fake providers'] : [])];
   const rule = '─'.repeat(78);
   const width = LABEL_WIDTH + 2;
   return [
     rule,
-    `VoxBridge ${info.version}: ${progressText(SERVICE_NAMES)} in ${formatMs(info.bootMs)} (namespace ${info.namespace}${info.fakeProviders ? ', fake providers' : ''})`,
+    `VoxBridge ${info.version}: ${progressText(SERVICE_NAMES)} in ${formatMs(info.bootMs)} (${notes.join(', ')})`,
     '',
     `  ${'Web app'.padEnd(width)}${url(apiPort, '/')}`,
     `  ${'API'.padEnd(width)}${url(apiPort, '/api')}`,
@@ -119,7 +127,7 @@ export function bannerLines(info: BannerInfo): string[] {
         ? [`  ${'Admin API key'.padEnd(width)}${info.adminKeyFile}  (Authorization: Bearer <key>)`]
         : []),
     '',
-    ...info.ports.map(({ service, port }) => `  ${service.padEnd(width)}${url(port, '/health')}   ${url(port, '/metrics')}`),
+    ...info.ports.map(({ name, port }) => `  ${name.padEnd(width)}${url(port, '/health')}   ${url(port, '/metrics')}`),
     '',
     `  ${'NATS'.padEnd(width)}${info.nats}`,
     `  ${'Postgres'.padEnd(width)}${info.postgres}`,
@@ -154,8 +162,9 @@ export class Output {
       .join('');
   }
 
-  service(service: ServiceName, line: string): void {
-    this.stdout.write(`${prefixLine(service, line, this.colour ? serviceColour(service) : null)}\n`);
+  /** A line a service wrote, prefixed with its name (`stt-gateway#2` for a replica) in its service's colour. */
+  service(who: Pick<ServiceReplica, 'service' | 'name'>, line: string): void {
+    this.stdout.write(`${prefixLine(who.name, line, this.colour ? serviceColour(who.service) : null)}\n`);
   }
 
   /** Unprefixed block (help, banner). */

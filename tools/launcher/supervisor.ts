@@ -1,12 +1,12 @@
-import { ServiceExitCode, type ServiceName } from '@voxbridge/contracts';
+import { ServiceExitCode } from '@voxbridge/contracts';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { crashesInARow, restartDelayMs, RESTART_BACKOFF, type BackoffPolicy } from './backoff';
+import type { ServiceReplica } from './config';
 import { LineSplitter, Tail } from './output';
 import { stopChild, trackGroup } from './process';
 
-export interface ServiceSpec {
-  service: ServiceName;
-  port: number;
+/** One process to keep running: a service, or one replica of a worker (each supervised on its own). */
+export interface ServiceSpec extends ServiceReplica {
   /** The compiled main.js to run with node. */
   entry: string;
   env: NodeJS.ProcessEnv;
@@ -24,14 +24,14 @@ export interface CrashReport {
   lastLines: string[];
 }
 
-/** What the supervisor tells the launcher; the launcher decides how to show it. */
+/** What the supervisor tells the launcher about each process; the launcher decides how to show it. */
 export interface SupervisorListener {
-  line(service: ServiceName, line: string): void;
-  started(service: ServiceName, pid: number, restarts: number): void;
-  ready(service: ServiceName, pid: number, restarts: number): void;
-  crashed(service: ServiceName, report: CrashReport): void;
+  line(replica: ServiceReplica, line: string): void;
+  started(replica: ServiceReplica, pid: number, restarts: number): void;
+  ready(replica: ServiceReplica, pid: number, restarts: number): void;
+  crashed(replica: ServiceReplica, report: CrashReport): void;
   /** It exited with ServiceExitCode.BadConfig: restarting cannot help. */
-  misconfigured(service: ServiceName, lastLines: string[]): void;
+  misconfigured(replica: ServiceReplica, lastLines: string[]): void;
 }
 
 export interface SupervisorOptions {
@@ -45,19 +45,24 @@ const DEFAULT_STOP_TIMEOUT_MS = 15_000;
 const DEFAULT_READY_POLL_MS = 250;
 const READY_REQUEST_TIMEOUT_MS = 1_000;
 
-/** One service: its current process, restarts with backoff after a crash, readiness polling. */
+/** One service or replica: its current process, restarts with backoff after a crash, readiness polling. */
 class SupervisedService {
   private child: ChildProcess | undefined;
   private stopping = false;
   private crashes = 0;
   private restarts = 0;
   private restartTimer: NodeJS.Timeout | undefined;
+  /** Who this is, as the listener is told: without the environment, which holds secrets. */
+  private readonly replica: ServiceReplica;
 
   constructor(
     private readonly spec: ServiceSpec,
     private readonly listener: SupervisorListener,
     private readonly options: Required<SupervisorOptions>,
-  ) {}
+  ) {
+    const { service, replica, name, port } = spec;
+    this.replica = { service, replica, name, port };
+  }
 
   get pid(): number | undefined {
     return this.child?.pid;
@@ -87,7 +92,7 @@ class SupervisedService {
       this.onExit(child, startedAt, code, signal, stderrTail.get().length ? stderrTail.get() : stdoutTail.get()),
     );
     if (child.pid === undefined) return;
-    this.listener.started(this.spec.service, child.pid, this.restarts);
+    this.listener.started(this.replica, child.pid, this.restarts);
     void this.pollReady(child);
   }
 
@@ -106,7 +111,7 @@ class SupervisedService {
     const splitter = new LineSplitter();
     const emit = (line: string) => {
       tail.push(line);
-      this.listener.line(this.spec.service, line);
+      this.listener.line(this.replica, line);
     };
     stream.setEncoding('utf8');
     stream.on('data', (chunk: string) => splitter.push(chunk).forEach(emit));
@@ -118,13 +123,13 @@ class SupervisedService {
     this.child = undefined;
     if (this.stopping) return;
     if (code === ServiceExitCode.BadConfig) {
-      this.listener.misconfigured(this.spec.service, lastLines);
+      this.listener.misconfigured(this.replica, lastLines);
       return;
     }
     const ranMs = Date.now() - startedAt;
     this.crashes = crashesInARow(this.crashes, ranMs, this.options.backoff);
     const restartInMs = restartDelayMs(this.crashes, this.options.backoff);
-    this.listener.crashed(this.spec.service, { code, signal, ranMs, crashes: this.crashes, restartInMs, lastLines });
+    this.listener.crashed(this.replica, { code, signal, ranMs, crashes: this.crashes, restartInMs, lastLines });
     this.restarts += 1;
     this.restartTimer = setTimeout(() => this.start(), restartInMs);
   }
@@ -132,7 +137,7 @@ class SupervisedService {
   private async pollReady(child: ChildProcess): Promise<void> {
     while (this.child === child && !this.stopping) {
       if (await isReady(this.spec.readyUrl)) {
-        if (this.child === child && !this.stopping && child.pid !== undefined) this.listener.ready(this.spec.service, child.pid, this.restarts);
+        if (this.child === child && !this.stopping && child.pid !== undefined) this.listener.ready(this.replica, child.pid, this.restarts);
         return;
       }
       await new Promise((resolve) => setTimeout(resolve, this.options.readyPollMs));
@@ -150,7 +155,7 @@ async function isReady(url: string): Promise<boolean> {
   }
 }
 
-/** The eight services as separate processes, each kept running until stop(). */
+/** The fleet's processes (eight services, more with replicas), each kept running until stop(). */
 export class Supervisor {
   private readonly services: SupervisedService[];
 

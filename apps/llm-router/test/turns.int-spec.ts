@@ -4,6 +4,7 @@ import {
   HistoryRequest,
   mediaSubject,
   queueGroup,
+  sessionProtocol,
   SessionSubjects,
   TurnCommittedEvent,
   VoiceSubjects,
@@ -57,7 +58,7 @@ describe('llm-router turns on the bus', () => {
     const sessionId = randomUUID();
     const tap = await SubjectTap.start(infra.natsUrl, namespace, sessionId);
     taps.push(tap);
-    const reply = await bus.requestJson<SessionClaimReply>(VoiceSubjects.llmClaim, { session_id: sessionId, agent_id: agentId });
+    const reply = await bus.requestJson<SessionClaimReply>(sessionProtocol('llm').claim.subject, { session_id: sessionId, agent_id: agentId });
     expect(reply).toMatchObject({ session_id: sessionId, taken: true });
     return { sessionId, tap };
   }
@@ -362,8 +363,8 @@ describe('llm-router turns on the bus', () => {
     const auren = agent({});
     const { sessionId } = await session(auren.id);
 
-    const released = await bus.requestJson(VoiceSubjects.llmRelease, { session_id: sessionId });
-    const again = await bus.requestJson<SessionClaimReply>(VoiceSubjects.llmClaim, { session_id: sessionId, agent_id: auren.id });
+    const released = await bus.requestJson(sessionProtocol('llm').release.subject, { session_id: sessionId });
+    const again = await bus.requestJson<SessionClaimReply>(sessionProtocol('llm').claim.subject, { session_id: sessionId, agent_id: auren.id });
 
     expect(released).toEqual({ session_id: sessionId, released: true });
     expect(again).toMatchObject({ taken: true });

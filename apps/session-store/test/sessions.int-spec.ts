@@ -1,5 +1,6 @@
 import { Bus } from '@voxbridge/bus';
 import {
+  DEAD_LETTER_DOMAIN,
   ErrorCode,
   namespaced,
   SessionSubjects,
@@ -63,7 +64,7 @@ describe('session-store control plane', () => {
 
   afterAll(async () => {
     const jsm = await bus?.connection.jetstreamManager();
-    for (const domain of ['sessions', 'agents']) await jsm?.streams.delete(streamName(namespace, domain));
+    for (const domain of ['sessions', 'agents', DEAD_LETTER_DOMAIN]) await jsm?.streams.delete(streamName(namespace, domain)).catch(() => false);
     await bus?.drain();
     await service?.close();
     if (databaseUrl) await dropDatabase(infra.serverUrl, databaseUrl);

@@ -1,6 +1,10 @@
 import { Bus } from '@voxbridge/bus';
 import {
   AgentSubjects,
+  BusSubjects,
+  DEAD_LETTER_DOMAIN,
+  deadLetterSubject,
+  MessageDeadLetteredEvent,
   namespaced,
   SessionSubjects,
   streamName,
@@ -32,6 +36,7 @@ describe('session-store durable turns, history and agent events', () => {
   let service: RunningService;
   let bus: Bus;
   const recorded: TurnRecordedEvent[] = [];
+  const deadLettered: MessageDeadLetteredEvent[] = [];
 
   const boot = () => bootService(definition, { NATS_URL: infra.natsUrl, DATABASE_URL: databaseUrl, VOXBRIDGE_NAMESPACE: namespace });
   const createSession = (agentId = randomUUID()) =>
@@ -81,12 +86,15 @@ describe('session-store durable turns, history and agent events', () => {
     bus.connection.subscribe(namespaced(namespace, SessionSubjects.turnRecorded), {
       callback: (_, msg) => recorded.push(JSON.parse(new TextDecoder().decode(msg.data)) as TurnRecordedEvent),
     });
+    bus.subscribeJson(BusSubjects.messageDeadLettered, MessageDeadLetteredEvent, (event) => {
+      deadLettered.push(event);
+    });
     await bus.connection.flush();
   });
 
   afterAll(async () => {
     const jsm = await bus?.connection.jetstreamManager();
-    for (const domain of ['sessions', 'agents']) await jsm?.streams.delete(streamName(namespace, domain));
+    for (const domain of ['sessions', 'agents', DEAD_LETTER_DOMAIN]) await jsm?.streams.delete(streamName(namespace, domain)).catch(() => false);
     await bus?.drain();
     await service?.close();
     if (databaseUrl) await dropDatabase(infra.serverUrl, databaseUrl);
@@ -160,11 +168,12 @@ describe('session-store durable turns, history and agent events', () => {
   describe('history', () => {
     it('keeps the last max_turns turns within max_chars, oldest first, answers as heard', async () => {
       const session = await createSession();
-      let last = 0;
+      // One turn after the other, as a conversation's turns come: turns are written concurrently
+      // (TURN_WRITE_CONCURRENCY), so turns committed in the same millisecond have no set order.
       for (const [i, heard] of ['one', 'two', 'thr'].entries()) {
-        last = (await commit(turn(session.id, { user_text: `q${i}`, assistant_text: heard, interrupted: i === 2 }))).seq;
+        const committed = await commit(turn(session.id, { user_text: `q${i}`, assistant_text: heard, interrupted: i === 2 }));
+        await consumed(TURNS_DURABLE, 'sessions', committed.seq);
       }
-      await consumed(TURNS_DURABLE, 'sessions', last);
 
       expect((await history(session.id)).messages).toEqual([
         { role: 'user', content: 'q0' },
@@ -195,6 +204,44 @@ describe('session-store durable turns, history and agent events', () => {
       await bus.requestJson(SessionSubjects.appendMessage, { session_id: session.id, role: 'user', content: 'typed' });
       expect((await history(session.id)).messages.at(-1)).toEqual({ role: 'user', content: 'typed' });
     });
+  });
+
+  it('dead-letters a turn Postgres refuses (a NUL in its text) at once: stored, announced, counted, never redelivered; the next turn is written', async () => {
+    const session = await createSession();
+    const poison = turn(session.id, { user_text: 'hello\u0000world' });
+    const good = turn(session.id, { user_text: 'after the poison' });
+    const counter = `session_store_dead_letters_total{consumer="${TURNS_DURABLE}",reason="permanent"`;
+    const countedBefore = await metric(counter);
+
+    const poisoned = await commit(poison);
+    const last = await commit(good);
+
+    // Both acked or terminated, nothing left to redeliver.
+    await consumed(TURNS_DURABLE, 'sessions', last.seq);
+    const jsm = await bus.connection.jetstreamManager();
+    expect(await jsm.consumers.info(streamName(namespace, 'sessions'), TURNS_DURABLE)).toMatchObject({ num_pending: 0, num_ack_pending: 0 });
+    expect((await messages(session.id)).map((m) => [m.turn_id, m.role, m.content])).toEqual([
+      [good.turn_id, 'user', 'after the poison'],
+      [good.turn_id, 'assistant', 'Paris.'],
+    ]);
+
+    await expectEventually(() => expect(deadLettered.filter((e) => e.stream_seq === poisoned.seq)).toHaveLength(1));
+    const event = deadLettered.find((e) => e.stream_seq === poisoned.seq);
+    expect(event).toMatchObject({
+      stream: streamName(namespace, 'sessions'),
+      consumer: TURNS_DURABLE,
+      subject: namespaced(namespace, SessionSubjects.turnCommitted),
+      deliveries: 1,
+      reason: 'permanent',
+      error: expect.stringMatching(/0x00/),
+      dead_letter_stream: streamName(namespace, DEAD_LETTER_DOMAIN),
+    });
+    const letter = await jsm.streams.getMessage(streamName(namespace, DEAD_LETTER_DOMAIN), {
+      last_by_subj: namespaced(namespace, deadLetterSubject('sessions', TURNS_DURABLE)),
+    });
+    expect(letter.seq).toBe(event?.dead_letter_seq);
+    expect(letter.json()).toEqual(poison);
+    expect(await metric(counter)).toBe(countedBefore + 1);
   });
 
   it('deletes the sessions of a deleted agent with their messages, idempotently', async () => {

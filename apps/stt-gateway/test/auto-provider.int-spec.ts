@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { AUDIO_IN_SAMPLE_RATE_HZ, bytesOf, FRAME_DURATION_MS, frameSamples } from '@voxbridge/audio';
 import { Bus } from '@voxbridge/bus';
-import { mediaSubject, streamName, VoiceSubjects, type SessionClaimReply, type TranscriptEvent } from '@voxbridge/contracts';
+import { mediaSubject, sessionProtocol, streamName, type SessionClaimReply, type TranscriptEvent } from '@voxbridge/contracts';
 import { bootService, FakeAgentDirectory } from '@voxbridge/service-testing';
 import { FakeOpenAiTranscriptionServer, SubjectTap, testInfra, uniqueNamespace } from '@voxbridge/testing';
 import { AppModule } from '../src/app.module';
@@ -58,7 +58,7 @@ describe('stt-gateway stt_provider auto', () => {
         const sessionId = randomUUID();
         const tap = await SubjectTap.start(infra.natsUrl, namespace, sessionId);
         taps.push(tap);
-        const claim = await bus.requestJson<SessionClaimReply>(VoiceSubjects.sttClaim, { session_id: sessionId, agent_id: agent.id });
+        const claim = await bus.requestJson<SessionClaimReply>(sessionProtocol('stt').claim.subject, { session_id: sessionId, agent_id: agent.id });
         expect(claim.taken).toBe(true);
         speakOnce(bus, sessionId);
         return tap;

@@ -8,8 +8,8 @@ import { Bus } from '@voxbridge/bus';
 import {
   ErrorCode,
   mediaSubject,
+  sessionProtocol,
   streamName,
-  VoiceSubjects,
   type AgentDto,
   type ControlEvent,
   type SessionClaimReply,
@@ -135,7 +135,7 @@ describe('stt-gateway pipeline', () => {
   }
 
   const claim = (sessionId: string, agentId: string) =>
-    bus.requestJson<SessionClaimReply>(VoiceSubjects.sttClaim, { session_id: sessionId, agent_id: agentId });
+    bus.requestJson<SessionClaimReply>(sessionProtocol('stt').claim.subject, { session_id: sessionId, agent_id: agentId });
 
   /** The gateway's heartbeat: the claim again every lease/3 until the test ends. */
   function keepClaimed(sessionId: string, agentId: string, onBeat?: (reply: SessionClaimReply) => void): () => void {
@@ -197,7 +197,7 @@ describe('stt-gateway pipeline', () => {
     const again = await claim(sessionId, id);
     expect(first).toEqual({ session_id: sessionId, owner_instance_id: expect.any(String), lease_ms: LEASE_MS, taken: true });
     expect(again).toEqual({ ...first, taken: false });
-    await bus.requestJson(VoiceSubjects.sttRelease, { session_id: sessionId });
+    await bus.requestJson(sessionProtocol('stt').release.subject, { session_id: sessionId });
   });
 
   it('turns a tone utterance into vad started/stopped and a final transcript with its timing marks', async () => {
@@ -304,7 +304,7 @@ describe('stt-gateway pipeline', () => {
   });
 
   it('refuses an invalid claim and a claim for an unknown agent, taking nothing', async () => {
-    const invalid = await remoteFailure(bus.requestJson(VoiceSubjects.sttClaim, { session_id: 'a.b', agent_id: randomUUID() }));
+    const invalid = await remoteFailure(bus.requestJson(sessionProtocol('stt').claim.subject, { session_id: 'a.b', agent_id: randomUUID() }));
     expect(invalid.code).toBe(ErrorCode.ValidationFailed);
 
     const sessionId = randomUUID();
@@ -312,7 +312,7 @@ describe('stt-gateway pipeline', () => {
     expect(unknown).toMatchObject({ code: ErrorCode.NotFound, message: expect.stringContaining('not found') });
     // Nothing was held: the next claim with a real agent takes the session.
     expect((await claim(sessionId, agent().id)).taken).toBe(true);
-    await bus.requestJson(VoiceSubjects.sttRelease, { session_id: sessionId });
+    await bus.requestJson(sessionProtocol('stt').release.subject, { session_id: sessionId });
     expect(metricValue(await metrics(), 'stt_messages_rejected_total', 'reason="agent_not_found"')).toBe(1);
   });
 
@@ -350,7 +350,7 @@ describe('stt-gateway pipeline', () => {
   it('stops listening on release: frames after it produce nothing, while another session carries on', async () => {
     const released = await session(agent());
     const sentinel = await session(agent());
-    expect(await bus.requestJson(VoiceSubjects.sttRelease, { session_id: released.sessionId })).toEqual({
+    expect(await bus.requestJson(sessionProtocol('stt').release.subject, { session_id: released.sessionId })).toEqual({
       session_id: released.sessionId,
       released: true,
     });
@@ -372,7 +372,7 @@ describe('stt-gateway pipeline', () => {
     await expectEventually(async () => expect((await claim(sessionId, forAgent.id)).taken).toBe(true));
     mic.quiet(300).tone(400).quiet(600);
     await tap.expectEventually(() => expect(transcriptsOf(tap, 'final')).toHaveLength(1));
-    await bus.requestJson(VoiceSubjects.sttRelease, { session_id: sessionId });
+    await bus.requestJson(sessionProtocol('stt').release.subject, { session_id: sessionId });
   });
 
   it('lets a session go when the gateway stops claiming it for a lease', async () => {

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Bus } from '@voxbridge/bus';
-import { mediaSubject, streamName, VoiceSubjects, type ReplyEvent, type SessionClaimReply, type TurnEvent } from '@voxbridge/contracts';
+import { mediaSubject, sessionProtocol, streamName, type ReplyEvent, type SessionClaimReply, type TurnEvent } from '@voxbridge/contracts';
 import { bootService, FakeAgentDirectory, type RunningService } from '@voxbridge/service-testing';
 import { SubjectTap, testInfra, uniqueNamespace } from '@voxbridge/testing';
 import { AppModule } from '../src/app.module';
@@ -43,7 +43,7 @@ describe('tts-gateway tts_provider auto without a speech server', () => {
     const sessionId = randomUUID();
     const turnId = randomUUID();
     tap = await SubjectTap.start(infra.natsUrl, namespace, sessionId);
-    const claim = await bus.requestJson<SessionClaimReply>(VoiceSubjects.ttsClaim, { session_id: sessionId, agent_id: agent.id });
+    const claim = await bus.requestJson<SessionClaimReply>(sessionProtocol('tts').claim.subject, { session_id: sessionId, agent_id: agent.id });
     expect(claim.taken).toBe(true);
 
     const text = 'Hello from the offline voice.';

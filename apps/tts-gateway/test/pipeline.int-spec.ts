@@ -11,8 +11,8 @@ import {
   ErrorCode,
   MediaHeaders,
   mediaSubject,
+  sessionProtocol,
   streamName,
-  VoiceSubjects,
   type ControlEvent,
   type ReplyEvent,
   type SessionClaimReply,
@@ -108,7 +108,7 @@ describe('tts-gateway sessions on the bus', () => {
     const sessionId = randomUUID();
     const tap = await SubjectTap.start(infra.natsUrl, namespace, sessionId);
     taps.push(tap);
-    const claim = await bus.requestJson<SessionClaimReply>(VoiceSubjects.ttsClaim, { session_id: sessionId, agent_id: agent });
+    const claim = await bus.requestJson<SessionClaimReply>(sessionProtocol('tts').claim.subject, { session_id: sessionId, agent_id: agent });
     return { sessionId, tap, claim };
   }
 
@@ -374,7 +374,7 @@ describe('tts-gateway sessions on the bus', () => {
     const endedByControl = await openSession();
     const active = await openSession();
 
-    const replies = await bus.gather(VoiceSubjects.ttsRelease, { session_id: released.sessionId }, ReleaseReply, {
+    const replies = await bus.gather(sessionProtocol('tts').release.subject, { session_id: released.sessionId }, ReleaseReply, {
       maxWaitMs: 5_000,
       until: (answers) => answers.length === replicas.length,
     });
@@ -393,14 +393,14 @@ describe('tts-gateway sessions on the bus', () => {
     expect(requestsFor('Nobody should say this.')).toEqual([]);
     expect(requestsFor('Nor should anybody say this.')).toEqual([]);
     // Released sessions can be claimed afresh.
-    const again = await bus.requestJson<SessionClaimReply>(VoiceSubjects.ttsClaim, { session_id: released.sessionId, agent_id: agentId });
+    const again = await bus.requestJson<SessionClaimReply>(sessionProtocol('tts').claim.subject, { session_id: released.sessionId, agent_id: agentId });
     expect(again.taken).toBe(true);
   });
 
   it('gives a session to one replica: every claim names the same owner and only the owner speaks', async () => {
     const { sessionId, tap, claim } = await openSession();
     const heartbeats = await Promise.all(
-      Array.from({ length: 8 }, () => bus.requestJson<SessionClaimReply>(VoiceSubjects.ttsClaim, { session_id: sessionId, agent_id: agentId })),
+      Array.from({ length: 8 }, () => bus.requestJson<SessionClaimReply>(sessionProtocol('tts').claim.subject, { session_id: sessionId, agent_id: agentId })),
     );
     expect(new Set([claim, ...heartbeats].map((r) => r.owner_instance_id)).size).toBe(1);
     expect(heartbeats.every((r) => !r.taken)).toBe(true);
@@ -428,7 +428,7 @@ describe('tts-gateway sessions on the bus', () => {
     expect(metrics).toMatch(/tts_bad_input_total\{[^}]*stream="reply"[^}]*reason="wrong_session"[^}]*\} [1-9]/);
 
     const refused = await bus
-      .requestJson(VoiceSubjects.ttsClaim, { session_id: randomUUID(), agent_id: randomUUID() })
+      .requestJson(sessionProtocol('tts').claim.subject, { session_id: randomUUID(), agent_id: randomUUID() })
       .then(() => undefined, (error: unknown) => error);
     expect(refused).toBeInstanceOf(BusRemoteError);
     expect(refused).toMatchObject({ code: ErrorCode.NotFound });

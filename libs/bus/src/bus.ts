@@ -1,4 +1,4 @@
-import { assertNamespace, ErrorCode, namespaced, type ErrorBody, type Subject } from '@voxbridge/contracts';
+import { assertNamespace, ErrorCode, namespaced, type ErrorBody, type RequestContract, type Subject } from '@voxbridge/contracts';
 import {
   connect,
   createInbox,
@@ -218,6 +218,38 @@ export class Bus {
       throw new BusValidationError(`reply on ${subject} is not a valid ${options.responseType.name}`, decoded.problems, decoded.fields);
     }
     return decoded.value;
+  }
+
+  /**
+   * A contract's call: the request is checked against its class before it leaves (a caller's bug
+   * is a BusValidationError here, not a refusal there), the reply against its class on return, and
+   * the contract's timeout applies.
+   */
+  async call<Req extends object, Res extends object>(contract: RequestContract<Req, Res>, body: Req): Promise<Res> {
+    const checked = validateAs(body, contract.request);
+    if (!checked.ok) {
+      throw new BusValidationError(`request on ${contract.subject} is not a valid ${contract.request.name}`, checked.problems, checked.fields);
+    }
+    return this.requestJson(contract.subject, body, { timeoutMs: contract.timeoutMs, responseType: contract.reply });
+  }
+
+  /** Serves a contract: requests validated as its request class, replies as its reply class before they are sent. */
+  serve<Req extends object, Res extends object>(
+    contract: RequestContract<Req, Res>,
+    handler: (req: Req) => Res | Promise<Res>,
+    options: { queue?: string } = {},
+  ): BusSubscription {
+    return this.serveJson(
+      contract.subject,
+      contract.request,
+      async (req) => {
+        const reply = await handler(req);
+        const checked = validateAs(reply, contract.reply);
+        if (!checked.ok) throw new Error(`reply on ${contract.subject} is not a valid ${contract.reply.name}: ${checked.problems.join('; ')}`);
+        return reply;
+      },
+      options,
+    );
   }
 
   /**

@@ -12,7 +12,8 @@ export {
   type ErrorReply,
 } from './errors';
 export { decodeFrameHeaders, encodeFrameHeaders, type Frame, type FrameMeta } from './frames';
-export type { ConsumeDurableOptions, DurableConsumer, DurableHandler, PublishAck } from './jetstream';
-export { SessionLeases, type ClaimResult, type SessionLeasesOptions } from './session-leases';
+export { DEAD_LETTER_HEADERS, type ConsumeDurableOptions, type DeadLetter, type DurableConsumer, type DurableHandler, type PublishAck } from './jetstream';
+export * from './sessions';
+export { DurablePublisher, type DurablePublisherOptions } from './durable-publisher';
 export { decodeJson, validateAs, type Decoded } from './json';
 export type { BusLogger } from './logger';

@@ -1,5 +1,7 @@
 import {
+  allDeadLetters,
   controlSubject,
+  deadLetterSubject,
   eventSubject,
   FleetSubjects,
   InvalidSubjectError,
@@ -46,6 +48,14 @@ describe('subject builders', () => {
   it.each(['', 'a.b', '*', '>', 'VB', '1vb'])('refuse the namespace %p', (bad) => {
     expect(() => namespaced(bad, controlSubject('agents', 'agent', 'get'))).toThrow(/namespace must be/);
     expect(() => queueGroup(bad, 'agent-api')).toThrow(InvalidSubjectError);
+  });
+
+  it('build dead-letter subjects per domain and durable, and refuse a durable that is not one token', () => {
+    expect(deadLetterSubject('sessions', 'session-store-turns')).toBe('bus.v1.dead.sessions.session-store-turns');
+    expect(deadLetterSubject('agents', 'Test_1')).toBe('bus.v1.dead.agents.Test_1');
+    expect(allDeadLetters()).toBe('bus.v1.dead.>');
+    for (const bad of ['a.b', '*', '>', '', 'x'.repeat(65)]) expect(() => deadLetterSubject('sessions', bad)).toThrow(InvalidSubjectError);
+    expect(() => deadLetterSubject('Sessions', 'd')).toThrow(InvalidSubjectError);
   });
 
   it('refuse an unknown media stream', () => {

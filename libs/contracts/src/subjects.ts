@@ -66,6 +66,14 @@ export function domainEvents(domain: string): Subject {
   return `${word(domain, 'domain')}.v1.evt.>` as Subject;
 }
 
+/**
+ * `<domain>.v1.instance.<instanceId>.<verb>` — a request to one replica (by its instance id, a
+ * UUID), for what only that replica can answer: does it still hold a session, is it alive.
+ */
+export function instanceSubject(domain: string, instanceId: string, verb: string): Subject {
+  return `${word(domain, 'domain')}.v1.instance.${assertUuid(instanceId, 'instance id')}.${word(verb, 'verb')}` as Subject;
+}
+
 /** `voice.v1.<sessionId>.<stream>` — the media plane of one voice session. */
 export function mediaSubject(sessionId: string, stream: MediaStream): Subject {
   if (!(MEDIA_STREAMS as readonly string[]).includes(stream)) {
@@ -85,6 +93,28 @@ export function mediaAllSessions(stream: MediaStream): Subject {
     throw new InvalidSubjectError(`media stream must be one of ${MEDIA_STREAMS.join(', ')}, got ${JSON.stringify(stream)}`);
   }
   return `voice.v1.*.${stream}` as Subject;
+}
+
+/** Stream domain of the dead letters of every durable consumer: `streamName(ns, DEAD_LETTER_DOMAIN)` is `VB_DEAD_LETTERS`. */
+export const DEAD_LETTER_DOMAIN = 'dead-letters';
+
+/** A durable consumer's name as JetStream allows it (no `.`, `*` or `>`, so it is one subject token). */
+const DURABLE = /^[A-Za-z0-9_-]{1,64}$/;
+
+/**
+ * `bus.v1.dead.<domain>.<durable>` — where a durable consumer of a domain's stream puts messages it
+ * can never process (the dead-letter stream's subject).
+ */
+export function deadLetterSubject(domain: string, durable: string): Subject {
+  if (!DURABLE.test(durable)) {
+    throw new InvalidSubjectError(`durable name must match ${DURABLE}, got ${JSON.stringify(durable)}`);
+  }
+  return `bus.v1.dead.${word(domain, 'domain')}.${durable}` as Subject;
+}
+
+/** Every dead letter, `bus.v1.dead.>` (the dead-letter stream's subjects). */
+export function allDeadLetters(): Subject {
+  return 'bus.v1.dead.>' as Subject;
 }
 
 /** The wire subject: the fleet namespace in front of a built subject. */

@@ -1,4 +1,4 @@
-import { IsBoolean, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, IsUUID, Max, MaxLength, Min } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, IsUUID, MaxLength, Min } from 'class-validator';
 import { controlSubject } from './subjects';
 
 /**
@@ -19,53 +19,9 @@ import { controlSubject } from './subjects';
  * durations are `*_ms`.
  */
 export const VoiceSubjects = {
-  /** Queue-group request: a replica takes the session's audio in (see SessionClaimRequest). */
-  sttClaim: controlSubject('stt', 'session', 'claim'),
-  sttRelease: controlSubject('stt', 'session', 'release'),
-  /** Queue-group request: a replica takes the session's speech out. */
-  ttsClaim: controlSubject('tts', 'session', 'claim'),
-  ttsRelease: controlSubject('tts', 'session', 'release'),
-  /** Queue-group request: llm-router follows the session's transcripts. */
-  llmClaim: controlSubject('llm', 'session', 'claim'),
-  llmRelease: controlSubject('llm', 'session', 'release'),
   /** Queue-group request from agent-api: run one text turn (no audio); the reply streams on `reply`. */
   textTurn: controlSubject('llm', 'turn', 'text'),
 } as const;
-
-/**
- * Claim a session for a pipeline service. Sent to the service's queue group and repeated by the
- * gateway every `lease_ms / 3` as a heartbeat: the replica that holds the lease renews it; if that
- * replica died, the lease lapses and whichever replica answers next takes the session over. Without
- * heartbeats for `lease_ms` the owner lets the session go.
- */
-export class SessionClaimRequest {
-  @IsUUID() session_id!: string;
-  @IsUUID() agent_id!: string;
-  @IsOptional() @IsInt() @Min(1_000) @Max(120_000) lease_ms?: number;
-}
-
-export interface SessionClaimReply {
-  session_id: string;
-  /** The replica holding the session now (may differ from the one that answered). */
-  owner_instance_id: string;
-  lease_ms: number;
-  /** True when this request made the answering replica take the session. */
-  taken: boolean;
-}
-
-/**
- * Sent to every replica (no queue group), so the holder stops whichever replica answers first;
- * each answers for itself.
- */
-export class SessionReleaseRequest {
-  @IsUUID() session_id!: string;
-}
-
-export interface SessionReleaseReply {
-  session_id: string;
-  /** The answering replica held the session and let it go. */
-  released: boolean;
-}
 
 /**
  * `voice_onset` is tentative: the detector's onset run (about 60 ms of voice) heard something,

@@ -14,3 +14,4 @@ export * from './nats/namespaced-nats';
 export * from './platform.module';
 export * from './service-identity';
 export * from './version';
+export * from './facts/turn-facts';

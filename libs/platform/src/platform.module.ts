@@ -5,6 +5,7 @@ import type { ServiceName } from '@voxbridge/contracts';
 import { dataSourceOptions, pingDatabase, type ServiceSchema } from '@voxbridge/persistence';
 import { DataSource } from 'typeorm';
 import { DatabaseServiceEnv, ServiceEnv } from './config/service-env';
+import { TurnFacts } from './facts/turn-facts';
 import { FleetResponder } from './fleet/fleet-responder';
 import { servicePingController } from './fleet/service-ping.controller';
 import { HealthController } from './health/health.controller';
@@ -70,6 +71,7 @@ export class PlatformModule {
       ReadinessRegistry,
       BusLifecycle,
       FleetResponder,
+      TurnFacts,
     ];
     const imports: DynamicModule[] = [];
     if (schema) {
@@ -90,7 +92,7 @@ export class PlatformModule {
       imports,
       controllers: [HealthController, servicePingController(service)],
       providers,
-      exports: [ServiceEnv, config.constructor, AppLogger, ServiceIdentity, MetricsService, Bus, ReadinessRegistry],
+      exports: [ServiceEnv, config.constructor, AppLogger, ServiceIdentity, MetricsService, Bus, ReadinessRegistry, TurnFacts],
     };
   }
 }

@@ -4,6 +4,7 @@ import { AppLogger } from '@voxbridge/platform';
 import type { AgentApiEnv } from '../config/agent-api.env';
 import { useWebSocketAdapter } from '../events/use-websocket-adapter';
 import { setUpOpenApi } from './openapi';
+import { refuseUnstorableInput } from './unstorable-input';
 import { defaultWebRoot, serveWebApp } from './web-app';
 
 /** `CORS_ORIGINS`: `*` for any origin, else the listed ones; unset or empty, no CORS headers at all. */
@@ -32,6 +33,9 @@ export function configureHttp(app: INestApplication, config: AgentApiEnv): void 
       maxAge: 600,
     });
   }
+  // NUL, lone surrogates and deep nesting: 400 before the validation pipe recurses or Postgres
+  // refuses. After CORS, so a browser can read the refusal.
+  express.use(refuseUnstorableInput());
   setUpOpenApi(app);
   const webRoot = config.WEB_ROOT ?? defaultWebRoot();
   if (!serveWebApp(app, webRoot)) app.get(AppLogger).warn('the web app is not built: / serves nothing (npm run build builds it)', { web_root: webRoot });

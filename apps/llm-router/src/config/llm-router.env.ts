@@ -58,13 +58,6 @@ export class LlmRouterEnv extends DatabaseServiceEnv {
   @Max(120_000)
   LLM_LEASE_MS = 15_000;
 
-  /** How long to wait after `done` for tts-gateway's `done` / `interrupted` before committing the full text. */
-  @Type(() => Number)
-  @IsInt()
-  @Min(100)
-  @Max(120_000)
-  LLM_COMMIT_WAIT_MS = 5_000;
-
   /** History sent to the model: at most this many messages and characters (oldest dropped first). */
   @Type(() => Number)
   @IsInt()

@@ -1,8 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import type { Bus, BusSubscription } from '@voxbridge/bus';
 import { ControlEvent, mediaSubject, TranscriptEvent, TurnEvent, VadEvent } from '@voxbridge/contracts';
-import type { AppLogger } from '@voxbridge/platform';
-import type { AudioMarks, SpeechMarks } from './turn-commit';
+import type { AppLogger, TurnFacts } from '@voxbridge/platform';
 import type { TurnOutput } from './turn-output';
 import type { TurnsMetrics } from './turns.metrics';
 import type { TurnOutcome, TurnsService } from './turns.service';
@@ -13,8 +11,8 @@ export interface SessionWorkerDeps {
   output: TurnOutput;
   metrics: TurnsMetrics;
   logger: AppLogger;
-  /** After the LLM is done, how long to wait for tts-gateway's `done` / `interrupted` before committing. */
-  commitWaitMs: number;
+  /** Durable facts for session-store: each turn's answer. */
+  facts: Pick<TurnFacts, 'answered'>;
   /** `control end` arrived: the owner should stop this worker and let the session go. */
   onEnd: (sessionId: string) => void;
 }
@@ -24,21 +22,19 @@ interface VoiceTurn {
   userText: string;
   speaker?: string;
   agentId: string;
-  speech: SpeechMarks;
-  audio: AudioMarks;
   controller: AbortController;
-  /** Barge-in, a newer transcript, or someone's `control cancel`. */
+  /** Barge-in, a newer transcript, someone's `control cancel`, or tts-gateway stopped speaking it. */
   cancelled: boolean;
-  /** tts-gateway said `done` / `interrupted`, or the commit started without it. */
-  committing: boolean;
+  /** The LLM is done with it (answered, failed or cancelled). */
   settled: Promise<TurnOutcome>;
-  commitTimer?: NodeJS.Timeout;
+  done: boolean;
 }
 
 /**
- * One claimed voice session on this replica: follows its final transcripts, runs one turn at a time,
- * cancels on barge-in, and commits each turn once tts-gateway tells what was heard. Every
- * subscription ends with `stop()`.
+ * One claimed voice session on this replica: follows its final transcripts, runs one turn at a time
+ * (the turn id is the utterance id), cancels on barge-in, and publishes each turn's answer as a
+ * durable fact the moment the LLM is done — session-store joins it with what was heard. Nothing
+ * of a turn waits here for another service. Every subscription ends with `stop()`.
  */
 export class SessionWorker {
   private readonly turns = new Map<string, VoiceTurn>();
@@ -67,16 +63,13 @@ export class SessionWorker {
     ];
   }
 
-  /** Unsubscribes, cancels the running turn and commits what is pending; resolves when all of it is done. */
+  /** Unsubscribes and cancels the running turn; resolves once its answer (as far as it got) is stored. */
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
     for (const subscription of this.subscriptions) subscription.unsubscribe();
     this.subscriptions = [];
-    for (const turn of this.turns.values()) {
-      turn.controller.abort();
-      this.track(this.commit(turn));
-    }
+    for (const turn of this.turns.values()) turn.controller.abort();
     while (this.work.size > 0) await Promise.allSettled([...this.work]);
   }
 
@@ -117,47 +110,42 @@ export class SessionWorker {
 
   private onTurn(event: TurnEvent): void {
     const turn = this.turns.get(event.turn_id);
-    if (!turn) return; // our own `thinking`, or a turn already committed
-    if (event.first_audio_at_ms !== undefined) turn.audio.firstAudioAtMs = event.first_audio_at_ms;
-    if (event.tts_ttfb_ms !== undefined) turn.audio.ttsTtfbMs = event.tts_ttfb_ms;
-    if (event.first_chunk_wait_ms !== undefined) turn.audio.firstChunkWaitMs = event.first_chunk_wait_ms;
-    if (event.state === 'done' || event.state === 'interrupted') {
-      // tts-gateway stopped the turn (it cancels on confirmed speech itself, maybe before our own
-      // `vad` arrives): nothing more of the reply will be spoken, so the LLM request goes too.
-      if (event.state === 'interrupted') turn.controller.abort();
-      this.track(this.commit(turn, { heardText: event.heard_text ?? '', interrupted: event.state === 'interrupted' }));
+    // tts-gateway stopped the turn (it cancels on confirmed speech itself, maybe before our own
+    // `vad` arrives): nothing more of the reply will be spoken, so the LLM request goes too.
+    if (turn && event.state === 'interrupted' && !turn.done) {
+      turn.cancelled = true;
+      turn.controller.abort();
     }
   }
 
   private startTurn(event: TranscriptEvent): void {
     const controller = new AbortController();
     const turn: VoiceTurn = {
-      turnId: randomUUID(),
+      turnId: event.utterance_id,
       userText: event.text,
       speaker: event.speaker,
       agentId: this.agentId,
-      speech: { speechEndAtMs: event.speech_end_at_ms, endOfTurnSilenceMs: event.end_of_turn_silence_ms, sttLatencyMs: event.stt_latency_ms },
-      audio: {},
       controller,
       cancelled: false,
-      committing: false,
+      done: false,
       settled: Promise.resolve({ outcome: 'cancelled', text: '' }),
     };
-    turn.settled = this.deps.turns
-      .run({ kind: 'voice', sessionId: this.sessionId, agentId: turn.agentId, turnId: turn.turnId, userText: turn.userText, speaker: turn.speaker, signal: controller.signal })
-      .then((outcome) => {
-        if (!turn.committing && !this.stopped) {
-          turn.commitTimer = setTimeout(() => this.track(this.commit(turn)), this.deps.commitWaitMs);
-        }
-        return outcome;
-      });
+    turn.settled = this.deps.turns.run({
+      kind: 'voice',
+      sessionId: this.sessionId,
+      agentId: turn.agentId,
+      turnId: turn.turnId,
+      userText: turn.userText,
+      speaker: turn.speaker,
+      signal: controller.signal,
+    });
     this.turns.set(turn.turnId, turn);
     this.current = turn;
-    this.track(turn.settled);
+    this.track(turn.settled.then((outcome) => this.answered(turn, outcome)));
   }
 
   private isActive(turn: VoiceTurn): boolean {
-    return !turn.cancelled && !turn.committing;
+    return !turn.cancelled && !turn.done;
   }
 
   private cancel(turn: VoiceTurn, reason: string, announce: boolean): void {
@@ -167,26 +155,23 @@ export class SessionWorker {
     this.logger.info('turn cancelled', { turn_id: turn.turnId, reason });
   }
 
-  /**
-   * With tts's answer: heard text when interrupted, else the full text. Without one (no tts, or it
-   * never answered): what the model said, marked interrupted when the turn was cancelled. A turn
-   * whose LLM failed before saying anything is not stored: the user saw the error, there is no answer.
-   */
-  private async commit(turn: VoiceTurn, tts?: { heardText: string; interrupted: boolean }): Promise<void> {
-    if (turn.committing) return;
-    turn.committing = true;
-    clearTimeout(turn.commitTimer);
-    const outcome = await turn.settled;
+  /** The turn's answer, as far as the LLM got, as a durable fact (session-store adds what was heard). */
+  private async answered(turn: VoiceTurn, outcome: TurnOutcome): Promise<void> {
+    turn.done = true;
     this.turns.delete(turn.turnId);
-    if (outcome.outcome === 'error' && outcome.text === '') return;
-    const interrupted = tts ? tts.interrupted : turn.cancelled || outcome.outcome === 'cancelled';
-    await this.deps.turns.commit({
-      request: { sessionId: this.sessionId, agentId: turn.agentId, turnId: turn.turnId, userText: turn.userText, speaker: turn.speaker },
-      outcome,
-      assistantText: tts?.interrupted ? tts.heardText : outcome.text,
-      interrupted,
-      speech: turn.speech,
-      audio: turn.audio,
+    await this.deps.facts.answered({
+      session_id: this.sessionId,
+      turn_id: turn.turnId,
+      agent_id: turn.agentId,
+      assistant_text: outcome.text,
+      outcome: turn.cancelled && outcome.outcome === 'done' ? 'cancelled' : outcome.outcome,
+      ...(outcome.provider ? { provider: outcome.provider } : {}),
+      ...(outcome.model ? { model: outcome.model } : {}),
+      ...(outcome.errorCode ? { error_code: outcome.errorCode } : {}),
+      marks: {
+        ...(outcome.marks?.llmRequestAtMs !== undefined ? { llm_request: outcome.marks.llmRequestAtMs } : {}),
+        ...(outcome.marks?.llmFirstTokenAtMs !== undefined ? { llm_first_token: outcome.marks.llmFirstTokenAtMs } : {}),
+      },
     });
   }
 

@@ -65,6 +65,6 @@ export class TextTurnsHandlers implements OnApplicationBootstrap, BeforeApplicat
     const request = { sessionId: req.session_id, agentId: req.agent_id, turnId: req.turn_id, userText: req.content };
     const outcome = await this.turns.run({ ...request, kind: 'text', signal, agent });
     if (outcome.outcome === 'error' && outcome.text === '') return;
-    await this.turns.commit({ request, outcome, assistantText: outcome.text, interrupted: outcome.outcome === 'cancelled' });
+    await this.turns.commit({ request, outcome });
   }
 }

@@ -14,31 +14,16 @@ const base: CommitInput = {
 };
 
 describe(buildCommittedTurn.name, () => {
-  it('computes total latency and overhead from the stt, llm and tts marks', () => {
-    const sut = buildCommittedTurn({
-      ...base,
-      speech: { speechEndAtMs: 10_000, endOfTurnSilenceMs: 600, sttLatencyMs: 150 },
-      audio: { firstAudioAtMs: 11_200, ttsTtfbMs: 120 },
-    });
-
-    expect(sut).toMatchObject({ total_latency_ms: 1_200, overhead_ms: 30, stt_latency_ms: 150, llm_ttft_ms: 300, tts_ttfb_ms: 120 });
-  });
-
-  it('does not count the LLM generating its first sentence as overhead', () => {
-    const sut = buildCommittedTurn({
-      ...base,
-      speech: { speechEndAtMs: 10_000, endOfTurnSilenceMs: 600, sttLatencyMs: 150 },
-      audio: { firstAudioAtMs: 11_380, ttsTtfbMs: 120, firstChunkWaitMs: 180 },
-    });
-
-    expect(sut).toMatchObject({ total_latency_ms: 1_380, overhead_ms: 30 });
-  });
-
-  it('leaves latencies out when a mark is missing, as for a text turn', () => {
+  it('commits a text turn with what answered and its time to first token, and no voice latencies', () => {
     const sut = buildCommittedTurn(base);
 
     expect(sut).not.toHaveProperty('total_latency_ms');
     expect(sut).not.toHaveProperty('overhead_ms');
-    expect(sut).toMatchObject({ llm_ttft_ms: 300, assistant_text: 'It is noon.', committed_at: '2026-01-01T12:00:00.000Z' });
+    expect(sut).toMatchObject({ llm_ttft_ms: 300, provider: 'openai-compatible', assistant_text: 'It is noon.', committed_at: '2026-01-01T12:00:00.000Z' });
+  });
+
+  it('leaves out what is unknown', () => {
+    const { llmTtftMs: _ttft, provider: _provider, model: _model, ...bare } = base;
+    expect(Object.keys(buildCommittedTurn(bare)).sort()).toEqual(['agent_id', 'assistant_text', 'committed_at', 'interrupted', 'session_id', 'turn_id', 'user_text']);
   });
 });

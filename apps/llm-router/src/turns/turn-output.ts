@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Bus, BusNoRespondersError } from '@voxbridge/bus';
-import { mediaSubject, SessionSubjects, type ControlEvent, type ReplyEvent, type TurnCommittedEvent, type TurnEvent } from '@voxbridge/contracts';
+import { mediaSubject, SESSIONS_STREAM_SUBJECTS, SessionSubjects, type ControlEvent, type ReplyEvent, type TurnCommittedEvent, type TurnEvent } from '@voxbridge/contracts';
 import { AppLogger } from '@voxbridge/platform';
 
 export type ReplyFields = Omit<ReplyEvent, 'session_id' | 'turn_id' | 'seq' | 'kind'>;
@@ -62,7 +62,7 @@ export class TurnOutput {
       if (!(error instanceof BusNoRespondersError)) throw error;
       // No stream yet (session-store not started): create it as session-store would, so the turn waits there.
       this.logger.warn('sessions stream missing; creating it for the commit', { session_id: event.session_id, turn_id: event.turn_id });
-      await this.bus.ensureStream('sessions', [SessionSubjects.turnCommitted]);
+      await this.bus.ensureStream('sessions', [...SESSIONS_STREAM_SUBJECTS]);
       await this.bus.publishDurable(SessionSubjects.turnCommitted, event, { msgId: event.turn_id });
     }
   }

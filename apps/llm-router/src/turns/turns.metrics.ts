@@ -3,16 +3,13 @@ import { MetricsService } from '@voxbridge/platform';
 import { Counter, Histogram } from 'prom-client';
 
 const LATENCY_BUCKETS_MS = [25, 50, 100, 200, 300, 500, 750, 1_000, 1_500, 2_000, 3_000, 5_000, 10_000, 30_000];
-const OVERHEAD_BUCKETS_MS = [-50, 0, 5, 10, 20, 40, 60, 100, 200, 500, 1_000];
 
 export type DroppedReason = 'empty_transcript' | 'unknown_turn' | 'not_claimed';
 
-/** Per provider and agent: time to first token, whole-turn latency and platform overhead; dropped input. */
+/** Per provider and agent: time to first token; turns by outcome; dropped input. (Turn latencies: session-store.) */
 @Injectable()
 export class TurnsMetrics {
   private readonly ttftMs: Histogram<'provider' | 'agent'>;
-  private readonly totalMs: Histogram<'provider' | 'agent'>;
-  private readonly overheadMs: Histogram<'provider' | 'agent'>;
   private readonly turns: Counter<'kind' | 'outcome'>;
   private readonly dropped: Counter<'reason'>;
 
@@ -20,25 +17,12 @@ export class TurnsMetrics {
     const registers = [metrics.registry];
     const labelNames = ['provider', 'agent'] as const;
     this.ttftMs = new Histogram({ name: 'llm_ttft_ms', help: 'Request sent → first token (fallbacks included), ms', labelNames, buckets: LATENCY_BUCKETS_MS, registers });
-    this.totalMs = new Histogram({ name: 'turn_total_latency_ms', help: 'Last voiced sample → first audio frame out, ms', labelNames, buckets: LATENCY_BUCKETS_MS, registers });
-    this.overheadMs = new Histogram({
-      name: 'turn_overhead_ms',
-      help: 'Total latency minus end-of-turn silence and time inside STT, LLM and TTS providers, ms',
-      labelNames,
-      buckets: OVERHEAD_BUCKETS_MS,
-      registers,
-    });
     this.turns = new Counter({ name: 'llm_router_turns_total', help: 'Turns by kind (voice, text) and outcome (done, error, cancelled)', labelNames: ['kind', 'outcome'], registers });
     this.dropped = new Counter({ name: 'llm_router_dropped_events_total', help: 'Bus input dropped without effect, by reason', labelNames: ['reason'], registers });
   }
 
   firstToken(provider: string, agentId: string, ttftMs: number): void {
     this.ttftMs.observe({ provider, agent: agentId }, ttftMs);
-  }
-
-  committed(provider: string, agentId: string, totalMs: number | undefined, overheadMs: number | undefined): void {
-    if (totalMs !== undefined) this.totalMs.observe({ provider, agent: agentId }, totalMs);
-    if (overheadMs !== undefined) this.overheadMs.observe({ provider, agent: agentId }, overheadMs);
   }
 
   turnEnded(kind: 'voice' | 'text', outcome: 'done' | 'error' | 'cancelled'): void {

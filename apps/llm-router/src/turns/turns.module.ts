@@ -5,8 +5,8 @@ import { TurnInputs } from './turn-inputs';
 import { TurnOutput } from './turn-output';
 import { TurnsMetrics } from './turns.metrics';
 import { TurnsService } from './turns.service';
-import { VoiceSessionsHandlers } from './voice-sessions.handlers';
+import { VoiceSessionsService } from './voice-sessions.service';
 
 /** Voice turns (claimed sessions), text turns, barge-in and durable commits. */
-@Module({ providers: [TurnsMetrics, ProviderChains, TurnInputs, TurnOutput, TurnsService, VoiceSessionsHandlers, TextTurnsHandlers] })
+@Module({ providers: [TurnsMetrics, ProviderChains, TurnInputs, TurnOutput, TurnsService, VoiceSessionsService, TextTurnsHandlers] })
 export class TurnsModule {}

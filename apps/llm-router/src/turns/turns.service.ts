@@ -6,7 +6,7 @@ import { assemblePrompt } from '../prompt/prompt-assembly';
 import { LlmFallbackExhaustedError } from '../providers/fallback';
 import { LlmProviderError, LlmProviderErrorCode } from '../providers/llm-provider.errors';
 import { ProviderChains } from './provider-chains';
-import { buildCommittedTurn, type AudioMarks, type SpeechMarks } from './turn-commit';
+import { buildCommittedTurn } from './turn-commit';
 import { TurnInputs } from './turn-inputs';
 import { TurnOutput, type ReplyWriter } from './turn-output';
 import { TurnsError, turnsErrorCode } from './turns.errors';
@@ -32,20 +32,21 @@ export interface TurnOutcome {
   provider?: string;
   model?: string;
   llmTtftMs?: number;
+  /** Error outcomes: the code the user was told. */
+  errorCode?: string;
+  /** Timeline marks (epoch ms): the request sent to the provider, its first token. */
+  marks?: { llmRequestAtMs?: number; llmFirstTokenAtMs?: number };
 }
 
 export interface CommitRequest {
   request: Pick<TurnRequest, 'sessionId' | 'agentId' | 'turnId' | 'userText' | 'speaker'>;
   outcome: TurnOutcome;
-  assistantText: string;
-  interrupted: boolean;
-  speech?: SpeechMarks;
-  audio?: AudioMarks;
 }
 
 /**
- * One turn, voice or text: agent + history → prompt → fallback chain → `reply` events; and the
- * durable commit once the caller knows what was heard.
+ * One turn, voice or text: agent + history → prompt → fallback chain → `reply` events. A text
+ * turn is committed here (`commit`); a voice turn's answer is one of its durable facts, which
+ * session-store assembles with what was heard.
  */
 @Injectable()
 export class TurnsService {
@@ -81,32 +82,23 @@ export class TurnsService {
     return outcome;
   }
 
-  async commit(commit: CommitRequest): Promise<void> {
-    const { request, outcome } = commit;
+  /** A text turn, as answered (nothing of it was spoken). */
+  async commit({ request, outcome }: CommitRequest): Promise<void> {
     const event = buildCommittedTurn({
       turnId: request.turnId,
       sessionId: request.sessionId,
       agentId: request.agentId,
       userText: request.userText,
       speaker: request.speaker,
-      assistantText: commit.assistantText,
-      interrupted: commit.interrupted,
+      assistantText: outcome.text,
+      interrupted: outcome.outcome === 'cancelled',
       provider: outcome.provider,
       model: outcome.model,
       llmTtftMs: outcome.llmTtftMs,
-      speech: commit.speech,
-      audio: commit.audio,
       now: new Date(),
     });
     if (await this.output.commit(event)) {
-      this.metrics.committed(outcome.provider ?? 'none', request.agentId, event.total_latency_ms, event.overhead_ms);
-      this.logger.info('turn committed', {
-        session_id: request.sessionId,
-        turn_id: request.turnId,
-        interrupted: event.interrupted,
-        total_latency_ms: event.total_latency_ms,
-        overhead_ms: event.overhead_ms,
-      });
+      this.logger.info('turn committed', { session_id: request.sessionId, turn_id: request.turnId, interrupted: event.interrupted });
     }
   }
 
@@ -139,8 +131,9 @@ export class TurnsService {
     }
 
     let text = '';
-    let answered: Pick<TurnOutcome, 'provider' | 'model' | 'llmTtftMs'> = {};
+    let answered: Pick<TurnOutcome, 'provider' | 'model' | 'llmTtftMs' | 'marks'> = {};
     let first = true;
+    const llmRequestAtMs = Date.now();
     try {
       for await (const chunk of chain.stream({
         messages,
@@ -151,10 +144,12 @@ export class TurnsService {
       })) {
         if (request.signal.aborted) return cancelled(text);
         if (chunk.type === 'answered_by') {
-          answered = { provider: chunk.provider, model: chunk.model, llmTtftMs: Math.max(0, Math.round(chunk.ttftMs)) };
+          answered = { provider: chunk.provider, model: chunk.model, llmTtftMs: Math.max(0, Math.round(chunk.ttftMs)), marks: { llmRequestAtMs } };
           this.metrics.firstToken(chunk.provider, agent.id, answered.llmTtftMs ?? 0);
         } else if (chunk.type === 'delta' && chunk.text) {
           text += chunk.text;
+          const firstTokenAtMs = Date.now();
+          if (first) answered.marks = { llmRequestAtMs, llmFirstTokenAtMs: firstTokenAtMs };
           replies.emit(
             'delta',
             first
@@ -163,7 +158,7 @@ export class TurnsService {
                   provider: answered.provider,
                   model: answered.model,
                   llm_ttft_ms: answered.llmTtftMs,
-                  first_token_at_ms: Date.now(),
+                  first_token_at_ms: firstTokenAtMs,
                   filter_actions: agent.filter_actions_for_tts,
                 }
               : { text: chunk.text },
@@ -180,7 +175,7 @@ export class TurnsService {
           : `${answered.provider ?? error.provider ?? 'the LLM'} failed mid-answer (${error.message}); the answer is cut short`;
       this.logger.warn('turn ended with an LLM error', { session_id: request.sessionId, turn_id: request.turnId, code: error.code, after_first_token: error.afterFirstToken });
       replies.emit('error', { error_code: error.code, error_message: message, provider: answered.provider, model: answered.model });
-      return { outcome: 'error', text, ...answered };
+      return { outcome: 'error', text, errorCode: error.code, ...answered };
     }
     if (request.signal.aborted) return { ...cancelled(text), ...answered };
     replies.emit('done', { text, provider: answered.provider, model: answered.model });

@@ -1,6 +1,7 @@
 import { Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { Bus, type DurableConsumer } from '@voxbridge/bus';
 import { AgentEvent, AgentSubjects } from '@voxbridge/contracts';
+import { DeadLetterPolicy } from '../dead-letters/dead-letters.policy';
 import { SessionsService } from '../sessions/sessions.service';
 
 export const AGENTS_DURABLE = 'session-store-agents';
@@ -16,14 +17,22 @@ export class AgentEventsHandlers implements OnApplicationBootstrap, OnApplicatio
   constructor(
     private readonly bus: Bus,
     private readonly sessions: SessionsService,
+    private readonly deadLetters: DeadLetterPolicy,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     // agent-api ensures the same stream; either may come up first, and ensureStream is idempotent.
     await this.bus.ensureStream('agents', [AgentSubjects.created, AgentSubjects.updated, AgentSubjects.deleted]);
-    this.consumer = await this.bus.consumeDurable('agents', AGENTS_DURABLE, AgentSubjects.deleted, AgentEvent, async (event) => {
-      await this.sessions.deleteByAgent(event.id);
-    });
+    this.consumer = await this.bus.consumeDurable(
+      'agents',
+      AGENTS_DURABLE,
+      AgentSubjects.deleted,
+      AgentEvent,
+      async (event) => {
+        await this.sessions.deleteByAgent(event.id);
+      },
+      this.deadLetters.options(),
+    );
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -30,4 +30,15 @@ export class SessionStoreEnv extends DatabaseServiceEnv {
   @Min(1)
   @Max(64)
   TURN_WRITE_CONCURRENCY = 8;
+
+  /**
+   * Deliveries of a durable message (a committed turn, an agent event) before it is moved to the
+   * dead-letter stream; retries back off from 1 s, doubling up to 30 s (10: about 2.5 minutes).
+   * Data Postgres refuses is dead-lettered at the first delivery.
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  DURABLE_MAX_DELIVERIES = 10;
 }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { AUDIO_IN_FRAME_BYTES, FRAME_DURATION_MS } from '@voxbridge/audio';
 import type { Bus, BusSubscription, Frame } from '@voxbridge/bus';
 import { ControlEvent, mediaSubject, type TranscriptEvent, type VadEvent, type VadKind } from '@voxbridge/contracts';
-import type { AppLogger } from '@voxbridge/platform';
+import type { AppLogger, TurnFacts } from '@voxbridge/platform';
 import { SttError, SttErrorCode, type ResolvedSttProvider } from '../providers';
 import { EndOfTurnDetector, EnergyVoiceActivityDetector, PreRollBuffer, type TurnEvent } from '../vad';
 import { ProviderLink, type UtteranceHandle } from './provider-link';
@@ -34,6 +34,8 @@ export interface SessionWorkerDeps {
   bus: Bus;
   logger: AppLogger;
   metrics: SttMetrics;
+  /** Durable facts for session-store: the final transcript of each turn. */
+  facts: Pick<TurnFacts, 'transcribed'>;
 }
 
 interface Utterance extends UtteranceHandle {
@@ -59,6 +61,8 @@ export class SessionWorker {
   /** The utterance id of a `voice_onset` not yet confirmed or dismissed; `speech_started` reuses it. */
   private onsetUtteranceId: string | undefined;
   private stopped = false;
+  /** Facts still being stored (retried through a NATS outage); stop waits for them. */
+  private readonly storing = new Set<Promise<boolean>>();
 
   constructor(
     private readonly options: SessionWorkerOptions,
@@ -108,6 +112,7 @@ export class SessionWorker {
     this.abort.abort();
     await Promise.all([this.link?.close(), ...this.subscriptions.map((subscription) => subscription.closed)]);
     this.subscriptions = [];
+    await Promise.all([...this.storing]);
   }
 
   private onFrame(frame: Frame): void {
@@ -194,6 +199,22 @@ export class SessionWorker {
         provider: this.link.providerName,
       });
       this.log.debug('stt final transcript published', { utterance_id: utterance.id, stt_latency_ms: sttLatencyMs, text: final.text });
+      // The turn's first durable fact; its id is the utterance's, so every stage names the same turn.
+      const storing = this.deps.facts.transcribed({
+        session_id: this.options.sessionId,
+        turn_id: utterance.id,
+        agent_id: this.options.agentId,
+        user_text: final.text,
+        stt_provider: this.link.providerName,
+        marks: {
+          speech_end: Math.round(event.tSpeechEndMs),
+          end_of_turn_due: Math.round(event.tSpeechEndMs + this.options.silenceMs),
+          end_of_turn: decidedAtMs,
+          stt_final: finalAtMs,
+        },
+      });
+      this.storing.add(storing);
+      void storing.finally(() => this.storing.delete(storing));
     } catch (error) {
       this.reportFailure(utterance, error instanceof SttError ? error : new SttError(SttErrorCode.Protocol, this.providerName, 'unexpected failure', { cause: error }));
     }

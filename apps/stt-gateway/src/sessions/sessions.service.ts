@@ -1,33 +1,25 @@
-import { BeforeApplicationShutdown, Injectable, OnModuleInit } from '@nestjs/common';
-import { Bus, BusError, SessionLeases } from '@voxbridge/bus';
-import { AgentSubjects, ErrorCode, type AgentDto } from '@voxbridge/contracts';
-import { AppLogger, ServiceIdentity } from '@voxbridge/platform';
+import { BeforeApplicationShutdown, Injectable, OnApplicationBootstrap } from '@nestjs/common';
+import { Bus, BusError, SessionHost, type SessionClaim } from '@voxbridge/bus';
+import { AgentSubjects, ErrorCode, queueGroup, type AgentDto } from '@voxbridge/contracts';
+import { AppLogger, ServiceIdentity, TurnFacts } from '@voxbridge/platform';
 import { SttGatewayEnv } from '../config/stt-gateway.env';
 import { SttProviderRegistry } from '../providers';
 import { END_OF_TURN_DEFAULTS } from '../vad';
 import { SessionWorker } from './session-worker';
-import { SttSessionsError, SttSessionsErrorCode } from './sessions.errors';
+import { SttSessionsError, SttSessionsErrorCode, sttSessionsErrorToBus } from './sessions.errors';
 import { SttMetrics } from './stt.metrics';
 
 const AGENT_TIMEOUT_MS = 2_000;
 
-export interface ClaimOutcome {
-  ownerInstanceId: string;
-  leaseMs: number;
-  taken: boolean;
-}
-
-export type StopReason = 'released' | 'control_end' | 'lease_lapsed' | 'shutdown';
-
 /**
- * Which sessions this replica listens to: a session is taken through SessionLeases (one replica
- * per session), its agent fetched from agent-api, then a SessionWorker runs until release,
- * `control` end, a lapsed lease or shutdown.
+ * Which sessions this replica listens to: the session protocol's worker side (SessionHost, one
+ * replica per session, takeover when the holder dies, hand-over on shutdown) starts a
+ * SessionWorker with the claim's agent and stops it on release, `control` end, a lapsed lease or
+ * shutdown.
  */
 @Injectable()
-export class SttSessionsService implements OnModuleInit, BeforeApplicationShutdown {
-  private leases!: SessionLeases;
-  private readonly workers = new Map<string, SessionWorker>();
+export class SttSessionsService implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private host: SessionHost<SessionWorker> | undefined;
   private readonly providers: SttProviderRegistry;
   private readonly log: AppLogger;
 
@@ -36,6 +28,7 @@ export class SttSessionsService implements OnModuleInit, BeforeApplicationShutdo
     private readonly identity: ServiceIdentity,
     private readonly env: SttGatewayEnv,
     private readonly metrics: SttMetrics,
+    private readonly facts: TurnFacts,
     logger: AppLogger,
   ) {
     this.log = logger.child({ component: 'stt-sessions' });
@@ -48,56 +41,42 @@ export class SttSessionsService implements OnModuleInit, BeforeApplicationShutdo
     });
   }
 
-  async onModuleInit(): Promise<void> {
-    this.leases = await SessionLeases.open(this.bus, {
-      kind: 'stt',
+  async onApplicationBootstrap(): Promise<void> {
+    this.host = await SessionHost.open<SessionWorker>(this.bus, {
+      stage: 'stt',
       instanceId: this.identity.instanceId,
       leaseMs: this.env.STT_LEASE_MS,
-      onLapsed: (sessionId) => void this.stop(sessionId, 'lease_lapsed'),
-      onError: (error, sessionId) => this.log.warn('stt lease renewal failed', { session_id: sessionId, err: error }),
+      queue: queueGroup(this.bus.namespace, 'stt-gateway'),
+      logger: this.log,
+      start: (claim) => this.start(claim),
+      stop: async (worker) => {
+        await worker.stop();
+        this.metrics.sessionsActive(this.sessionCount());
+      },
     });
   }
 
+  /** Hands every session to another replica (or lets it go), then stops listening. */
   async beforeApplicationShutdown(): Promise<void> {
-    await Promise.all([...this.workers.keys()].map((sessionId) => this.stop(sessionId, 'shutdown')));
-    await this.leases?.close();
-  }
-
-  holds(sessionId: string): boolean {
-    return this.leases.holds(sessionId);
-  }
-
-  /** Takes the session (and starts listening), renews it, or names the replica that holds it. */
-  async claim(sessionId: string, agentId: string): Promise<ClaimOutcome> {
-    const result = await this.leases.claim(sessionId);
-    if (result.taken) {
-      try {
-        const agent = await this.fetchAgent(agentId);
-        // A release or `end` may have arrived while agent-api answered.
-        if (this.leases.holds(sessionId) && !this.workers.has(sessionId)) this.startWorker(sessionId, agent);
-        // Answer once the server has the worker's subscriptions: frames sent right after count.
-        await this.bus.connection.flush();
-      } catch (error) {
-        await this.leases.release(sessionId);
-        throw error;
-      }
-    }
-    return { ownerInstanceId: result.ownerInstanceId, leaseMs: this.env.STT_LEASE_MS, taken: result.taken };
-  }
-
-  /** Stops listening and frees the lease; false when this replica did not hold the session. */
-  async release(sessionId: string, reason: StopReason = 'released'): Promise<boolean> {
-    const held = this.leases.holds(sessionId) || this.workers.has(sessionId);
-    await this.stop(sessionId, reason);
-    await this.leases.release(sessionId);
-    return held;
+    await this.host?.close();
   }
 
   sessionCount(): number {
-    return this.workers.size;
+    return this.host?.sessions().length ?? 0;
   }
 
-  private startWorker(sessionId: string, agent: AgentDto): void {
+  private async start({ sessionId, agentId }: SessionClaim): Promise<SessionWorker> {
+    try {
+      const agent = await this.fetchAgent(agentId);
+      const worker = this.startWorker(sessionId, agent);
+      this.metrics.sessionsActive(this.sessionCount());
+      return worker;
+    } catch (error) {
+      throw error instanceof SttSessionsError ? sttSessionsErrorToBus(error) : error;
+    }
+  }
+
+  private startWorker(sessionId: string, agent: AgentDto): SessionWorker {
     const provider = this.providers.resolve(agent.stt_provider);
     const worker = new SessionWorker(
       {
@@ -108,23 +87,13 @@ export class SttSessionsService implements OnModuleInit, BeforeApplicationShutdo
         maxUtteranceMs: positive(agent.max_utterance_ms, END_OF_TURN_DEFAULTS.maxUtteranceMs),
         provider,
         howToConfigure: this.providers.howToConfigure(agent.stt_provider),
-        onEnd: () => void this.release(sessionId, 'control_end').catch((error: unknown) => this.log.error('stt session end failed', { session_id: sessionId, err: error })),
+        onEnd: () => void this.host?.end(sessionId),
       },
-      { bus: this.bus, logger: this.log, metrics: this.metrics },
+      { bus: this.bus, logger: this.log, metrics: this.metrics, facts: this.facts },
     );
-    this.workers.set(sessionId, worker);
     worker.start();
-    this.metrics.sessionsActive(this.workers.size);
-    this.log.info('stt session taken', { session_id: sessionId, agent_id: agent.id, provider: worker.providerName });
-  }
-
-  private async stop(sessionId: string, reason: StopReason): Promise<void> {
-    const worker = this.workers.get(sessionId);
-    if (!worker) return;
-    this.workers.delete(sessionId);
-    this.metrics.sessionsActive(this.workers.size);
-    await worker.stop();
-    this.log.info('stt session stopped', { session_id: sessionId, reason });
+    this.log.info('stt session worker started', { session_id: sessionId, agent_id: agent.id, provider: worker.providerName });
+    return worker;
   }
 
   private async fetchAgent(agentId: string): Promise<AgentDto> {

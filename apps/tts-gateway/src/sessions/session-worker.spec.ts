@@ -1,5 +1,5 @@
 import type { VadEvent } from '@voxbridge/contracts';
-import { advance, advanceUntil, chunksOf, heardAfter, logger, RecordingOutput, reply, SESSION, TEXT, testMetrics, tonePerChar, TURN } from '../../test/support/turn-fakes';
+import { advance, advanceUntil, chunksOf, heardAfter, logger, RecordingFacts, RecordingOutput, reply, SESSION, testMetrics, TEXT, tonePerChar, TURN } from '../../test/support/turn-fakes';
 import { SessionWorker } from './session-worker';
 
 const NEXT_TURN = '44444444-4444-4444-8444-444444444444';
@@ -23,6 +23,7 @@ describe(SessionWorker.name, () => {
       fallback: () => Promise.resolve(null),
       output,
       metrics: testMetrics(),
+      facts: new RecordingFacts(),
       logger,
       onEnd: () => undefined,
       onsetHoldMaxMs: HOLD_MAX_MS,

@@ -1,5 +1,5 @@
 import type { ControlEvent, ReplyEvent, VadEvent } from '@voxbridge/contracts';
-import type { AppLogger } from '@voxbridge/platform';
+import type { AppLogger, TurnFacts } from '@voxbridge/platform';
 import type { TtsProvider } from '../providers';
 import type { AgentVoice } from './agent-voice';
 import type { HoldOutcome, SessionsMetrics } from './sessions.metrics';
@@ -23,6 +23,8 @@ export interface SessionWorkerOptions {
   output: TurnOutput;
   metrics: SessionsMetrics;
   logger: AppLogger;
+  /** Durable facts for session-store (what each turn's listener heard). */
+  facts: Pick<TurnFacts, 'heard'>;
   /** `control` `end`: the session is over. */
   onEnd: () => void;
   /** Defaults to ONSET_HOLD_MAX_MS. */
@@ -108,7 +110,7 @@ export class SessionWorker {
   }
 
   private startTurn(event: ReplyEvent): TurnPlayer {
-    const { sessionId, agent, provider, fallback, output, metrics, logger } = this.options;
+    const { sessionId, agent, provider, fallback, output, metrics, logger, facts } = this.options;
     const turnId = event.turn_id;
     const player = new TurnPlayer({
       sessionId,
@@ -120,6 +122,7 @@ export class SessionWorker {
       output,
       metrics,
       logger,
+      facts,
     });
     const finished = player.finished
       .catch((error: unknown) => logger.error('tts turn crashed', { session_id: sessionId, turn_id: turnId, err: error }))

@@ -5,8 +5,6 @@ export enum SessionsErrorCode {
   AgentUnavailable = 'agent_unavailable',
   /** agent-api answered with an agent this service cannot use (a field is missing or wrong). */
   AgentInvalid = 'agent_invalid',
-  /** The lease store (JetStream KV) could not be reached. */
-  LeasesUnavailable = 'leases_unavailable',
 }
 
 /** Why a session could not be taken. Mapped to the fleet's ErrorCode at the bus edge. */

@@ -1,17 +1,14 @@
-import { Injectable } from '@nestjs/common';
-import { AppLogger } from '@voxbridge/platform';
+import { Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { Bus, BusError, SessionHost, type SessionClaim } from '@voxbridge/bus';
+import { ErrorCode, queueGroup } from '@voxbridge/contracts';
+import { AppLogger, ServiceIdentity, TurnFacts } from '@voxbridge/platform';
+import { TtsGatewayEnv } from '../config/tts-gateway.env';
 import { AgentDirectory } from './agent-voice';
-import { LeaseBook } from './lease-book';
 import { SessionMedia, type SessionSubscription } from './session-media';
 import { SessionWorker } from './session-worker';
+import { SessionsError, SessionsErrorCode } from './sessions.errors';
 import { SessionsMetrics } from './sessions.metrics';
 import { TtsProviderRegistry } from './tts-provider.registry';
-
-export interface ClaimOutcome {
-  ownerInstanceId: string;
-  leaseMs: number;
-  taken: boolean;
-}
 
 interface ActiveSession {
   worker: SessionWorker;
@@ -19,116 +16,87 @@ interface ActiveSession {
 }
 
 /**
- * Which sessions this replica speaks for. A claim that wins the lease fetches the agent, picks its
- * provider and starts a worker subscribed to the session; release, `control` `end`, a lapsed lease
- * or shutdown stop the worker and unsubscribe everything of that session.
+ * Which sessions this replica speaks for: the session protocol's worker side (SessionHost) starts
+ * a worker — the agent's voice and provider, subscribed to the session — on a claim it wins, and
+ * stops it on release, `control` end, a lapsed lease, a takeover or shutdown (where each session
+ * is first handed to another replica).
  */
 @Injectable()
-export class SessionsService {
-  private readonly active = new Map<string, ActiveSession>();
-  /** Claims in progress per session: heartbeats racing the first claim must not start two workers. */
-  private readonly claiming = new Map<string, Promise<ClaimOutcome>>();
-  private readonly stopping = new Set<Promise<void>>();
+export class SessionsService implements OnApplicationBootstrap, OnModuleDestroy {
+  private host: SessionHost<ActiveSession> | undefined;
 
   constructor(
-    private readonly leases: LeaseBook,
+    private readonly bus: Bus,
+    private readonly identity: ServiceIdentity,
+    private readonly config: TtsGatewayEnv,
     private readonly agents: AgentDirectory,
     private readonly providers: TtsProviderRegistry,
     private readonly media: SessionMedia,
     private readonly metrics: SessionsMetrics,
+    private readonly facts: TurnFacts,
     private readonly logger: AppLogger,
-  ) {
-    leases.onLapsed((sessionId) => {
-      this.logger.info('tts session lease lapsed: no claim within the lease', { session_id: sessionId });
-      this.track(this.stop(sessionId));
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    this.host = await SessionHost.open<ActiveSession>(this.bus, {
+      stage: 'tts',
+      instanceId: this.identity.instanceId,
+      leaseMs: this.config.TTS_LEASE_MS,
+      queue: queueGroup(this.config.VOXBRIDGE_NAMESPACE, 'tts-gateway'),
+      logger: this.logger,
+      start: (claim) => this.start(claim),
+      stop: (session) => this.stop(session),
     });
+  }
+
+  /** Before the bus drains: every session handed to another replica (or let go), then stopped here. */
+  async onModuleDestroy(): Promise<void> {
+    await this.host?.close();
   }
 
   /** Sessions this replica is speaking for. */
   sessions(): string[] {
-    return [...this.active.keys()];
+    return this.host?.sessions() ?? [];
   }
 
-  claim(sessionId: string, agentId: string): Promise<ClaimOutcome> {
-    const pending = this.claiming.get(sessionId);
-    if (pending) return pending;
-    const work = this.claimOnce(sessionId, agentId).finally(() => this.claiming.delete(sessionId));
-    this.claiming.set(sessionId, work);
-    return work;
-  }
-
-  /** Lets the session go if this replica holds it; true when it did. */
-  async release(sessionId: string): Promise<boolean> {
-    if (!this.active.has(sessionId)) return false;
-    await this.stop(sessionId);
-    await this.leases.release(sessionId);
-    this.logger.info('tts session released', { session_id: sessionId });
-    return true;
-  }
-
-  /** Shutdown: every session stopped and its lease given back so another replica can take it at once. */
-  async close(): Promise<void> {
-    await Promise.all([...this.active.keys()].map((sessionId) => this.stop(sessionId)));
-    await Promise.all([...this.stopping]);
-    await this.leases.close();
-  }
-
-  private async claimOnce(sessionId: string, agentId: string): Promise<ClaimOutcome> {
-    const result = await this.leases.claim(sessionId);
-    const mine = result.ownerInstanceId === this.leases.instanceId;
-    if (mine && !this.active.has(sessionId)) {
-      try {
-        await this.start(sessionId, agentId);
-      } catch (error) {
-        await this.leases.release(sessionId).catch((releaseError: unknown) =>
-          this.logger.warn('tts session lease not released after a failed start', { session_id: sessionId, err: releaseError }),
-        );
-        throw error;
-      }
-      return { ownerInstanceId: result.ownerInstanceId, leaseMs: this.leases.leaseMs, taken: true };
+  private async start({ sessionId, agentId }: SessionClaim): Promise<ActiveSession> {
+    try {
+      const agent = await this.agents.voiceOf(agentId);
+      const provider = await this.providers.forAgent(agent.provider);
+      const logger = this.logger.child({ session_id: sessionId, agent_id: agentId });
+      const worker = new SessionWorker({
+        sessionId,
+        agent,
+        provider,
+        fallback: () => this.providers.local(),
+        output: this.media.output(sessionId),
+        metrics: this.metrics,
+        logger,
+        facts: this.facts,
+        onEnd: () => void this.host?.end(sessionId),
+      });
+      const subscription = await this.media.subscribe(sessionId, worker);
+      this.metrics.activeSessions(this.sessions().length + 1);
+      logger.info('tts session worker started', { provider: provider.name });
+      return { worker, subscription };
+    } catch (error) {
+      throw error instanceof SessionsError ? new BusError(errorCodeFor(error.code), error.message, { cause: error }) : error;
     }
-    return { ownerInstanceId: result.ownerInstanceId, leaseMs: this.leases.leaseMs, taken: false };
   }
 
-  private async start(sessionId: string, agentId: string): Promise<void> {
-    const agent = await this.agents.voiceOf(agentId);
-    const provider = await this.providers.forAgent(agent.provider);
-    const logger = this.logger.child({ session_id: sessionId, agent_id: agentId });
-    const worker = new SessionWorker({
-      sessionId,
-      agent,
-      provider,
-      fallback: () => this.providers.local(),
-      output: this.media.output(sessionId),
-      metrics: this.metrics,
-      logger,
-      onEnd: () => void this.track(this.end(sessionId)),
-    });
-    const subscription = await this.media.subscribe(sessionId, worker);
-    this.active.set(sessionId, { worker, subscription });
-    this.metrics.activeSessions(this.active.size);
-    logger.info('tts session taken', { provider: provider.name });
-  }
-
-  private async end(sessionId: string): Promise<void> {
-    if (await this.release(sessionId)) this.logger.info('tts session ended by control', { session_id: sessionId });
-  }
-
-  private async stop(sessionId: string): Promise<void> {
-    const session = this.active.get(sessionId);
-    if (!session) return;
-    this.active.delete(sessionId);
-    this.metrics.activeSessions(this.active.size);
+  private async stop(session: ActiveSession): Promise<void> {
     session.subscription.close();
     await session.worker.stop();
+    this.metrics.activeSessions(this.sessions().length);
   }
+}
 
-  /** Background work (lapses, `end`) is kept so shutdown waits for it and failures are logged. */
-  private track(work: Promise<void>): Promise<void> {
-    const tracked = work
-      .catch((error: unknown) => this.logger.error('tts session stop failed', { err: error }))
-      .finally(() => this.stopping.delete(tracked));
-    this.stopping.add(tracked);
-    return tracked;
+function errorCodeFor(code: SessionsErrorCode): ErrorCode {
+  switch (code) {
+    case SessionsErrorCode.AgentNotFound:
+      return ErrorCode.NotFound;
+    case SessionsErrorCode.AgentUnavailable:
+    case SessionsErrorCode.AgentInvalid:
+      return ErrorCode.Unavailable;
   }
 }

@@ -1,12 +1,14 @@
 import { LEAD_FRAMES, TurnPlayer } from './turn-player';
-import { advance, advanceUntil, chunksOf, heardAfter, logger, RecordingOutput, reply, SESSION, TEXT, testMetrics, tonePerChar, TURN } from '../../test/support/turn-fakes';
+import { advance, advanceUntil, chunksOf, heardAfter, logger, RecordingFacts, RecordingOutput, reply, SESSION, TEXT, testMetrics, tonePerChar, TURN } from '../../test/support/turn-fakes';
 
 describe(TurnPlayer.name, () => {
   let output: RecordingOutput;
+  let facts: RecordingFacts;
 
   beforeEach(() => {
     jest.useFakeTimers({ doNotFake: ['nextTick', 'queueMicrotask', 'setImmediate'] });
     output = new RecordingOutput();
+    facts = new RecordingFacts();
   });
 
   afterEach(() => {
@@ -24,6 +26,7 @@ describe(TurnPlayer.name, () => {
       output,
       metrics: testMetrics(),
       logger,
+      facts,
     });
     sut.onReply(reply(TURN, 'delta', 0, text));
     sut.onReply(reply(TURN, 'done', 1, text));
@@ -129,5 +132,34 @@ describe(TurnPlayer.name, () => {
     await advanceUntil(() => output.ended() !== undefined);
     expect(output.turns.map((t) => t.state)).toEqual(['speaking', 'done']);
     expect(output.ended()).toMatchObject({ heard_text: 'Not yet, please.' });
+  });
+
+  it('stores what was heard durably: a final fact with the whole text and the TTS marks in order when done', async () => {
+    const sut = start();
+    await advanceUntil(() => output.ended() !== undefined, 20_000);
+    await sut.finished;
+
+    const final = facts.stored.at(-1);
+    expect(final).toMatchObject({ session_id: SESSION, turn_id: TURN, final: true, interrupted: false, heard_text: output.ended()?.heard_text, frames_played: output.frames.length });
+    const marks = final?.marks ?? {};
+    const order = [marks.tts_first_token, marks.first_sentence, marks.tts_request, marks.tts_first_byte, marks.first_frame_published];
+    expect(order.every((mark) => typeof mark === 'number')).toBe(true);
+    expect([...order].sort((a, b) => (a ?? 0) - (b ?? 0))).toEqual(order);
+    expect(facts.stored.map((fact) => fact.seq)).toEqual(facts.stored.map((_fact, i) => i));
+    expect(facts.stored.filter((fact) => fact.final)).toHaveLength(1);
+  });
+
+  it('stores progress while speaking, and a final interrupted fact with exactly what was heard on a cancel', async () => {
+    const sut = start('One. '.repeat(60));
+    await advanceUntil(() => output.frames.length >= 120);
+    const progress = facts.stored.filter((fact) => !fact.final);
+    expect(progress.length).toBeGreaterThan(0);
+    expect(progress.every((fact) => fact.heard_text !== '' && !fact.interrupted)).toBe(true);
+
+    sut.cancel();
+    await sut.finished;
+    const final = facts.stored.at(-1);
+    expect(final).toMatchObject({ final: true, interrupted: true, heard_text: output.ended()?.heard_text });
+    expect(final?.frames_played).toBeLessThanOrEqual(output.frames.length);
   });
 });

@@ -1,5 +1,5 @@
-import { FRAME_DURATION_MS, type ReplyEvent } from '@voxbridge/contracts';
-import type { AppLogger } from '@voxbridge/platform';
+import { FRAME_DURATION_MS, type ReplyEvent, type TurnMarks } from '@voxbridge/contracts';
+import type { AppLogger, TurnFacts } from '@voxbridge/platform';
 import { TtsProviderError, type SynthesisRequest, type TtsProvider } from '../providers';
 import { SentenceChunker } from '../sentences';
 import { SynthesisPipeline } from '../synthesis';
@@ -12,6 +12,9 @@ export const APOLOGY_TEXT = "Sorry — I can't answer right now.";
 
 /** Frames published ahead of real time: the gateway's jitter buffer, and what a cancel throws away. */
 export const LEAD_FRAMES = 3;
+
+/** While speaking, what was heard is stored at most this often (when it changed), so a crash keeps it. */
+const PROGRESS_EVERY_FRAMES = 50;
 
 /** Where a turn's output goes (the session's `audio.out` and `turn` streams). */
 export interface TurnOutput {
@@ -35,6 +38,8 @@ export interface TurnPlayerOptions {
   output: TurnOutput;
   metrics: SessionsMetrics;
   logger: AppLogger;
+  /** Durable facts for session-store: what was heard (progress and final), the TTS marks. */
+  facts: Pick<TurnFacts, 'heard'>;
 }
 
 /** One provider's share of the turn's audio (the apology after a failure is a second one). */
@@ -73,6 +78,12 @@ export class TurnPlayer {
   private allPublished = false;
   /** Why the speech failed, told with `done` (the user hears only an apology, or nothing). */
   private speechFailure: { error_code: string; error_message: string } | undefined;
+  /** The turn's timeline marks this service sees (epoch ms). */
+  private readonly marks: TurnMarks = {};
+  private factSeq = 0;
+  private lastHeardFact = '';
+  /** Heard facts still being stored; `finished` waits for them. */
+  private readonly storing = new Set<Promise<boolean>>();
 
   constructor(private readonly options: TurnPlayerOptions) {
     this.chunker = new SentenceChunker({ filterActions: options.filterActions });
@@ -118,6 +129,7 @@ export class TurnPlayer {
     if (this.firstChunkWaitMs === undefined && this.firstDeltaAtMs !== undefined) {
       this.firstChunkWaitMs = Math.round(performance.now() - this.firstDeltaAtMs);
     }
+    this.marks.first_sentence ??= Date.now();
     this.sentences.push(sentence);
   }
 
@@ -128,6 +140,7 @@ export class TurnPlayer {
         const text = event.text ?? '';
         this.received += text;
         this.firstDeltaAtMs ??= performance.now();
+        this.marks.tts_first_token ??= Date.now();
         for (const sentence of this.chunker.push(text)) this.pushSentence(sentence);
         return;
       }
@@ -163,17 +176,25 @@ export class TurnPlayer {
     this.resume();
     for (const segment of this.segments) segment.pipeline.abort();
     this.sentences.end();
+    const heardText = this.heardText(framesPlayed);
     this.options.output.publishTurn({
       turn_id: this.options.turnId,
       state: 'interrupted',
-      heard_text: this.heardText(framesPlayed),
+      heard_text: heardText,
       frames_played: framesPlayed,
     });
+    this.storeHeard(heardText, framesPlayed, { final: true, interrupted: true });
     this.options.metrics.turnEnded('interrupted');
     return true;
   }
 
   private async run(): Promise<void> {
+    await this.speak();
+    // What was heard is stored before the turn counts as finished (the session may stop next).
+    while (this.storing.size > 0) await Promise.all([...this.storing]);
+  }
+
+  private async speak(): Promise<void> {
     try {
       await this.playSegment(this.options.provider, this.sentences);
     } catch (error) {
@@ -196,19 +217,46 @@ export class TurnPlayer {
     await this.sleep(this.playoutEndMs - performance.now());
     if (this.outcome) return;
     this.outcome = 'done';
+    const heardText = this.heardText(this.published);
     this.options.output.publishTurn({
       turn_id: this.options.turnId,
       state: 'done',
-      heard_text: this.heardText(this.published),
+      heard_text: heardText,
       frames_played: this.published,
       ...this.speechFailure,
     });
+    this.storeHeard(heardText, this.published, { final: true, interrupted: false });
     this.options.metrics.turnEnded('done');
+  }
+
+  /** A heard fact: progress while speaking (only when the heard text grew), the final one at the end. */
+  private storeHeard(heardText: string, framesPlayed: number, end?: { final: true; interrupted: boolean }): void {
+    if (!end && heardText === this.lastHeardFact) return;
+    this.lastHeardFact = heardText;
+    const storing = this.options.facts.heard({
+      session_id: this.options.sessionId,
+      turn_id: this.options.turnId,
+      heard_text: heardText,
+      frames_played: framesPlayed,
+      final: end !== undefined,
+      interrupted: end?.interrupted ?? false,
+      seq: this.factSeq++,
+      marks: { ...this.marks },
+    });
+    this.storing.add(storing);
+    void storing.finally(() => this.storing.delete(storing));
   }
 
   private async playSegment(provider: TtsProvider, sentences: AsyncIterable<string> | Iterable<string>): Promise<void> {
     let ttfbMs: number | undefined;
-    const measured = withFirstByteTime(provider, (ms) => (ttfbMs = ms));
+    const measured = withFirstByteTime(provider, (ms, requestAtMs) => {
+      ttfbMs = ms;
+      // The first segment's first request is the turn's (an apology after a failure is not).
+      if (this.segments.length === 1) {
+        this.marks.tts_request ??= requestAtMs;
+        this.marks.tts_first_byte ??= requestAtMs + Math.round(ms);
+      }
+    });
     const pipeline = new SynthesisPipeline({ provider: measured, voice: this.options.agent.voice, lookahead: 1 });
     const segment: Segment = { pipeline, provider: provider.name, frames: 0, ttfbMs: () => ttfbMs };
     this.segments.push(segment);
@@ -229,7 +277,12 @@ export class TurnPlayer {
     segment.frames += 1;
     this.playoutEndMs = Math.max(this.playoutEndMs, performance.now()) + FRAME_DURATION_MS;
     this.options.metrics.framePublished(segment.provider);
+    if (seq > 0 && seq % PROGRESS_EVERY_FRAMES === 0) {
+      const played = this.framesPlayed();
+      this.storeHeard(this.heardText(played), played);
+    }
     if (seq === 0) {
+      this.marks.first_frame_published = nowMs;
       const measuredMs = segment.ttfbMs();
       const ttfbMs = measuredMs === undefined ? undefined : Math.round(measuredMs);
       this.options.output.publishTurn({
@@ -298,8 +351,8 @@ export class TurnPlayer {
   }
 }
 
-/** The provider, reporting how long its first request took to send its first byte (the turn's TTFB). */
-function withFirstByteTime(provider: TtsProvider, report: (ms: number) => void): TtsProvider {
+/** The provider, reporting when its first request went out and how long it took to send its first byte (the turn's TTFB). */
+function withFirstByteTime(provider: TtsProvider, report: (ms: number, requestAtMs: number) => void): TtsProvider {
   let first = true;
   return {
     name: provider.name,
@@ -313,13 +366,14 @@ function withFirstByteTime(provider: TtsProvider, report: (ms: number) => void):
   };
 }
 
-async function* timed(stream: AsyncIterable<Uint8Array>, report: (ms: number) => void): AsyncGenerator<Uint8Array> {
+async function* timed(stream: AsyncIterable<Uint8Array>, report: (ms: number, requestAtMs: number) => void): AsyncGenerator<Uint8Array> {
   const startedMs = performance.now();
+  const requestAtMs = Date.now();
   let reported = false;
   for await (const chunk of stream) {
     if (!reported) {
       reported = true;
-      report(performance.now() - startedMs);
+      report(performance.now() - startedMs, requestAtMs);
     }
     yield chunk;
   }

@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { AUDIO_OUT_SAMPLE_RATE_HZ, encodeWav } from '@voxbridge/audio';
-import { FRAME_DURATION_MS, type ReplyEvent } from '@voxbridge/contracts';
+import { FRAME_DURATION_MS, type ReplyEvent, type TurnHeardFact } from '@voxbridge/contracts';
 import { AppLogger, MetricsService } from '@voxbridge/platform';
 import type { TtsProvider } from '../../src/providers';
 import { SentenceChunker } from '../../src/sentences';
@@ -39,6 +39,16 @@ export class RecordingOutput implements TurnOutput {
   ended(turnId = TURN): Extract<TurnUpdate, { state: 'done' | 'interrupted' }> | undefined {
     return this.turns.find((t): t is Extract<TurnUpdate, { state: 'done' | 'interrupted' }> => t.turn_id === turnId && (t.state === 'done' || t.state === 'interrupted'));
   }
+}
+
+/** The durable heard facts turns stored, in order. */
+export class RecordingFacts {
+  readonly stored: TurnHeardFact[] = [];
+
+  readonly heard = (fact: TurnHeardFact): Promise<boolean> => {
+    this.stored.push(fact);
+    return Promise.resolve(true);
+  };
 }
 
 export function testMetrics(): SessionsMetrics {

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Bus } from '@voxbridge/bus';
 import { AUDIO_OUT_FRAME_BYTES, FRAME_DURATION_MS } from '@voxbridge/contracts';
-import { AppLogger } from '@voxbridge/platform';
+import { AppLogger, TurnFacts } from '@voxbridge/platform';
 import type { WebSocket } from 'ws';
 import { WebrtcGatewayEnv } from '../config/webrtc-gateway.env';
 import { TurnMetricsRelay } from './turn-metrics.relay';
@@ -14,14 +14,14 @@ import { VoiceMetrics } from './voice.metrics';
 export class VoiceConnectionFactory {
   private readonly deps: VoiceConnectionDeps;
 
-  constructor(bus: Bus, fleet: VoiceFleetClient, relay: TurnMetricsRelay, metrics: VoiceMetrics, config: WebrtcGatewayEnv, logger: AppLogger) {
+  constructor(bus: Bus, fleet: VoiceFleetClient, relay: TurnMetricsRelay, metrics: VoiceMetrics, facts: TurnFacts, config: WebrtcGatewayEnv, logger: AppLogger) {
     this.deps = {
       bus,
+      facts,
       fleet,
       relay,
       metrics,
       logger: logger.child({ component: 'ws-voice' }),
-      leaseMs: config.VOICE_LEASE_MS,
       maxBufferedBytes: Math.round((config.VOICE_MAX_BUFFERED_MS / FRAME_DURATION_MS) * AUDIO_OUT_FRAME_BYTES),
     };
   }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Bus, BusSubscription, Frame } from '@voxbridge/bus';
+import type { Bus, BusSubscription, Frame, PipelineSession } from '@voxbridge/bus';
 import {
   AUDIO_IN_SAMPLE_RATE_HZ,
   AUDIO_OUT_SAMPLE_RATE_HZ,
@@ -14,7 +14,7 @@ import {
   type MediaStream,
   type VoiceServerMessage,
 } from '@voxbridge/contracts';
-import type { AppLogger } from '@voxbridge/platform';
+import type { AppLogger, TurnFacts } from '@voxbridge/platform';
 import { WebSocket, type RawData } from 'ws';
 import { isAudioInFrame, parseClientMessage, wrongFrameSizeMessage } from './client-messages';
 import type { TurnMetricsRelay } from './turn-metrics.relay';
@@ -26,12 +26,12 @@ import { parseVoiceQuery } from './voice-query';
 
 export interface VoiceConnectionDeps {
   bus: Bus;
+  /** Durable facts for session-store: when each turn's first frame reached the user. */
+  facts: Pick<TurnFacts, 'delivered'>;
   fleet: VoiceFleetClient;
   relay: TurnMetricsRelay;
   metrics: VoiceMetrics;
   logger: AppLogger;
-  /** The claims are renewed every leaseMs / 3. */
-  leaseMs: number;
   /** Unsent bytes beyond which the client is too slow (close 1013). */
   maxBufferedBytes: number;
 }
@@ -64,17 +64,16 @@ export class VoiceConnection {
   private markClosed!: () => void;
   private phase: 'opening' | 'live' | 'closing' = 'opening';
   private session?: { id: string; agentId: string };
-  private claims?: Promise<void>;
-  private renewal?: Promise<void>;
-  private readonly failingServices = new Set<string>();
+  private pipeline?: Promise<PipelineSession>;
   private subscriptions: BusSubscription[] = [];
   private stopMetrics?: () => void;
-  private heartbeat?: NodeJS.Timeout;
   private readonly mapper = new VoiceEventMapper();
   private muted = false;
   /** The client sent `end`: the conversation is over (not a drop to resume from). */
   private endedByClient = false;
   private seq = 0;
+  /** The turn whose first frame was sent last (its `delivered` fact is stored once). */
+  private deliveredTurnId: string | undefined;
   private lastFrameErrorAtMs = Number.NEGATIVE_INFINITY;
   private awaitingPong = false;
   private closeCode?: number;
@@ -146,12 +145,17 @@ export class VoiceConnection {
 
     this.logger = this.logger.child({ session_id: session.id, agent_id: agentId });
     this.session = { id: session.id, agentId };
-    this.claims = fleet.claimAll(session.id, agentId);
-    await this.claims;
+    this.pipeline = fleet.openPipeline(session.id, agentId, {
+      stageFailed: (failure) => {
+        if (this.phase === 'live') this.send([voiceMessage('service_error', serviceErrorOf(failure.service, failure.cause))]);
+      },
+      stageRecovered: (stage) => this.logger.info('voice pipeline stage answers again', { stage }),
+      stageMoved: (stage, move) => this.logger.info('voice pipeline stage moved to another replica', { stage, took_over: move.tookOver }),
+    });
+    await this.pipeline;
     if (this.phase !== 'opening') return;
 
     this.follow(session.id);
-    this.heartbeat = setInterval(() => this.beat(), Math.floor(this.deps.leaseMs / 3));
     this.phase = 'live';
     this.send([
       voiceMessage('ready', {
@@ -202,36 +206,6 @@ export class VoiceConnection {
     this.stopMetrics = this.deps.relay.listen(sessionId, (event) => {
       if (this.phase === 'live') this.send(this.mapper.committed(event));
     });
-  }
-
-  // ---- heartbeat ---------------------------------------------------------------------------------
-
-  private beat(): void {
-    if (this.renewal || this.phase !== 'live') return;
-    this.renewal = this.renew()
-      .catch((error: unknown) => this.logger.error('voice claim heartbeat failed unexpectedly', { err: error }))
-      .finally(() => {
-        this.renewal = undefined;
-      });
-  }
-
-  /** Renews the claims; tells the client once when a service stops answering. */
-  private async renew(): Promise<void> {
-    const session = this.session;
-    if (!session) return;
-    const failures = await this.deps.fleet.renewAll(session.id, session.agentId);
-    const failing = new Set<string>(failures.map((f) => f.service));
-    for (const service of [...this.failingServices]) {
-      if (failing.has(service)) continue;
-      this.failingServices.delete(service);
-      this.logger.info('voice claim heartbeat answered again', { service });
-    }
-    for (const { service, error } of failures) {
-      if (this.failingServices.has(service)) continue;
-      this.failingServices.add(service);
-      this.logger.warn('voice claim heartbeat failed', { service, err: error });
-      if (this.phase === 'live') this.send([voiceMessage('service_error', serviceErrorOf(service, error))]);
-    }
   }
 
   // ---- client → fleet ----------------------------------------------------------------------------
@@ -305,7 +279,13 @@ export class VoiceConnection {
       this.deps.metrics.frameDropped('turn_cancelled');
       return;
     }
-    if (this.write(frame.payload)) this.deps.metrics.frameRelayed('out');
+    if (!this.write(frame.payload)) return;
+    this.deps.metrics.frameRelayed('out');
+    if (frame.turnId && frame.turnId !== this.deliveredTurnId && this.session) {
+      // The timeline's last mark: the turn's first frame left for the user.
+      this.deliveredTurnId = frame.turnId;
+      void this.deps.facts.delivered({ session_id: this.session.id, turn_id: frame.turnId, marks: { first_frame_sent: Date.now() } });
+    }
   }
 
   private send(messages: VoiceServerMessage[]): void {
@@ -344,17 +324,16 @@ export class VoiceConnection {
     return this.cleanup;
   }
 
-  /** Subscriptions and heartbeat stop at once; the claims are released after any in flight settled. */
+  /** Subscriptions stop at once; the pipeline is released once its opening settled. */
   private async undo(): Promise<void> {
     this.phase = 'closing';
-    clearInterval(this.heartbeat);
     for (const subscription of this.subscriptions) subscription.unsubscribe();
     this.subscriptions = [];
     this.stopMetrics?.();
     const session = this.session;
     if (session) {
-      await Promise.all([this.claims?.catch(() => undefined), this.renewal]);
-      await this.deps.fleet.releaseAll(session.id);
+      const pipeline = await this.pipeline?.catch(() => undefined);
+      await pipeline?.release();
       // `end` closes the conversation; a dropped socket leaves it open for the client to resume.
       if (this.endedByClient) await this.deps.fleet.endSession(session.id);
     }

@@ -1,13 +1,11 @@
-import { Injectable } from '@nestjs/common';
-import { Bus, BusError, BusNoRespondersError, BusTimeoutError } from '@voxbridge/bus';
+import { Injectable, OnModuleDestroy } from '@nestjs/common';
+import { Bus, BusError, BusNoRespondersError, BusTimeoutError, PipelineSessions, PipelineStageError, type PipelineSession, type PipelineSessionEvents } from '@voxbridge/bus';
 import {
   AgentSubjects,
   AuthSubjects,
   ErrorCode,
   SessionSubjects,
-  VoiceSubjects,
   type AgentDto,
-  type SessionClaimReply,
   type SessionDto,
   type Subject,
   type VerifiedCredential,
@@ -15,15 +13,6 @@ import {
 import { AppLogger } from '@voxbridge/platform';
 import { WebrtcGatewayEnv } from '../config/webrtc-gateway.env';
 import { VoiceSetupError, VoiceSetupErrorCode, type ServiceErrorData } from './voice.errors';
-
-/** The pipeline services a voice socket claims its session from. */
-export const PIPELINE = [
-  { service: 'stt-gateway', claim: VoiceSubjects.sttClaim, release: VoiceSubjects.sttRelease },
-  { service: 'llm-router', claim: VoiceSubjects.llmClaim, release: VoiceSubjects.llmRelease },
-  { service: 'tts-gateway', claim: VoiceSubjects.ttsClaim, release: VoiceSubjects.ttsRelease },
-] as const;
-
-export type PipelineService = (typeof PIPELINE)[number]['service'];
 
 export interface OpenedSession {
   session: SessionDto;
@@ -54,9 +43,9 @@ const isCode = (error: unknown, ...codes: ErrorCode[]) => error instanceof BusEr
  * VoiceSetupError with the code the socket closes with; releases never throw.
  */
 @Injectable()
-export class VoiceFleetClient {
+export class VoiceFleetClient implements OnModuleDestroy {
   private readonly timeoutMs: number;
-  private readonly leaseMs: number;
+  private readonly pipeline: PipelineSessions;
   private readonly logger: AppLogger;
 
   constructor(
@@ -65,8 +54,12 @@ export class VoiceFleetClient {
     logger: AppLogger,
   ) {
     this.timeoutMs = config.VOICE_REQUEST_TIMEOUT_MS;
-    this.leaseMs = config.VOICE_LEASE_MS;
     this.logger = logger.child({ component: 'voice-fleet' });
+    this.pipeline = new PipelineSessions(bus, { leaseMs: config.VOICE_LEASE_MS, logger: this.logger });
+  }
+
+  onModuleDestroy(): void {
+    this.pipeline.close();
   }
 
   async verify(credential: string, agentId: string): Promise<VerifiedCredential> {
@@ -108,36 +101,18 @@ export class VoiceFleetClient {
     }
   }
 
-  /** Claims (or renews) the session with every pipeline service; the first failure is thrown once all answered. */
-  async claimAll(sessionId: string, agentId: string): Promise<void> {
-    const failures = await this.renewAll(sessionId, agentId);
-    const [first] = failures;
-    if (first) throw serviceFailed(first.service, first.error);
-  }
-
-  /** The heartbeat: every claim again; the services that failed, with why. */
-  async renewAll(sessionId: string, agentId: string): Promise<Array<{ service: PipelineService; error: unknown }>> {
-    const body = { session_id: sessionId, agent_id: agentId, lease_ms: this.leaseMs };
-    const results = await Promise.all(
-      PIPELINE.map(({ service, claim }) =>
-        this.request<SessionClaimReply>(claim, body).then(
-          () => [],
-          (error: unknown) => [{ service, error }],
-        ),
-      ),
-    );
-    return results.flat();
-  }
-
-  /** Lets every pipeline service go of the session; never throws (a release nobody hears lapses with the lease). */
-  async releaseAll(sessionId: string): Promise<void> {
-    await Promise.all(
-      PIPELINE.map(({ service, release }) =>
-        this.request(release, { session_id: sessionId }).catch((error: unknown) => {
-          this.logger.debug('voice session release not answered', { session_id: sessionId, service, err: error });
-        }),
-      ),
-    );
+  /**
+   * Opens the session across the pipeline (the session protocol's gateway side: claims,
+   * heartbeat, takeover of a dead replica's stages, release); a stage that cannot take it fails
+   * the open with the service named.
+   */
+  async openPipeline(sessionId: string, agentId: string, events: PipelineSessionEvents): Promise<PipelineSession> {
+    try {
+      return await this.pipeline.open(sessionId, agentId, events);
+    } catch (error) {
+      if (error instanceof PipelineStageError) throw serviceFailed(error.service, error.cause);
+      throw error;
+    }
   }
 
   /** Marks the session ended (inactive); never throws — an unanswered update leaves it active, as a drop would. */

@@ -6,11 +6,11 @@ import {
   queueGroup,
   SessionClaimRequest,
   SessionIdRequest,
+  sessionProtocol,
   SessionReleaseRequest,
   SessionSubjects,
   UpdateSessionRequest,
   VerifyCredentialRequest,
-  VoiceSubjects,
   type SessionClaimReply,
   type SessionDto,
   type VerifiedCredential,
@@ -112,9 +112,9 @@ export class FakeSessionStore {
 export type PipelineName = 'stt' | 'llm' | 'tts';
 
 const PIPELINE = {
-  stt: { service: 'stt-gateway', claim: VoiceSubjects.sttClaim, release: VoiceSubjects.sttRelease },
-  llm: { service: 'llm-router', claim: VoiceSubjects.llmClaim, release: VoiceSubjects.llmRelease },
-  tts: { service: 'tts-gateway', claim: VoiceSubjects.ttsClaim, release: VoiceSubjects.ttsRelease },
+  stt: { service: 'stt-gateway', claim: sessionProtocol('stt').claim.subject, release: sessionProtocol('stt').release.subject },
+  llm: { service: 'llm-router', claim: sessionProtocol('llm').claim.subject, release: sessionProtocol('llm').release.subject },
+  tts: { service: 'tts-gateway', claim: sessionProtocol('tts').claim.subject, release: sessionProtocol('tts').release.subject },
 } as const;
 
 export interface ClaimRecord {
@@ -140,12 +140,15 @@ export class FakePipeline {
     const { service, claim, release } = PIPELINE[name];
     const queue = queueGroup(this.bus.namespace, service);
     const held = new Set<string>();
+    // One replica per service; like a real one it answers pings at its own instance id.
+    const instanceId = randomUUID();
     this.running.set(name, [
+      this.bus.serve(sessionProtocol(name).ping(instanceId), () => ({ instance_id: instanceId, sessions: held.size })),
       this.bus.serveJson(claim, SessionClaimRequest, (req): SessionClaimReply => {
         this.claims.push({ service: name, session_id: req.session_id, agent_id: req.agent_id, lease_ms: req.lease_ms, atMs: Date.now() });
         const taken = !held.has(req.session_id);
         held.add(req.session_id);
-        return { session_id: req.session_id, owner_instance_id: `${name}-1`, lease_ms: req.lease_ms ?? 15_000, taken };
+        return { session_id: req.session_id, owner_instance_id: instanceId, lease_ms: req.lease_ms ?? 15_000, taken };
       }, { queue }),
       this.bus.serveJson(release, SessionReleaseRequest, (req) => {
         this.releases.push({ service: name, session_id: req.session_id, atMs: Date.now() });
