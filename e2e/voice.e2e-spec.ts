@@ -6,9 +6,12 @@ import {
   FRAME_DURATION_MS,
   mediaSubject,
   sessionProtocol,
+  TIMELINE_MARKS,
+  TurnFactSubjects,
   type MessageDto,
   type SessionClaimReply,
   type SessionDto,
+  type TurnDeliveredFact,
 } from '@voxbridge/contracts';
 import { DEFAULT_TONE, expectEventually, FakeControlClient, SubjectTap, testInfra, type FakeLlmRecord, type FakeSpeechRecord } from '@voxbridge/testing';
 import { rmSync } from 'node:fs';
@@ -96,6 +99,14 @@ describe('a voice conversation through the fleet with fake providers', () => {
     const claims = await claimAll();
     expect(claims.every((c) => c.session_id === session.id)).toBe(true);
     heartbeat = setInterval(() => void claimAll().catch(() => undefined), 5_000);
+    // This test is the gateway: like webrtc-gateway, it tells when each turn's first frame reached "the user".
+    const delivered = new Set<string>();
+    bus.subscribeFrames(mediaSubject(session.id, 'audio.out'), (frame) => {
+      if (!frame.turnId || delivered.has(frame.turnId)) return;
+      delivered.add(frame.turnId);
+      const fact: TurnDeliveredFact = { session_id: session.id, turn_id: frame.turnId, marks: { first_frame_sent: Date.now() } };
+      void bus.publishDurable(TurnFactSubjects.delivered, fact, { msgId: `${frame.turnId}:delivered` });
+    });
   }, BOOT_TIMEOUT_MS + 30_000);
 
   afterAll(async () => {
@@ -133,6 +144,17 @@ describe('a voice conversation through the fleet with fake providers', () => {
     for (const mark of ['stt_latency_ms', 'llm_ttft_ms', 'tts_ttfb_ms', 'total_latency_ms', 'overhead_ms'] as const) {
       expect(typeof messages[1]?.[mark]).toBe('number');
     }
+    // The timeline: every mark from every hop, spans that add up to the total, overhead from it.
+    const timeline = await expectEventually(async () => {
+      const page = await call<MessageDto[]>('GET', `/api/sessions/${session.id}/messages`);
+      const found = page.body[1]?.timeline;
+      expect(Object.keys(found?.marks_at_ms ?? {}).sort()).toEqual([...TIMELINE_MARKS].sort());
+      return found;
+    });
+    expect(timeline?.spans.reduce((sum, span) => sum + span.duration_ms, 0)).toBe(timeline?.total_ms);
+    expect(timeline?.overhead_ms).toBe(timeline?.spans.filter((span) => span.owner === 'fleet').reduce((sum, span) => sum + span.duration_ms, 0));
+    expect(timeline?.overhead_ms).toBeGreaterThanOrEqual(0);
+    expect(messages[1]?.overhead_ms).toBe(timeline?.overhead_ms);
   });
 
   it('stops at once when the user speaks over it, and stores only what was heard', async () => {

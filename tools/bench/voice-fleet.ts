@@ -23,6 +23,8 @@ export interface Fleet {
   adminKey: string;
   /** Lines the launcher printed after the fleet was ready that report a crash or restart. */
   disturbances(): string[];
+  /** What the services logged since the fleet was ready (LOG_LEVEL=warn: warnings and errors only). */
+  serviceLines(): string[];
   stop(): Promise<void>;
 }
 
@@ -96,6 +98,11 @@ export async function startFleet({ repoRoot, namespace, home, env = {} }: FleetO
         .slice(readyAt)
         .split('\n')
         .filter((line) => /crashed|restart|ready again|refused its configuration/.test(line)),
+    serviceLines: () =>
+      output
+        .slice(readyAt)
+        .split('\n')
+        .filter((line) => / │ /.test(line) && !line.startsWith('launcher')),
     stop: async () => {
       if (child.exitCode === null) child.kill('SIGTERM');
       await exited;
@@ -172,7 +179,7 @@ export function processesNamed(comm: string): number[] {
     .map((row) => row.pid);
 }
 
-/** A named group of processes, looked up again at each sample (Postgres backends come and go). */
+/** Named groups of processes (Postgres backends come and go, so a group is looked up again at the end). */
 export type ProcessGroups = () => Map<string, number[]>;
 
 export interface GroupUsage {
@@ -188,12 +195,15 @@ export class ProcessWatch {
   private before = new Map<number, ProcessSample>();
   private readonly peakRssMb = new Map<string, number>();
   private timer?: NodeJS.Timeout;
+  /** Looked up at the start and the end only: scanning /proc each second would cost the main thread. */
+  private current = new Map<string, number[]>();
 
   constructor(private readonly groups: ProcessGroups) {}
 
   start(): void {
+    this.current = this.groups();
     this.before = new Map();
-    for (const pids of this.groups().values()) {
+    for (const pids of this.current.values()) {
       for (const pid of pids) {
         const sample = processSample(pid);
         if (sample) this.before.set(pid, sample);
@@ -205,6 +215,7 @@ export class ProcessWatch {
 
   stop(): Map<string, GroupUsage> {
     clearInterval(this.timer);
+    this.current = this.groups();
     const result = new Map<string, GroupUsage>();
     for (const [name, pids] of this.sample()) {
       let cpuMs = 0;
@@ -218,7 +229,7 @@ export class ProcessWatch {
   }
 
   private sample(): Map<string, number[]> {
-    const groups = this.groups();
+    const groups = this.current;
     for (const [name, pids] of groups) {
       const rssMb = pids.reduce((sum, pid) => sum + (processSample(pid)?.rssMb ?? 0), 0);
       this.peakRssMb.set(name, Math.max(this.peakRssMb.get(name) ?? 0, rssMb));

@@ -6,6 +6,8 @@ import {
   lostFrames,
   overheadOf,
   targetVerdicts,
+  timelineSpans,
+  totalOf,
   turnCountErrors,
   type TargetFigures,
 } from './voice-metrics';
@@ -104,6 +106,38 @@ describe(overheadOf.name, () => {
     expect(overheadOf({ overhead_ms: 40 })).toBe(40);
     expect(overheadOf({ overhead_ms: null })).toBeNull();
     expect(overheadOf(null)).toBeNull();
+  });
+});
+
+describe(totalOf.name, () => {
+  it('prefers the timeline total over total_latency_ms', () => {
+    expect(totalOf({ total_latency_ms: 900, timeline: { total_ms: 950 } })).toBe(950);
+    expect(totalOf({ total_latency_ms: 900, timeline: { total_ms: null } })).toBe(900);
+    expect(totalOf({})).toBeNull();
+  });
+});
+
+describe(timelineSpans.name, () => {
+  it('reads the spans of a stored timeline and skips malformed ones', () => {
+    const message = {
+      timeline: {
+        spans: [
+          { name: 'stt_ms', owner: 'provider', start_ms: 600, duration_ms: 150 },
+          { name: 'to_llm_ms', owner: 'fleet', durationMs: 4 },
+          { name: 'broken', owner: 'fleet' },
+          'nonsense',
+        ],
+      },
+    };
+    expect(timelineSpans(message)).toEqual([
+      { name: 'stt_ms', owner: 'provider', durationMs: 150 },
+      { name: 'to_llm_ms', owner: 'fleet', durationMs: 4 },
+    ]);
+  });
+
+  it('has no spans without a timeline', () => {
+    expect(timelineSpans({ overhead_ms: 3 })).toEqual([]);
+    expect(timelineSpans({ timeline: null })).toEqual([]);
   });
 });
 

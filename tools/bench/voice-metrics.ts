@@ -99,6 +99,35 @@ export function overheadOf(message: unknown): number | null {
   return typeof flat === 'number' && Number.isFinite(flat) ? flat : null;
 }
 
+/** A stored turn's fleet total: the timeline's `total_ms` when it has one, else `total_latency_ms`. */
+export function totalOf(message: unknown): number | null {
+  if (typeof message !== 'object' || message === null) return null;
+  const { timeline, total_latency_ms: flat } = message as { timeline?: unknown; total_latency_ms?: unknown };
+  const fromTimeline = typeof timeline === 'object' && timeline !== null ? (timeline as { total_ms?: unknown }).total_ms : undefined;
+  for (const value of [fromTimeline, flat]) if (typeof value === 'number' && Number.isFinite(value)) return value;
+  return null;
+}
+
+export interface TimelineSpanSample {
+  name: string;
+  owner: string;
+  durationMs: number;
+}
+
+/** The spans of a stored turn's timeline (`timeline.spans[]`: name, owner, duration_ms), if it has them. */
+export function timelineSpans(message: unknown): TimelineSpanSample[] {
+  if (typeof message !== 'object' || message === null) return [];
+  const timeline = (message as { timeline?: unknown }).timeline;
+  const spans = typeof timeline === 'object' && timeline !== null ? (timeline as { spans?: unknown }).spans : undefined;
+  if (!Array.isArray(spans)) return [];
+  return spans.flatMap((span: unknown) => {
+    if (typeof span !== 'object' || span === null) return [];
+    const { name, owner, duration_ms: snake, durationMs: camel } = span as Record<string, unknown>;
+    const durationMs = typeof snake === 'number' ? snake : camel;
+    return typeof name === 'string' && typeof durationMs === 'number' && Number.isFinite(durationMs) ? [{ name, owner: typeof owner === 'string' ? owner : '?', durationMs }] : [];
+  });
+}
+
 export const TARGETS = {
   /** The session count the targets are set for. */
   atSessions: 100,

@@ -13,6 +13,8 @@ import {
   percentText,
   TARGETS,
   targetVerdicts,
+  timelineSpans,
+  totalOf,
   turnCountErrors,
   type TargetName,
   type TargetVerdicts,
@@ -34,28 +36,38 @@ export interface StoredLatencies {
   stt_latency_ms: Summary;
   llm_ttft_ms: Summary;
   tts_ttfb_ms: Summary;
-  /** The fleet's clock: last voiced sample at stt-gateway → first frame published by tts-gateway. */
+  /** The fleet's clock: last voiced sample → first frame (the timeline's total_ms, else total_latency_ms). */
   total_latency_ms: Summary;
   /**
    * Per turn, the browser's latency − the stored total: the browser → gateway → bus hop of the
    * last voiced frame, the first frame's way back to the browser, and anything the fleet's marks miss.
    */
   outside_total_ms: Summary;
+  /** The timeline's spans, by name, when the stored turns have timelines. */
+  spans: Record<string, { owner: string; durationMs: Summary }>;
 }
 
 function storedLatencies(assistant: ReadonlyArray<Partial<MessageDto>>, clientLatencyByTurn: ReadonlyMap<string, number>): StoredLatencies {
-  const values = (key: 'stt_latency_ms' | 'llm_ttft_ms' | 'tts_ttfb_ms' | 'total_latency_ms') =>
+  const values = (key: 'stt_latency_ms' | 'llm_ttft_ms' | 'tts_ttfb_ms') =>
     summarize(assistant.flatMap((m) => (typeof m[key] === 'number' ? [m[key]] : [])));
   const outside = assistant.flatMap((m) => {
     const client = m.turn_id ? clientLatencyByTurn.get(m.turn_id) : undefined;
-    return client !== undefined && typeof m.total_latency_ms === 'number' ? [client - m.total_latency_ms] : [];
+    const total = totalOf(m);
+    return client !== undefined && total !== null ? [client - total] : [];
   });
+  const byName = new Map<string, { owner: string; values: number[] }>();
+  for (const span of assistant.flatMap(timelineSpans)) {
+    const entry = byName.get(span.name) ?? { owner: span.owner, values: [] };
+    entry.values.push(span.durationMs);
+    byName.set(span.name, entry);
+  }
   return {
     stt_latency_ms: values('stt_latency_ms'),
     llm_ttft_ms: values('llm_ttft_ms'),
     tts_ttfb_ms: values('tts_ttfb_ms'),
-    total_latency_ms: values('total_latency_ms'),
+    total_latency_ms: summarize(assistant.flatMap((m) => totalOf(m) ?? [])),
     outside_total_ms: summarize(outside),
+    spans: Object.fromEntries([...byName].map(([name, { owner, values: v }]) => [name, { owner, durationMs: summarize(v) }])),
   };
 }
 
@@ -92,6 +104,8 @@ export interface RunFigures {
   resources: Record<string, ResourceUse>;
   /** Launcher lines about crashes or restarts while the sessions ran. */
   disturbances: string[];
+  /** Warnings and errors the services logged while the sessions ran: how many, and the first few. */
+  fleetLog: { lines: number; first: string[] };
   machine: MachineUse;
   verdicts: TargetVerdicts;
   profiles?: Record<string, ProfileSummary>;
@@ -114,10 +128,11 @@ export interface RunInputs {
   /** CPU ms and peak RSS per process group over the sessions' window. */
   usage: Map<string, { cpuMs: number; peakRssMb: number }>;
   disturbances: string[];
+  serviceLines: string[];
   machine: MachineUse;
 }
 
-export function runFigures({ sessions, reports, stored, usage, disturbances, machine }: RunInputs): RunFigures {
+export function runFigures({ sessions, reports, stored, usage, disturbances, serviceLines, machine }: RunInputs): RunFigures {
   const results: SessionResult[] = reports.flatMap((r) => r.sessions).sort((a, b) => a.index - b.index);
   const responses = results.flatMap((s) => s.responses);
   const sessionMs = results.reduce((sum, s) => sum + s.durationMs, 0);
@@ -172,6 +187,7 @@ export function runFigures({ sessions, reports, stored, usage, disturbances, mac
     sessionErrors: results.flatMap((s) => (s.error ? [`session ${s.index}: ${s.error}`] : [])),
     resources,
     disturbances,
+    fleetLog: { lines: serviceLines.length, first: serviceLines.slice(0, 5).map((line) => line.slice(0, 300)) },
     machine,
   };
   const verdicts = targetVerdicts({
@@ -276,6 +292,7 @@ export function noteLines(run: RunFigures): string[] {
     lines.push(`${run.sessions} sessions: other work used ${run.machine.otherPercent.toFixed(0)} % of the ${run.machine.cores} cores during the run — figures may be disturbed; repeat on a quieter machine`);
   }
   if (run.disturbances.length > 0) lines.push(`${run.sessions} sessions: the fleet was disturbed: ${run.disturbances.slice(0, 3).join(' / ')}`);
+  if (run.fleetLog.lines > 0) lines.push(`${run.sessions} sessions: the services logged ${run.fleetLog.lines} warning/error line(s), first: ${run.fleetLog.first[0] ?? ''}`);
   if (run.sessionErrors.length > 0) lines.push(`${run.sessions} sessions: ${run.sessionErrors.length} conversation(s) failed, e.g. ${run.sessionErrors.slice(0, 3).join('; ')}`);
   if (run.answersTimedOut > 0) lines.push(`${run.sessions} sessions: ${run.answersTimedOut} answer(s) did not end within ${SCRIPT.turnTimeoutMs / 1000} s`);
   if (run.unexpectedFrames > 0) lines.push(`${run.sessions} sessions: ${run.unexpectedFrames} agent frame(s) came when no answer was expected`);
@@ -294,5 +311,6 @@ export function timeLines(run: RunFigures): string[] {
       ` (STT ${ms(stored.stt_latency_ms.p50)}, LLM TTFT ${ms(stored.llm_ttft_ms.p50)}, TTS TTFB ${ms(stored.tts_ttfb_ms.p50)}, overhead ${ms(run.overheadMs.p50)} / ${ms(run.overheadMs.p95)};` +
       ` the rest is the end-of-turn silence and the LLM writing its first sentence)` +
       ` + outside the fleet's clock ${ms(stored.outside_total_ms.p50)} / ${ms(stored.outside_total_ms.p95)} (socket and bus hops to and from the browser)`,
+    ...Object.entries(stored.spans).map(([name, { owner, durationMs: d }]) => `    ${name.padEnd(20)} ${owner.padEnd(9)} p50 ${ms(d.p50)}  p95 ${ms(d.p95)}  max ${ms(d.max)}  (n=${d.count})`),
   ];
 }

@@ -137,6 +137,7 @@ class FakeSessionStore {
       content: r.content,
       speaker: r.speaker ?? null,
       created_at: new Date().toISOString(),
+      timeline: null,
       stt_latency_ms: null,
       llm_ttft_ms: null,
       tts_ttfb_ms: null,

@@ -12,7 +12,9 @@ import {
   type MediaStream,
   type ReplyEvent,
   type TranscriptEvent,
-  type TurnCommittedEvent,
+  type MessageDto,
+  type MessageTimeline,
+  type TurnRecordedEvent,
   type TurnEvent,
   type VadEvent,
 } from '@voxbridge/contracts';
@@ -319,25 +321,21 @@ describe('webrtc-gateway /ws/voice', () => {
       expect(client.all('turn_state')[3]).toEqual({ turn_id: turnId, state: 'done', heard_text: 'It is noon.' });
       expect(client.audio.map((a) => [a.byteLength, a[0]])).toEqual([[960, 1], [960, 2], [960, 3]]);
 
-      // The turn's latencies arrive once llm-router commits it (durably, on JetStream).
-      await bus.ensureStream('sessions', [SessionSubjects.turnCommitted]);
-      const committed: TurnCommittedEvent = {
-        turn_id: turnId,
-        session_id: sessionId,
-        agent_id: agentId,
-        user_text: 'what time is it',
-        assistant_text: 'It is noon.',
-        interrupted: false,
-        stt_latency_ms: 110,
-        llm_ttft_ms: 240,
-        tts_ttfb_ms: 90,
-        total_latency_ms: 1_020,
-        overhead_ms: 8,
-        provider: 'openai_compatible',
-        model: 'llama3.2',
-        committed_at: new Date().toISOString(),
-      };
-      await bus.publishDurable(SessionSubjects.turnCommitted, committed, { msgId: turnId });
+      // The turn's latencies and timeline arrive once session-store has stored it.
+      const timeline: MessageTimeline = { marks_at_ms: { speech_end: 1, first_frame_sent: 1_021 }, spans: [], total_ms: 1_020, overhead_ms: null };
+      bus.publishJson(
+        SessionSubjects.turnRecorded,
+        recordedTurn({ turn_id: turnId, session_id: sessionId, agent_id: agentId }, {
+          stt_latency_ms: 110,
+          llm_ttft_ms: 240,
+          tts_ttfb_ms: 90,
+          total_latency_ms: 1_020,
+          overhead_ms: 8,
+          provider: 'openai_compatible',
+          model: 'llama3.2',
+          timeline,
+        }),
+      );
       expect(await client.next('turn_metrics')).toEqual({
         turn_id: turnId,
         interrupted: false,
@@ -348,23 +346,16 @@ describe('webrtc-gateway /ws/voice', () => {
         overhead_ms: 8,
         provider: 'openai_compatible',
         model: 'llama3.2',
+        timeline,
       });
     });
 
-    it('relays each committed turn to every socket of its session and to no other', async () => {
+    it('relays each stored turn to every socket of its session and to no other', async () => {
       const first = await ready();
       const second = await ready({ agent_id: first.agentId, session_id: first.sessionId });
       const elsewhere = await ready();
       const turnId = randomUUID();
-      bus.publishJson(SessionSubjects.turnCommitted, {
-        turn_id: turnId,
-        session_id: first.sessionId,
-        agent_id: first.agentId,
-        user_text: 'hi',
-        assistant_text: 'hello',
-        interrupted: true,
-        committed_at: new Date().toISOString(),
-      });
+      bus.publishJson(SessionSubjects.turnRecorded, recordedTurn({ turn_id: turnId, session_id: first.sessionId, agent_id: first.agentId }, { interrupted: true }));
       for (const client of [first.client, second.client]) {
         expect(await client.next('turn_metrics')).toMatchObject({ turn_id: turnId, interrupted: true, stt_latency_ms: null, provider: null });
       }
@@ -539,4 +530,27 @@ async function rawVoiceSocket(baseUrl: string, path: string, sessionIdNow: () =>
     return id;
   });
   return { socket, sessionId };
+}
+
+/** session-store's live `turnRecorded`: the user's and the assistant's messages as stored. */
+function recordedTurn(ids: { turn_id: string; session_id: string; agent_id: string }, answer: Partial<MessageDto>): TurnRecordedEvent {
+  const base: MessageDto = {
+    id: randomUUID(),
+    session_id: ids.session_id,
+    turn_id: ids.turn_id,
+    role: 'user',
+    content: 'hi',
+    speaker: null,
+    created_at: new Date().toISOString(),
+    stt_latency_ms: null,
+    llm_ttft_ms: null,
+    tts_ttfb_ms: null,
+    total_latency_ms: null,
+    overhead_ms: null,
+    interrupted: false,
+    provider: null,
+    model: null,
+    timeline: null,
+  };
+  return { ...ids, messages: [base, { ...base, id: randomUUID(), role: 'assistant', content: 'hello', ...answer }] };
 }

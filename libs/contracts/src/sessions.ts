@@ -13,6 +13,7 @@ import {
   MaxLength,
   Min,
 } from 'class-validator';
+import type { SpanOwner, TimelineMarks } from './timeline';
 import { controlSubject, eventSubject } from './subjects';
 
 /**
@@ -125,6 +126,19 @@ export interface MessageDto {
   interrupted: boolean;
   provider: string | null;
   model: string | null;
+  /** A voice turn's assistant message: where the time went, mark by mark (timeline.ts). */
+  timeline: MessageTimeline | null;
+}
+
+/** A turn's timeline as the API returns it. Spans never negative; they add up to `total_ms`. */
+export interface MessageTimeline {
+  /** Epoch milliseconds, each set by the service that saw the moment. */
+  marks_at_ms: TimelineMarks;
+  spans: Array<{ name: string; owner: SpanOwner; start_ms: number; duration_ms: number }>;
+  /** Last voiced sample → first frame sent to the user; null unless both are marked. */
+  total_ms: number | null;
+  /** Sum of the fleet's own spans; null unless every mark is there. */
+  overhead_ms: number | null;
 }
 
 export interface HistoryDto {

@@ -67,6 +67,9 @@ export type AnswerOutcome = (typeof ANSWER_OUTCOMES)[number];
 
 export class TurnAnsweredFact extends TurnFact {
   @IsUUID() agent_id!: string;
+  /** The user's words as llm-router answered them (so a lost transcribed fact loses nothing). */
+  @IsString() @MaxLength(100_000) user_text!: string;
+  @IsOptional() @IsString() @MaxLength(100) speaker?: string;
   /** Everything the model said (what was heard is tts-gateway's fact). */
   @IsString() @MaxLength(100_000) assistant_text!: string;
   @IsIn(ANSWER_OUTCOMES) outcome!: AnswerOutcome;

@@ -1,3 +1,4 @@
+import type { MessageTimeline } from './sessions';
 import type { TurnState } from './voice';
 
 /**
@@ -56,6 +57,8 @@ export interface VoiceServerEvents {
     overhead_ms: number | null;
     provider: string | null;
     model: string | null;
+    /** Where the turn's time went, mark by mark (null for a turn without one). */
+    timeline: MessageTimeline | null;
   };
   /** Something failed; `message` says what and, for a provider, how to configure it. */
   service_error: { code: string; message: string; turn_id?: string; service?: string };

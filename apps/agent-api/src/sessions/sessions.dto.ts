@@ -2,11 +2,14 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import {
   MESSAGE_ROLES,
   SESSION_TYPES,
+  TIMELINE_MARKS,
   type MessageDto,
   type MessageRole,
+  type MessageTimeline,
   type SessionDto,
   type SessionPage,
   type SessionType,
+  type TimelineMarks,
 } from '@voxbridge/contracts';
 import { Transform, Type } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsNotEmpty, IsObject, IsOptional, IsString, IsUUID, Max, MaxLength, Min } from 'class-validator';
@@ -162,6 +165,25 @@ export class SessionPageResponse implements SessionPage {
   next_cursor!: string | null;
 }
 
+export class TimelineSpanResponse {
+  @ApiProperty({ example: 'llm_ttft_ms', description: 'What the span is (see README "Speed" for every span)' }) name!: string;
+  @ApiProperty({ enum: ['policy', 'provider', 'fleet'], description: '`fleet` spans add up to overhead_ms' }) owner!: 'policy' | 'provider' | 'fleet';
+  @ApiProperty({ minimum: 0, description: 'Start, ms after the first mark' }) start_ms!: number;
+  @ApiProperty({ minimum: 0 }) duration_ms!: number;
+}
+
+export class TimelineResponse implements MessageTimeline {
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: { type: 'integer' },
+    description: `Epoch milliseconds of each moment of the turn: ${TIMELINE_MARKS.join(', ')}`,
+  })
+  marks_at_ms!: TimelineMarks;
+  @ApiProperty({ type: [TimelineSpanResponse], description: 'Consecutive spans; never negative; they add up to total_ms' }) spans!: TimelineSpanResponse[];
+  @ApiProperty({ type: Number, nullable: true, description: 'Last voiced sample → first frame sent to the user' }) total_ms!: number | null;
+  @ApiProperty({ type: Number, nullable: true, description: 'Sum of the fleet spans; null unless every mark is there' }) overhead_ms!: number | null;
+}
+
 export class MessageResponse implements MessageDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty({ format: 'uuid', example: SESSION_ID_EXAMPLE }) session_id!: string;
@@ -179,4 +201,5 @@ export class MessageResponse implements MessageDto {
   @ApiProperty({ description: 'The user spoke over this assistant message; `content` is what was heard.' }) interrupted!: boolean;
   @ApiProperty({ type: String, nullable: true }) provider!: string | null;
   @ApiProperty({ type: String, nullable: true }) model!: string | null;
+  @ApiProperty({ type: TimelineResponse, nullable: true, description: "A voice turn's assistant message: its timeline, mark by mark" }) timeline!: TimelineResponse | null;
 }

@@ -163,6 +163,8 @@ export class SessionWorker {
       session_id: this.sessionId,
       turn_id: turn.turnId,
       agent_id: turn.agentId,
+      user_text: turn.userText,
+      ...(turn.speaker ? { speaker: turn.speaker } : {}),
       assistant_text: outcome.text,
       outcome: turn.cancelled && outcome.outcome === 'done' ? 'cancelled' : outcome.outcome,
       ...(outcome.provider ? { provider: outcome.provider } : {}),

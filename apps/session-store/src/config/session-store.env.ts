@@ -41,4 +41,15 @@ export class SessionStoreEnv extends DatabaseServiceEnv {
   @Min(1)
   @Max(100)
   DURABLE_MAX_DELIVERIES = 10;
+
+  /**
+   * A voice turn whose facts stopped coming for this long (a stage died mid-turn) is written with
+   * what there is, as interrupted with what was actually played. Longer than an LLM may think
+   * before its first token (tts-gateway reports progress every second while it speaks).
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1_000)
+  @Max(600_000)
+  TURN_ASSEMBLY_TIMEOUT_MS = 45_000;
 }

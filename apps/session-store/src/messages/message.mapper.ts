@@ -1,4 +1,4 @@
-import type { MessageDto } from '@voxbridge/contracts';
+import { buildTimeline, marksFrom, type MessageDto, type MessageTimeline } from '@voxbridge/contracts';
 import type { MessageEntity } from '../persistence/message.entity';
 
 export function toMessageDto(row: MessageEntity): MessageDto {
@@ -18,5 +18,18 @@ export function toMessageDto(row: MessageEntity): MessageDto {
     interrupted: row.interrupted,
     provider: row.provider,
     model: row.model,
+    timeline: row.timeline ? timelineOf(row.timeline) : null,
+  };
+}
+
+/** Stored marks → the API's timeline: spans derived on read, so their definitions can improve. */
+function timelineOf(stored: unknown): MessageTimeline {
+  const marks = marksFrom(stored);
+  const timeline = buildTimeline(marks);
+  return {
+    marks_at_ms: marks,
+    spans: timeline.spans.map((span) => ({ name: span.name, owner: span.owner, start_ms: span.startMs, duration_ms: span.durationMs })),
+    total_ms: timeline.totalMs,
+    overhead_ms: timeline.overheadMs,
   };
 }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { MessageDto, MessageRole } from '@voxbridge/contracts';
+import type { MessageDto, MessageRole, TimelineMarks } from '@voxbridge/contracts';
 import { randomUUID } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
 import { MessageEntity } from '../persistence/message.entity';
@@ -21,6 +21,7 @@ export interface NewMessage {
   interrupted: boolean;
   provider: string | null;
   model: string | null;
+  timeline: TimelineMarks | null;
 }
 
 export interface WriteResult {
@@ -67,24 +68,24 @@ export class MessagesRepository {
     params.push(firstUser ? autoTitle(firstUser.content) : null);
     const rows = messages.map((m, index) => {
       const values: unknown[] = [index, randomUUID(), m.role, m.content, m.speaker, m.createdAt ? m.createdAt.toISOString() : null];
-      values.push(m.sttLatencyMs, m.llmTtftMs, m.ttsTtfbMs, m.totalLatencyMs, m.overheadMs, m.interrupted, m.provider, m.model);
+      values.push(m.sttLatencyMs, m.llmTtftMs, m.ttsTtfbMs, m.totalLatencyMs, m.overheadMs, m.interrupted, m.provider, m.model, m.timeline ? JSON.stringify(m.timeline) : null);
       const first = params.length + 1;
       params.push(...values);
       const p = (offset: number, cast: string) => `$${first + offset}::${cast}`;
-      return `(${p(0, 'int')}, ${p(1, 'uuid')}, ${p(2, 'varchar')}, ${p(3, 'text')}, ${p(4, 'varchar')}, ${p(5, 'timestamptz')}, ${p(6, 'int')}, ${p(7, 'int')}, ${p(8, 'int')}, ${p(9, 'int')}, ${p(10, 'int')}, ${p(11, 'bool')}, ${p(12, 'varchar')}, ${p(13, 'varchar')})`;
+      return `(${p(0, 'int')}, ${p(1, 'uuid')}, ${p(2, 'varchar')}, ${p(3, 'text')}, ${p(4, 'varchar')}, ${p(5, 'timestamptz')}, ${p(6, 'int')}, ${p(7, 'int')}, ${p(8, 'int')}, ${p(9, 'int')}, ${p(10, 'int')}, ${p(11, 'bool')}, ${p(12, 'varchar')}, ${p(13, 'varchar')}, ${p(14, 'jsonb')})`;
     });
     const [outcome] = await this.dataSource.query<Array<{ found: number; inserted: MessageRow[] }>>(
       `with target as (
          select "id" from "session_store"."sessions" where "id" = $1 for update
        ), incoming ("ord", "id", "role", "content", "speaker", "created_at",
-                    "stt", "llm", "tts", "total", "overhead", "interrupted", "provider", "model") as (
+                    "stt", "llm", "tts", "total", "overhead", "interrupted", "provider", "model", "timeline") as (
          values ${rows.join(', ')}
        ), inserted as (
          insert into "session_store"."messages"
            ("id", "session_id", "turn_id", "role", "content", "speaker", "created_at",
-            "stt_latency_ms", "llm_ttft_ms", "tts_ttfb_ms", "total_latency_ms", "overhead_ms", "interrupted", "provider", "model")
+            "stt_latency_ms", "llm_ttft_ms", "tts_ttfb_ms", "total_latency_ms", "overhead_ms", "interrupted", "provider", "model", "timeline")
          select i."id", t."id", $2::uuid, i."role", i."content", i."speaker", coalesce(i."created_at", now()),
-                i."stt", i."llm", i."tts", i."total", i."overhead", i."interrupted", i."provider", i."model"
+                i."stt", i."llm", i."tts", i."total", i."overhead", i."interrupted", i."provider", i."model", i."timeline"
          from incoming i cross join target t
          order by i."ord"
          on conflict ("turn_id", "role") do nothing
@@ -140,7 +141,7 @@ export class MessagesRepository {
 }
 
 /** A `session_store.messages` row as `to_jsonb` renders it: the DTO's snake_case fields plus `seq`. */
-type MessageRow = MessageDto & { seq: number | string };
+type MessageRow = Omit<MessageDto, 'timeline'> & { seq: number | string; timeline: TimelineMarks | null };
 
 function messageFromRow(row: MessageRow): MessageEntity {
   return Object.assign(new MessageEntity(), {
@@ -160,6 +161,7 @@ function messageFromRow(row: MessageRow): MessageEntity {
     interrupted: row.interrupted,
     provider: row.provider,
     model: row.model,
+    timeline: row.timeline,
   });
 }
 

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { MessageDto, MessageRole } from '@voxbridge/contracts';
+import type { MessageDto, MessageRole, TimelineMarks } from '@voxbridge/contracts';
 import { ConversationChanges } from '../changes/conversation-changes';
 import { toMessageDto } from './message.mapper';
 import { MessagesError } from './messages.errors';
@@ -28,6 +28,8 @@ export interface TurnRecord {
   overheadMs?: number;
   provider?: string;
   model?: string;
+  /** A voice turn's timeline marks (stored on the assistant message). */
+  timeline?: TimelineMarks;
   committedAt: Date | null;
 }
 
@@ -47,6 +49,7 @@ const blank: Omit<NewMessage, 'role' | 'content'> = {
   interrupted: false,
   provider: null,
   model: null,
+  timeline: null,
 };
 
 @Injectable()
@@ -90,6 +93,7 @@ export class MessagesService {
       interrupted: turn.interrupted,
       provider: turn.provider ?? null,
       model: turn.model ?? null,
+      timeline: turn.timeline ?? null,
     };
     const result = await this.messages.writeTurn(turn.sessionId, turn.turnId, [user, assistant]);
     if (!result) return { status: 'unknown_session' };

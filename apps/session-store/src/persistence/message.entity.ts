@@ -1,4 +1,4 @@
-import type { MessageRole } from '@voxbridge/contracts';
+import type { MessageRole, TimelineMarks } from '@voxbridge/contracts';
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 
 /** A row of `session_store.messages` (DDL in the migrations; never synchronized). */
@@ -21,4 +21,6 @@ export class MessageEntity {
   @Column({ type: 'boolean' }) interrupted!: boolean;
   @Column({ type: 'varchar', nullable: true }) provider!: string | null;
   @Column({ type: 'varchar', nullable: true }) model!: string | null;
+  /** A voice turn's timeline marks (epoch ms), on its assistant message. */
+  @Column({ type: 'jsonb', nullable: true }) timeline!: TimelineMarks | null;
 }

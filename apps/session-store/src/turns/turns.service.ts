@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { MessageDto, TurnCommittedEvent } from '@voxbridge/contracts';
 import { AppLogger } from '@voxbridge/platform';
-import { MessagesService } from '../messages/messages.service';
+import { MessagesService, type TurnRecord } from '../messages/messages.service';
 import { TurnsMetrics } from './turns.metrics';
 
 export type TurnOutcomeResult =
@@ -26,9 +26,8 @@ export class TurnsService {
    * a warning: redelivering it could never succeed, and creating a session for it would resurrect
    * deleted conversations.
    */
-  async record(turn: TurnCommittedEvent): Promise<TurnOutcomeResult> {
-    const startedAt = performance.now();
-    const result = await this.messages.recordTurn({
+  record(turn: TurnCommittedEvent): Promise<TurnOutcomeResult> {
+    return this.write({
       turnId: turn.turn_id,
       sessionId: turn.session_id,
       userText: turn.user_text,
@@ -44,8 +43,14 @@ export class TurnsService {
       model: turn.model,
       committedAt: parseInstant(turn.committed_at),
     });
+  }
+
+  /** Writes a turn (a text turn as committed, or a voice turn assembled from its facts) once per turn id. */
+  async write(turn: TurnRecord): Promise<TurnOutcomeResult> {
+    const startedAt = performance.now();
+    const result = await this.messages.recordTurn(turn);
     const writeMs = performance.now() - startedAt;
-    const where = { session_id: turn.session_id, turn_id: turn.turn_id };
+    const where = { session_id: turn.sessionId, turn_id: turn.turnId };
     if (result.status === 'unknown_session') {
       this.metrics.record('unknown_session', writeMs);
       this.logger.warn('turn for an unknown session dropped', where);

@@ -18,6 +18,7 @@ function message(overrides: Partial<MessageDto>): MessageDto {
     total_latency_ms: null,
     overhead_ms: null,
     interrupted: false,
+    timeline: null,
     provider: null,
     model: null,
     ...overrides,

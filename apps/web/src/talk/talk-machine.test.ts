@@ -33,6 +33,7 @@ const metrics = (turn_id: string, interrupted = false) =>
     tts_ttfb_ms: 140,
     total_latency_ms: 690,
     overhead_ms: 50,
+    timeline: null,
     provider: 'openrouter',
     model: 'anthropic/claude-3.5-sonnet',
   });

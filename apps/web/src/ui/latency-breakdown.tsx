@@ -1,8 +1,11 @@
 import type { VoiceServerEvents } from '../api/api-types';
+import { TimelineWaterfall } from './timeline-waterfall';
 import { formatMs } from './widgets';
 
 /** A turn's latencies, as `turn_metrics` and stored messages carry them. */
-export type Latencies = Omit<VoiceServerEvents['turn_metrics'], 'turn_id' | 'interrupted'>;
+export type Latencies = Omit<VoiceServerEvents['turn_metrics'], 'turn_id' | 'interrupted' | 'timeline'> & {
+  timeline?: VoiceServerEvents['turn_metrics']['timeline'];
+};
 
 /** Time to first audio: good under 1 s, fair under 2 s (the voice loop's target is < 1 s). */
 export function ttfaGrade(ms: number | null): 'good' | 'fair' | 'slow' | 'unknown' {
@@ -17,9 +20,20 @@ export function hasLatencies(value: Partial<Latencies>): boolean {
   );
 }
 
-/** One turn's latencies: each stage, the time to first audio, and what the platform added. */
+/**
+ * One turn's latencies: a waterfall of its timeline when it has one (voice turns), else each
+ * stage, the time to first audio, and what the platform added.
+ */
 export function LatencyBreakdown({ latencies, testId }: { latencies: Latencies; testId?: string }) {
   const grade = ttfaGrade(latencies.total_latency_ms);
+  if (latencies.timeline && latencies.timeline.spans.length > 0) {
+    return (
+      <div className={`latency-timeline grade-${grade}`} data-testid={testId} data-total-ms={latencies.total_latency_ms ?? undefined}>
+        <TimelineWaterfall timeline={latencies.timeline} />
+        {(latencies.provider || latencies.model) && <p className="latency-model">{[latencies.provider, latencies.model].filter(Boolean).join(' · ')}</p>}
+      </div>
+    );
+  }
   return (
     <dl className="latencies" data-testid={testId} data-total-ms={latencies.total_latency_ms ?? undefined}>
       <div className={`latency total grade-${grade}`}>

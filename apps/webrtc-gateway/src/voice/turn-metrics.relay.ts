@@ -1,23 +1,23 @@
 import { Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { Bus, type BusSubscription } from '@voxbridge/bus';
-import { SessionSubjects, TurnCommittedEvent } from '@voxbridge/contracts';
+import { SessionSubjects, TurnRecordedEvent } from '@voxbridge/contracts';
 
-export type TurnCommittedListener = (event: TurnCommittedEvent) => void;
+export type TurnRecordedListener = (event: TurnRecordedEvent) => void;
 
 /**
- * Committed turns (with their latencies) for the sockets of this replica: ONE subscription to
- * `sessions.v1.evt.turn.committed` per replica, no queue group, dispatched by session id. The
- * subject is durable on JetStream; a plain subscription sees it live, which is all a socket needs.
+ * Turns as stored (with their latencies and timeline) for the sockets of this replica: ONE
+ * subscription to session-store's live `sessions.v1.evt.turn.recorded` per replica, no queue
+ * group, dispatched by session id.
  */
 @Injectable()
 export class TurnMetricsRelay implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private readonly listeners = new Map<string, Set<TurnCommittedListener>>();
+  private readonly listeners = new Map<string, Set<TurnRecordedListener>>();
   private subscription?: BusSubscription;
 
   constructor(private readonly bus: Bus) {}
 
   onApplicationBootstrap(): void {
-    this.subscription = this.bus.subscribeJson(SessionSubjects.turnCommitted, TurnCommittedEvent, (event) => {
+    this.subscription = this.bus.subscribeJson(SessionSubjects.turnRecorded, TurnRecordedEvent, (event) => {
       for (const listener of this.listeners.get(event.session_id.toLowerCase()) ?? []) listener(event);
     });
   }
@@ -29,10 +29,10 @@ export class TurnMetricsRelay implements OnApplicationBootstrap, BeforeApplicati
     await subscription?.closed;
   }
 
-  /** Calls `listener` with the session's committed turns until the returned function is called. */
-  listen(sessionId: string, listener: TurnCommittedListener): () => void {
+  /** Calls `listener` with the session's stored turns until the returned function is called. */
+  listen(sessionId: string, listener: TurnRecordedListener): () => void {
     const key = sessionId.toLowerCase();
-    const set = this.listeners.get(key) ?? new Set<TurnCommittedListener>();
+    const set = this.listeners.get(key) ?? new Set<TurnRecordedListener>();
     set.add(listener);
     this.listeners.set(key, set);
     return () => {

@@ -204,7 +204,7 @@ export class VoiceConnection {
       bus.subscribeFrames(mediaSubject(sessionId, 'audio.out'), (frame) => this.audioOut(frame)),
     ];
     this.stopMetrics = this.deps.relay.listen(sessionId, (event) => {
-      if (this.phase === 'live') this.send(this.mapper.committed(event));
+      if (this.phase === 'live') this.send(this.mapper.recorded(event));
     });
   }
 

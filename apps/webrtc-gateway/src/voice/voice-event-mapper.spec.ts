@@ -149,22 +149,27 @@ describe(VoiceEventMapper.name, () => {
     expect(sut.reply(reply(TURN_2, 'error', 0))[0]?.data).toMatchObject({ code: 'internal', message: 'the language model failed' });
   });
 
-  it('reports a committed turn’s latencies, null where unknown', () => {
+  it('reports a stored turn’s latencies and timeline from its assistant message, null where unknown', () => {
     const sut = new VoiceEventMapper();
-    const [metrics] = sut.committed({
-      turn_id: TURN_1,
+    const message = {
+      id: TURN_2,
       session_id: SESSION,
-      agent_id: SESSION,
-      user_text: 'hi',
-      assistant_text: 'hello',
+      turn_id: TURN_1,
+      content: 'hello',
+      speaker: null,
+      created_at: new Date().toISOString(),
       interrupted: false,
       stt_latency_ms: 120,
       llm_ttft_ms: 300,
+      tts_ttfb_ms: null,
       total_latency_ms: 900,
       overhead_ms: 12,
       provider: 'openai_compatible',
-      committed_at: new Date().toISOString(),
-    });
+      model: null,
+      timeline: null,
+    };
+    expect(sut.recorded({ turn_id: TURN_1, session_id: SESSION, agent_id: SESSION, messages: [{ ...message, role: 'user' }] })).toEqual([]);
+    const [metrics] = sut.recorded({ turn_id: TURN_1, session_id: SESSION, agent_id: SESSION, messages: [{ ...message, role: 'user' }, { ...message, role: 'assistant' }] });
     expect(metrics).toEqual({
       event: 'turn_metrics',
       data: {
@@ -177,6 +182,7 @@ describe(VoiceEventMapper.name, () => {
         overhead_ms: 12,
         provider: 'openai_compatible',
         model: null,
+        timeline: null,
       },
     });
   });

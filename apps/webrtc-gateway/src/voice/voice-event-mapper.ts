@@ -2,7 +2,7 @@ import type {
   ControlEvent,
   ReplyEvent,
   TranscriptEvent,
-  TurnCommittedEvent,
+  TurnRecordedEvent,
   TurnEvent,
   TurnState,
   VadEvent,
@@ -158,18 +158,22 @@ export class VoiceEventMapper {
     return turnId === undefined || !this.silencedTurns.has(turnId);
   }
 
-  committed(event: TurnCommittedEvent): VoiceServerMessage[] {
+  /** A turn as stored: the assistant message's latencies and timeline. */
+  recorded(event: TurnRecordedEvent): VoiceServerMessage[] {
+    const answer = event.messages.find((message) => message.role === 'assistant');
+    if (!answer) return [];
     return [
       voiceMessage('turn_metrics', {
         turn_id: event.turn_id,
-        interrupted: event.interrupted,
-        stt_latency_ms: event.stt_latency_ms ?? null,
-        llm_ttft_ms: event.llm_ttft_ms ?? null,
-        tts_ttfb_ms: event.tts_ttfb_ms ?? null,
-        total_latency_ms: event.total_latency_ms ?? null,
-        overhead_ms: event.overhead_ms ?? null,
-        provider: event.provider ?? null,
-        model: event.model ?? null,
+        interrupted: answer.interrupted,
+        stt_latency_ms: answer.stt_latency_ms,
+        llm_ttft_ms: answer.llm_ttft_ms,
+        tts_ttfb_ms: answer.tts_ttfb_ms,
+        total_latency_ms: answer.total_latency_ms,
+        overhead_ms: answer.overhead_ms,
+        provider: answer.provider,
+        model: answer.model,
+        timeline: answer.timeline ?? null,
       }),
     ];
   }
