@@ -11,7 +11,7 @@ import type { Bus, BusSubscription } from '@voxbridge/bus';
 import { mediaSubject, TurnEvent, type VoiceServerMessage } from '@voxbridge/contracts';
 import WebSocket, { type RawData } from 'ws';
 import type { MicStream, PacedMic } from './paced-mic';
-import { lateFrames, lostFrames } from './voice-metrics';
+import { lateFrames, lostFrames, playbackStalls } from './voice-metrics';
 import { SCRIPT, type ResponseOutcome, type ResponseResult, type SessionResult } from './voice-protocol';
 
 const SETUP_TIMEOUT_MS = 20_000;
@@ -252,6 +252,7 @@ export class SimulatedBrowser {
       latencyMs: first === undefined ? null : first - answer.speechEndMs,
       framesReceived: answer.arrivalsMs.length,
       lateFrames: lateFrames(answer.arrivalsMs),
+      ...playbackStalls(answer.arrivalsMs),
       lostFrames: lostFrames(published, answer.arrivalsMs.length, outcome),
     };
   }

@@ -5,6 +5,7 @@ import {
   lateFrames,
   lostFrames,
   overheadOf,
+  playbackStalls,
   targetVerdicts,
   timelineSpans,
   totalOf,
@@ -34,6 +35,24 @@ describe(lateFrames.name, () => {
 
   it('has nothing to count without frames', () => {
     expect(lateFrames([])).toBe(0);
+  });
+});
+
+describe(playbackStalls.name, () => {
+  it('has no stall for frames on schedule or ahead of it', () => {
+    expect(playbackStalls(onSchedule(50))).toEqual({ stalls: 0, stalledMs: 0 });
+  });
+
+  it('counts one stall for one hold-up, and starts the schedule over after it', () => {
+    // A 150 ms hold-up before frame 10; the frames after it are on the new schedule.
+    const arrivals = onSchedule(20).map((atMs, i) => (i >= 10 ? atMs + 150 : atMs));
+    expect(playbackStalls(arrivals)).toEqual({ stalls: 1, stalledMs: 50 });
+    expect(lateFrames(arrivals)).toBe(10);
+  });
+
+  it('counts each hold-up that outlasts the buffer', () => {
+    const arrivals = onSchedule(30).map((atMs, i) => atMs + (i >= 10 ? 120 : 0) + (i >= 20 ? 130 : 0));
+    expect(playbackStalls(arrivals)).toEqual({ stalls: 2, stalledMs: 20 + 30 });
   });
 });
 

@@ -34,6 +34,27 @@ export function lostFrames(framesPublished: number | null, received: number, out
   return framesPublished === null ? null : Math.max(0, framesPublished - received);
 }
 
+/**
+ * What a browser's player with a `toleranceMs` jitter buffer would go through: a stall each time a
+ * frame comes after its place on the schedule plus the buffer, the schedule then starting over
+ * from that frame (where `lateFrames` keeps the first schedule, so one stall makes the rest late).
+ */
+export function playbackStalls(arrivalsMs: readonly number[], toleranceMs = LATE_FRAME_TOLERANCE_MS, frameMs = FRAME_DURATION_MS): { stalls: number; stalledMs: number } {
+  let stalls = 0;
+  let stalledMs = 0;
+  let base: { atMs: number; index: number } | undefined;
+  arrivalsMs.forEach((atMs, index) => {
+    base ??= { atMs, index };
+    const dueMs = base.atMs + (index - base.index) * frameMs + toleranceMs;
+    if (atMs > dueMs) {
+      stalls += 1;
+      stalledMs += atMs - dueMs;
+      base = { atMs, index };
+    }
+  });
+  return { stalls, stalledMs };
+}
+
 export interface GeneratorHealth {
   /** Event-loop delay of one worker, p99, in ms (perf_hooks monitorEventLoopDelay). */
   lagP99Ms: number;

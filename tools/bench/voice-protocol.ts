@@ -35,6 +35,9 @@ export interface ResponseResult {
   latencyMs: number | null;
   framesReceived: number;
   lateFrames: number;
+  /** Times a player with a 100 ms buffer would have run dry, and for how long in all. */
+  stalls: number;
+  stalledMs: number;
   /** Frames of a finished turn that did not arrive; 0 for an interrupted one; null: not measurable. */
   lostFrames: number | null;
 }

@@ -94,6 +94,9 @@ export interface RunFigures {
   lostFrames: number | null;
   lateFrames: number;
   lateFraction: number | null;
+  /** Times a player with a 100 ms buffer would have run dry, over all turns, and for how long. */
+  stalls: number;
+  stalledMs: number;
   storedUserTurns: number;
   spuriousTurns: number;
   missingTurns: number;
@@ -179,6 +182,8 @@ export function runFigures({ sessions, reports, stored, usage, disturbances, ser
     lostFrames,
     lateFrames,
     lateFraction: framesReceived > 0 ? lateFrames / framesReceived : null,
+    stalls: responses.reduce((sum, r) => sum + r.stalls, 0),
+    stalledMs: responses.reduce((sum, r) => sum + r.stalledMs, 0),
     storedUserTurns,
     spuriousTurns,
     missingTurns,
@@ -225,7 +230,7 @@ export const TARGET_LABELS: Record<TargetName, string> = {
 
 /** The main table: one row per run; an invalid run shows why instead of fleet figures. */
 export function resultsTable(runs: readonly RunFigures[]): string[] {
-  const header = ['sessions', 'generator lag p99', 'valid', 'turn latency p50 / p95 / p99 (ms)', 'overhead p95', 'barge-in p95', 'lost frames', 'late frames', 'spurious / missing turns', 'targets'];
+  const header = ['sessions', 'generator lag p99', 'valid', 'turn latency p50 / p95 / p99 (ms)', 'overhead p95', 'barge-in p95', 'lost frames', 'late frames (%); player stalls', 'spurious / missing turns', 'targets'];
   const rows = runs.map((run) => {
     const lag = `${ms(run.generator.lagP99Ms, 1)} ms`;
     if (!run.validity.valid) return [String(run.sessions), lag, 'NO', 'not reported: the load generator lagged', '', '', '', '', '', ''];
@@ -239,7 +244,7 @@ export function resultsTable(runs: readonly RunFigures[]): string[] {
       `${ms(run.overheadMs.p95)} ms`,
       `${ms(run.bargeInMs.p95)} ms${run.bargeInsMissed ? ` (${run.bargeInsMissed} missed)` : ''}`,
       run.lostFrames === null ? 'not measured' : String(run.lostFrames),
-      `${run.lateFrames} (${run.lateFraction === null ? '–' : percentText(run.lateFraction)})`,
+      `${run.lateFrames} (${run.lateFraction === null ? '–' : percentText(run.lateFraction)}); ${run.stalls} stalls, ${ms(run.stalledMs / 1000, 1)} s`,
       `${run.spuriousTurns} / ${run.missingTurns}`,
       allMet(run.verdicts) ? 'all met' : `${met} of ${Object.keys(run.verdicts).length} met`,
     ];

@@ -5,8 +5,11 @@ import {
   mediaSubject,
   queueGroup,
   sessionProtocol,
+  SESSIONS_STREAM_SUBJECTS,
   SessionSubjects,
+  TurnAnsweredFact,
   TurnCommittedEvent,
+  TurnFactSubjects,
   VoiceSubjects,
   type AgentDto,
   type ControlEvent,
@@ -39,12 +42,14 @@ describe('llm-router turns on the bus', () => {
   let directory: FakeAgentDirectory;
   const histories = new Map<string, HistoryDto>();
   const committed: TurnCommittedEvent[] = [];
+  const answers: TurnAnsweredFact[] = [];
   const fakes: FakeOpenAiCompatibleServer[] = [];
   const taps: SubjectTap[] = [];
   let openRouterFake: FakeOpenAiCompatibleServer;
   let service: RunningService;
   let bus: Bus;
   let consumer: DurableConsumer;
+  let answersConsumer: DurableConsumer;
 
   async function fake(): Promise<FakeOpenAiCompatibleServer> {
     const server = await FakeOpenAiCompatibleServer.start();
@@ -89,6 +94,13 @@ describe('llm-router turns on the bus', () => {
       expect(turn?.turn_id).toBe(turnId);
       return turn as TurnCommittedEvent;
     });
+  /** A voice turn's durable answer, as session-store receives it. */
+  const answerOf = (turnId: string) =>
+    expectEventually(() => {
+      const answer = answers.find((a) => a.turn_id === turnId);
+      expect(answer?.turn_id).toBe(turnId);
+      return answer as TurnAnsweredFact;
+    });
 
   beforeAll(async () => {
     await runMigrations(infra.databaseUrl, [serviceSchema]);
@@ -98,9 +110,12 @@ describe('llm-router turns on the bus', () => {
     bus.serveJson(SessionSubjects.history, HistoryRequest, (req) => histories.get(req.session_id) ?? { session_id: req.session_id, messages: [] }, {
       queue: queueGroup(namespace, 'session-store'),
     });
-    await bus.ensureStream('sessions', [SessionSubjects.turnCommitted]);
+    await bus.ensureStream('sessions', [...SESSIONS_STREAM_SUBJECTS]);
     consumer = await bus.consumeDurable('sessions', 'turns-test', SessionSubjects.turnCommitted, TurnCommittedEvent, async (turn) => {
       committed.push(turn);
+    });
+    answersConsumer = await bus.consumeDurable('sessions', 'answers-test', TurnFactSubjects.answered, TurnAnsweredFact, async (answer) => {
+      answers.push(answer);
     });
     service = await bootService(definition, {
       NATS_URL: infra.natsUrl,
@@ -108,7 +123,6 @@ describe('llm-router turns on the bus', () => {
       DATABASE_URL: infra.databaseUrl,
       OPENROUTER_API_KEY: 'sk-or-test',
       OPENROUTER_BASE_URL: openRouterFake.url,
-      LLM_COMMIT_WAIT_MS: '1000',
       LLM_ATTEMPT_TIMEOUT_MS: '5000',
     });
   });
@@ -117,11 +131,12 @@ describe('llm-router turns on the bus', () => {
     await Promise.all(taps.map((t) => t.stop()));
     await service?.close();
     await consumer?.stop();
+    await answersConsumer?.stop();
     await bus?.drain();
     await Promise.all(fakes.map((f) => f.close()));
   });
 
-  it('answers a final transcript: thinking, deltas in order, done; commits with latencies once tts says done', async () => {
+  it('answers a final transcript: thinking, deltas in order, done; stores the answer as a durable fact at once, with its marks', async () => {
     const llm = await fake();
     llm.script({ tokens: ['Hi', ' there', '.'] });
     const auren = agent({ llm_base_url: llm.url });
@@ -165,30 +180,24 @@ describe('llm-router turns on the bus', () => {
       { role: 'user', content: 'What is the weather?' },
     ]);
 
-    const firstAudioAtMs = (transcript.speech_end_at_ms ?? 0) + 2_000;
-    const ttsDone: TurnEvent = { session_id: sessionId, turn_id: turnId, state: 'done', heard_text: 'Hi there.', first_audio_at_ms: firstAudioAtMs, tts_ttfb_ms: 100, frames_played: 40 };
-    bus.publishJson(mediaSubject(sessionId, 'turn'), ttsDone);
-
-    const turn = await committedTurn(turnId);
-    expect(turn).toMatchObject({
+    // The turn is the utterance; its answer is stored without waiting for tts-gateway.
+    expect(turnId).toBe(transcript.utterance_id);
+    const answer = await answerOf(turnId);
+    expect(answer).toMatchObject({
       session_id: sessionId,
       agent_id: auren.id,
       user_text: 'What is the weather?',
-      assistant_text: 'Hi there.',
-      interrupted: false,
       speaker: 'ada',
-      stt_latency_ms: 150,
-      llm_ttft_ms: first.llm_ttft_ms,
-      tts_ttfb_ms: 100,
-      total_latency_ms: 2_000,
-      overhead_ms: 2_000 - 600 - 150 - (first.llm_ttft_ms ?? 0) - 100,
+      assistant_text: 'Hi there.',
+      outcome: 'done',
       provider: 'openai-compatible',
       model: 'llama3.2',
     });
+    expect(answer.marks.llm_first_token).toBe(first.first_token_at_ms);
+    expect((answer.marks.llm_first_token ?? 0) - (answer.marks.llm_request ?? Infinity)).toBeGreaterThanOrEqual(0);
+    expect(committed.find((t) => t.turn_id === turnId)).toBeUndefined();
     const metrics = await (await fetch(`${service.baseUrl}/metrics`)).text();
-    const observed = (name: string) => new RegExp(`^${name}_count\\{[^}]*provider="openai-compatible",agent="${auren.id}"[^}]*\\} 1$`, 'm');
-    expect(metrics).toMatch(observed('turn_overhead_ms'));
-    expect(metrics).toMatch(observed('llm_ttft_ms'));
+    expect(metrics).toMatch(new RegExp(`^llm_ttft_ms_count\\{[^}]*provider="openai-compatible",agent="${auren.id}"[^}]*\\} 1$`, 'm'));
   });
 
   /** 'Tell me a story.' to an agent on a fresh fake LLM scripted with `script`, once two deltas of the answer are out. */
@@ -205,7 +214,7 @@ describe('llm-router turns on the bus', () => {
     return { llm, sessionId, tap, turnId };
   };
 
-  it('barge-in: speech mid-stream cancels the turn, closes the LLM request and commits only what was heard', async () => {
+  it('barge-in: speech mid-stream cancels the turn, closes the LLM request and stores the answer as cancelled, as far as it got', async () => {
     const { llm, sessionId, tap, turnId } = await storyUnderway({ tokens: ['Once', ' upon', ' a', ' time'], fault: { kind: 'hang', afterTokens: 2 } });
     expect(replies(tap).filter((r) => r.kind === 'delta')).toHaveLength(2);
     bus.publishJson(mediaSubject(sessionId, 'turn'), { session_id: sessionId, turn_id: turnId, state: 'speaking', first_audio_at_ms: Date.now(), tts_ttfb_ms: 90 });
@@ -214,9 +223,8 @@ describe('llm-router turns on the bus', () => {
 
     await tap.expectEventually(() => expect(controls(tap)).toContainEqual(expect.objectContaining({ action: 'cancel', turn_id: turnId, at_ms: expect.any(Number) })));
     await expectEventually(() => expect(llm.requests[0]?.clientDisconnected).toBe(true));
-    bus.publishJson(mediaSubject(sessionId, 'turn'), { session_id: sessionId, turn_id: turnId, state: 'interrupted', heard_text: 'Once', frames_played: 12 });
-    const turn = await committedTurn(turnId);
-    expect(turn).toMatchObject({ interrupted: true, assistant_text: 'Once', user_text: 'Tell me a story.', tts_ttfb_ms: 90 });
+    const answer = await answerOf(turnId);
+    expect(answer).toMatchObject({ outcome: 'cancelled', assistant_text: 'Once upon', user_text: 'Tell me a story.' });
     expect(replies(tap).some((r) => r.kind === 'done')).toBe(false);
   });
 
@@ -238,11 +246,10 @@ describe('llm-router turns on the bus', () => {
     bus.publishJson(mediaSubject(sessionId, 'turn'), { session_id: sessionId, turn_id: turnId, state: 'interrupted', heard_text: 'Once', frames_played: 12 });
 
     await expectEventually(() => expect(llm.requests[0]?.clientDisconnected).toBe(true));
-    const turn = await committedTurn(turnId);
-    expect(turn).toMatchObject({ interrupted: true, assistant_text: 'Once' });
+    expect(await answerOf(turnId)).toMatchObject({ outcome: 'cancelled', assistant_text: 'Once upon' });
   });
 
-  it('falls back when the primary fails before the first token; the reply and the commit name who answered', async () => {
+  it('falls back when the primary fails before the first token; the reply and the stored answer name who answered', async () => {
     const secondary = await fake();
     secondary.script({ tokens: ['Backup', ' here.'] });
     openRouterFake.script({ fault: { kind: 'status', status: 500, message: 'upstream exploded' } });
@@ -261,9 +268,7 @@ describe('llm-router turns on the bus', () => {
     });
     expect(replies(tap)[0]).toMatchObject({ kind: 'delta', provider: 'openai-compatible', model: 'qwen2.5' });
     expect(openRouterFake.requests.at(-1)?.headers['authorization']).toBe('Bearer sk-or-test');
-    // No tts answers in this session: the turn is committed with the full text after the wait.
-    const turn = await committedTurn(done.turn_id);
-    expect(turn).toMatchObject({ provider: 'openai-compatible', model: 'qwen2.5', assistant_text: 'Backup here.', interrupted: false });
+    expect(await answerOf(done.turn_id)).toMatchObject({ provider: 'openai-compatible', model: 'qwen2.5', assistant_text: 'Backup here.', outcome: 'done' });
   });
 
   it("resolves llm_provider auto to OpenRouter with the agent's model when OPENROUTER_API_KEY is set", async () => {
@@ -281,8 +286,7 @@ describe('llm-router turns on the bus', () => {
     const request = openRouterFake.requests.at(-1);
     expect(request?.headers['authorization']).toBe('Bearer sk-or-test');
     expect((request?.body as { model: string }).model).toBe('anthropic/claude-3.5-sonnet');
-    const turn = await committedTurn(done.turn_id);
-    expect(turn).toMatchObject({ provider: 'openrouter', model: 'anthropic/claude-3.5-sonnet' });
+    expect(await answerOf(done.turn_id)).toMatchObject({ provider: 'openrouter', model: 'anthropic/claude-3.5-sonnet' });
   });
 
   it('ends the turn with a reply error when the provider fails after the first token', async () => {
@@ -304,6 +308,7 @@ describe('llm-router turns on the bus', () => {
     ]);
     expect(error).toMatchObject({ error_code: 'unavailable', provider: 'openai-compatible' });
     expect(error.error_message).toContain('openai-compatible failed mid-answer');
+    expect(await answerOf(error.turn_id)).toMatchObject({ outcome: 'error', assistant_text: 'I think', error_code: 'unavailable' });
   });
 
   it('tells the user which provider failed and how to configure it when none answers', async () => {
