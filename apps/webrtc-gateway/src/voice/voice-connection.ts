@@ -12,6 +12,7 @@ import {
   TurnEvent,
   VadEvent,
   type MediaStream,
+  type PipelineStage,
   type VoiceServerMessage,
 } from '@voxbridge/contracts';
 import type { AppLogger, TurnFacts } from '@voxbridge/platform';
@@ -20,6 +21,7 @@ import { isAudioInFrame, parseClientMessage, wrongFrameSizeMessage } from './cli
 import type { TurnMetricsRelay } from './turn-metrics.relay';
 import { closeCodeOf, closeReason, VoiceCloseCode, VoiceSetupError, VoiceSetupErrorCode } from './voice.errors';
 import type { VoiceMetrics } from './voice.metrics';
+import { StageRecovery } from './stage-recovery';
 import { voiceMessage, VoiceEventMapper } from './voice-event-mapper';
 import { serviceErrorOf, type VoiceFleetClient } from './voice-fleet.client';
 import { parseVoiceQuery } from './voice-query';
@@ -68,6 +70,7 @@ export class VoiceConnection {
   private subscriptions: BusSubscription[] = [];
   private stopMetrics?: () => void;
   private readonly mapper = new VoiceEventMapper();
+  private readonly recovery = new StageRecovery();
   private muted = false;
   /** The client sent `end`: the conversation is over (not a drop to resume from). */
   private endedByClient = false;
@@ -150,7 +153,10 @@ export class VoiceConnection {
         if (this.phase === 'live') this.send([voiceMessage('service_error', serviceErrorOf(failure.service, failure.cause))]);
       },
       stageRecovered: (stage) => this.logger.info('voice pipeline stage answers again', { stage }),
-      stageMoved: (stage, move) => this.logger.info('voice pipeline stage moved to another replica', { stage, took_over: move.tookOver }),
+      stageMoved: (stage, move) => {
+        this.logger.info('voice pipeline stage moved to another replica', { stage, took_over: move.tookOver });
+        if (move.tookOver) this.recover(stage);
+      },
     });
     await this.pipeline;
     if (this.phase !== 'opening') return;
@@ -194,9 +200,18 @@ export class VoiceConnection {
       });
     this.subscriptions = [
       json('vad', VadEvent, (e) => this.mapper.vad(e)),
-      json('transcript', TranscriptEvent, (e) => this.mapper.transcript(e)),
-      json('reply', ReplyEvent, (e) => this.mapper.reply(e)),
-      json('turn', TurnEvent, (e) => this.mapper.turn(e)),
+      json('transcript', TranscriptEvent, (e) => {
+        this.recovery.transcript(e);
+        return this.mapper.transcript(e);
+      }),
+      json('reply', ReplyEvent, (e) => {
+        this.recovery.reply(e);
+        return this.mapper.reply(e);
+      }),
+      json('turn', TurnEvent, (e) => {
+        this.recovery.turn(e);
+        return this.mapper.turn(e);
+      }),
       json('control', ControlEvent, (e) => {
         this.mapper.control(e);
         return [];
@@ -236,8 +251,37 @@ export class VoiceConnection {
       metrics.frameDropped('muted');
       return;
     }
-    this.deps.bus.publishFrame(mediaSubject(this.session.id, 'audio.in'), bytes, { seq: this.seq++, timestampMs: Date.now() });
+    const frame = { bytes, seq: this.seq++, timestampMs: Date.now() };
+    this.deps.bus.publishFrame(mediaSubject(this.session.id, 'audio.in'), bytes, { seq: frame.seq, timestampMs: frame.timestampMs });
+    this.recovery.audioSent(frame);
     metrics.frameRelayed('in');
+  }
+
+  /**
+   * A stage's replica died and another took the session over: the new speech-to-text replica
+   * hears again what the dead one may have missed; an utterance no LLM had started on is asked
+   * again; a turn being answered or spoken is cut short everywhere and the user is told which
+   * stage failed.
+   */
+  private recover(stage: PipelineStage): void {
+    const session = this.session;
+    if (this.phase !== 'live' || !session) return;
+    const plan = this.recovery.plan(stage);
+    const { bus } = this.deps;
+    for (const frame of plan.replay ?? []) bus.publishFrame(mediaSubject(session.id, 'audio.in'), frame.bytes, { seq: frame.seq, timestampMs: frame.timestampMs });
+    if (plan.republish) bus.publishJson(mediaSubject(session.id, 'transcript'), plan.republish);
+    if (plan.cutShort) {
+      const cancel: ControlEvent = { session_id: session.id, action: 'cancel', turn_id: plan.cutShort.turnId, reason: 'stage_restarted', at_ms: Date.now() };
+      this.mapper.control(cancel);
+      bus.publishJson(mediaSubject(session.id, 'control'), cancel);
+      this.send([voiceMessage('service_error', plan.cutShort.error)]);
+    }
+    this.logger.warn('voice session recovered after a stage moved', {
+      stage,
+      replayed_frames: plan.replay?.length ?? 0,
+      republished: plan.republish !== undefined,
+      cut_short: plan.cutShort !== undefined,
+    });
   }
 
   private command(text: string): void {
