@@ -13,13 +13,21 @@ export interface Run {
   env: NodeJS.ProcessEnv;
 }
 
-export async function newRun(): Promise<Run> {
-  const { natsUrl, serverUrl } = testInfra();
+export interface RunOptions {
+  /** Another NATS than the test run's (a server the test owns). */
+  natsUrl?: string;
+  /** Ports the fleet needs from its base: the eight services' by default, more with `--replicas`. */
+  portCount?: number;
+}
+
+export async function newRun(options: RunOptions = {}): Promise<Run> {
+  const { serverUrl } = testInfra();
+  const natsUrl = options.natsUrl ?? testInfra().natsUrl;
   // A database of its own: first start (bootstrap admin key, seeding) happens for this fleet.
   const databaseUrl = await createTestDatabase(serverUrl, 'vb_e2e_fleet');
   const home = join(mkdtempSync(join(tmpdir(), 'vb-e2e-launcher-')), 'home');
   const namespace = uniqueNamespace('e2e');
-  const portBase = await freePortBase();
+  const portBase = await freePortBase(options.portCount);
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     NATS_URL: natsUrl,

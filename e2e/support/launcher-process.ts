@@ -3,6 +3,7 @@ import { randomInt } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join, resolve } from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
 
 export const REPO_ROOT = resolve(__dirname, '..', '..');
 
@@ -11,15 +12,33 @@ export interface Exit {
   signal: NodeJS.Signals | null;
 }
 
+/** One line the launcher printed, with when this process received it (epoch ms). */
+export interface TimedLine {
+  atMs: number;
+  line: string;
+}
+
 /** `node dist/tools/launcher/main.js` as a user would run it, with everything it prints recorded. */
 export class LauncherProcess {
   private output = '';
+  private readonly timed: TimedLine[] = [];
   readonly exited: Promise<Exit>;
 
   private constructor(readonly child: ChildProcess) {
     const record = (chunk: Buffer) => (this.output += chunk.toString('utf8'));
     child.stdout?.on('data', record);
     child.stderr?.on('data', record);
+    // Whole lines per stream (stdout and stderr chunks interleave in `output`), stamped on arrival.
+    for (const stream of [child.stdout, child.stderr]) {
+      const decoder = new StringDecoder('utf8');
+      let pending = '';
+      stream?.on('data', (chunk: Buffer) => {
+        const parts = (pending + decoder.write(chunk)).split('\n');
+        pending = parts.pop() ?? '';
+        const atMs = Date.now();
+        for (const line of parts) this.timed.push({ atMs, line });
+      });
+    }
     this.exited = new Promise((done) => child.once('exit', (code, signal) => done({ code, signal })));
   }
 
@@ -35,6 +54,16 @@ export class LauncherProcess {
 
   text(): string {
     return this.output;
+  }
+
+  /** Every whole line so far, with when it arrived. */
+  lines(): readonly TimedLine[] {
+    return this.timed;
+  }
+
+  /** The first line matching `pattern` that arrived at or after `sinceMs`. */
+  lineAfter(pattern: RegExp, sinceMs: number): TimedLine | undefined {
+    return this.timed.find((entry) => entry.atMs >= sinceMs && pattern.test(entry.line));
   }
 
   lastLines(count = 60): string {

@@ -7,6 +7,7 @@ export * from './bus';
 export * from './contract';
 export * from './errors';
 export * from './fleet';
+export * from './routes';
 export * from './services';
 export * from './sessions';
 export * from './subjects';
