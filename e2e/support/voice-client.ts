@@ -66,7 +66,6 @@ export class BrowserVoiceClient {
   private ready = false;
   private stopped = false;
   private attempt = 0;
-  private opens = 0;
   private reconnectTimer: NodeJS.Timeout | undefined;
   private microphone: Promise<void> | undefined;
   /** Frames the microphone has produced so far (sent or not). */
@@ -117,7 +116,6 @@ export class BrowserVoiceClient {
    * keeps its 20 ms pace). `at` runs an action once that much of the voiced part has been sent.
    */
   async say(label: string, voicedMs: number, silenceMs: number, at?: { voicedMs: number; action: () => Promise<void> }): Promise<Utterance> {
-    await this.untilFrame(this.framesProduced); // start on a frame boundary
     const firstFrame = this.framesProduced;
     const voicedFrames = Math.round(voicedMs / FRAME_DURATION_MS);
     const allFrames = voicedFrames + Math.round(silenceMs / FRAME_DURATION_MS);
@@ -182,7 +180,6 @@ export class BrowserVoiceClient {
     if (this.stopped) return;
     const ws = new WebSocket(url);
     this.ws = ws;
-    this.opens += 1;
     ws.on('open', () => this.records.push({ atMs: Date.now(), type: 'opened', attempt }));
     ws.on('message', (data: RawData, isBinary: boolean) => this.receive(data, isBinary));
     ws.on('error', () => undefined); // a 'close' follows, which decides

@@ -25,7 +25,7 @@ export const STAGE_SERVICE: Record<PipelineStage, ServiceName> = { stt: 'stt-gat
 export class SessionClaimRequest {
   @IsUUID() session_id!: string;
   @IsUUID() agent_id!: string;
-  /** The gateway's lease: the holder lets the session go after this long without a claim. */
+  /** The lease the gateway would like; informational: each stage applies its own (`<STAGE>_LEASE_MS`) and the reply says which. */
   @IsOptional() @Type(() => Number) @IsInt() @Min(1_000) @Max(120_000) lease_ms?: number;
 }
 

@@ -28,7 +28,7 @@ export class WebrtcGatewayEnv extends ServiceEnv {
   @Max(30_000)
   VOICE_MAX_BUFFERED_MS = 1_000;
 
-  /** Timeout of each bus request made for a socket (credential, agent, session, claims, releases). */
+  /** Timeout of each bus request made for a socket to agent-api and session-store (credential, agent, session); the session protocol's calls have their own (contracts). */
   @Type(() => Number)
   @IsInt()
   @Min(100)
