@@ -31,7 +31,8 @@ export interface StepOutcome {
   answered: boolean;
   /** Services named by `service_error` events in the window. */
   errors: Array<{ atMs: number; service: string | undefined; code: string; message: string; turnId: string | undefined }>;
-  /** First final transcript or service_error. */
+  firstFinalAtMs: number | undefined;
+  /** When the user learnt the outcome: the final transcript of an answered utterance, else the first error naming a stage. */
   reactionAtMs: number | undefined;
   /** By when the reaction had to come: 2 s after the end of the utterance or the disrupted service being back, whichever is later. */
   deadlineMs: number;
@@ -50,14 +51,15 @@ export function outcomeOf(client: BrowserVoiceClient, step: Step, windowEndMs: n
     message: e.data.message,
     turnId: e.data.turn_id,
   }));
-  const reactions = [firstFinalAt, ...errors.filter((e) => e.service).map((e) => e.atMs)].filter((t): t is number => t !== undefined);
+  const answered = finals.length > 0 && (completes.length > 0 || audioAfterFinal.length > 0);
   return {
     step,
     windowEndMs,
     finals: finals.map((f) => f.data.text),
-    answered: finals.length > 0 && (completes.length > 0 || audioAfterFinal.length > 0),
+    answered,
     errors,
-    reactionAtMs: reactions.length ? Math.min(...reactions) : undefined,
+    firstFinalAtMs: firstFinalAt,
+    reactionAtMs: answered ? firstFinalAt : errors.find((e) => e.service)?.atMs,
     deadlineMs: Math.max(step.utterance.endAtMs, step.disruption?.backAtMs ?? 0) + backWithinMs,
   };
 }
@@ -78,7 +80,8 @@ export function outcomeTable(outcomes: StepOutcome[], t0Ms: number): string {
       o.step.utterance.label.padEnd(30),
       `spoke ${at(o.step.utterance.startAtMs)}–${at(o.step.utterance.endAtMs)}`,
       d ? `${d.process} killed ${at(d.atMs)} back ${at(d.backAtMs)}` : 'no crash',
-      `reaction ${at(o.reactionAtMs)} (${margin} before the deadline)`,
+      `final ${at(o.firstFinalAtMs)}`,
+      `reaction ${at(o.reactionAtMs)} (${margin} before the deadline ${at(o.deadlineMs)})`,
       verdict,
       o.errors.length ? `errors: ${o.errors.map((e) => `${e.service ?? '?'}/${e.code}${e.turnId ? ` turn ${e.turnId.slice(0, 8)}` : ''} @${at(e.atMs)}`).join(', ')}` : '',
       o.step.waitFailure ? `(waiting gave up: ${o.step.waitFailure.split('\n')[0]})` : '',
@@ -125,6 +128,11 @@ export interface SeenTurn {
   /** A `service_error` for this turn (a stage died under it). */
   error?: { service: string | undefined; atMs: number };
   userText?: string;
+  finalAtMs?: number;
+  /** Agent audio frames between this turn's final transcript and the next one (turns follow one another). */
+  audioFrames: number;
+  /** Any `service_error` in that same span, with or without a turn id. */
+  errorsMeanwhile: string[];
 }
 
 /**
@@ -134,11 +142,12 @@ export interface SeenTurn {
 export function seenTurns(client: BrowserVoiceClient): SeenTurn[] {
   const turns = new Map<string, SeenTurn>();
   const turn = (turnId: string) => {
-    const found = turns.get(turnId) ?? { turnId, chunksText: '' };
+    const found = turns.get(turnId) ?? { turnId, chunksText: '', audioFrames: 0, errorsMeanwhile: [] };
     turns.set(turnId, found);
     return found;
   };
-  const finals = new Map(client.events('final_transcript').map((e) => [e.data.utterance_id, e.data.text]));
+  const finalEvents = client.events('final_transcript').filter((e) => e.data.text.trim() !== '');
+  const finals = new Map(finalEvents.map((e) => [e.data.utterance_id, e]));
   const chunks = new Map<string, string>();
   for (const { data } of client.events('ai_response_chunk')) chunks.set(data.turn_id, (chunks.get(data.turn_id) ?? '') + data.text);
   for (const { atMs, data } of client.events('turn_state')) {
@@ -150,7 +159,13 @@ export function seenTurns(client: BrowserVoiceClient): SeenTurn[] {
   }
   for (const seen of turns.values()) {
     seen.chunksText = chunks.get(seen.turnId) ?? '';
-    seen.userText = finals.get(seen.turnId);
+    const final = finals.get(seen.turnId);
+    if (!final) continue;
+    seen.userText = final.data.text;
+    seen.finalAtMs = final.atMs;
+    const until = finalEvents.find((e) => e.atMs > final.atMs)?.atMs ?? Number.POSITIVE_INFINITY;
+    seen.audioFrames = client.audio(final.atMs, until).length;
+    seen.errorsMeanwhile = client.events('service_error', final.atMs, until).map((e) => `${e.data.service ?? '?'}/${e.data.code}`);
   }
   return [...turns.values()];
 }

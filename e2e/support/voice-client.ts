@@ -139,9 +139,14 @@ export class BrowserVoiceClient {
   /** Ends the conversation (`{"type":"end"}`, close 1000) and stops the microphone. */
   async end(): Promise<void> {
     if (this.ws?.readyState === WebSocket.OPEN) {
-      const closed = new Promise((resolve) => this.ws?.once('close', resolve));
+      let timer: NodeJS.Timeout | undefined;
+      const closed = new Promise((resolve) => {
+        this.ws?.once('close', resolve);
+        timer = setTimeout(resolve, 5_000);
+      });
       this.ws.send(JSON.stringify({ type: 'end' }));
-      await Promise.race([closed, sleep(5_000)]);
+      await closed;
+      clearTimeout(timer);
     }
     await this.close();
   }

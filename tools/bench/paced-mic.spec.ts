@@ -35,7 +35,7 @@ describe(PacedMic.name, () => {
     const clock = new ManualClock();
     const sut = new PacedMic(clock);
     const sentAt: number[] = [];
-    sut.attach(0, (frame) => {
+    sut.attach((frame) => {
       expect(frame.byteLength).toBe(640);
       sentAt.push(clock.now());
     });
@@ -48,7 +48,7 @@ describe(PacedMic.name, () => {
     const clock = new ManualClock();
     const sut = new PacedMic(clock);
     let sent = 0;
-    sut.attach(0, () => (sent += 1));
+    sut.attach(() => (sent += 1), 0);
     clock.advance(0);
     // The next tick (due at 20) runs at 75: frames due at 20, 40, 60 go out together, 55, 35 and 15 ms late.
     clock.advance(75, 55);
@@ -60,7 +60,7 @@ describe(PacedMic.name, () => {
     const clock = new ManualClock();
     const sut = new PacedMic(clock);
     const frames: Uint8Array[] = [];
-    const stream = sut.attach(0, (frame) => frames.push(frame));
+    const stream = sut.attach((frame) => frames.push(frame), 0);
     clock.advance(30);
     const spoken = stream.speak(60);
     clock.advance(130);
@@ -68,11 +68,22 @@ describe(PacedMic.name, () => {
     expect(frames.map(isSilent)).toEqual([true, true, false, false, false, true, true]);
   });
 
+  it('fails an utterance cut short by detaching the microphone, and any later one', async () => {
+    const clock = new ManualClock();
+    const sut = new PacedMic(clock);
+    const stream = sut.attach(() => undefined, 0);
+    const spoken = stream.speak(200);
+    clock.advance(40);
+    sut.detach(stream);
+    await expect(spoken).rejects.toThrow('went off while speaking');
+    await expect(stream.speak(20)).rejects.toThrow('the microphone is off');
+  });
+
   it('stops sending to a detached microphone', () => {
     const clock = new ManualClock();
     const sut = new PacedMic(clock);
     let sent = 0;
-    const stream = sut.attach(0, () => (sent += 1));
+    const stream = sut.attach(() => (sent += 1), 0);
     clock.advance(50);
     sut.detach(stream);
     clock.advance(500);

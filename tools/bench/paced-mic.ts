@@ -29,7 +29,8 @@ export class MicStream {
   nextDueMs: number;
   private seq = 0;
   private voicedLeft = 0;
-  private speaking?: { firstSentMs?: number; resolve: (spoken: Spoken) => void };
+  private detached = false;
+  private speaking?: { firstSentMs?: number; resolve: (spoken: Spoken) => void; reject: (error: Error) => void };
 
   constructor(
     startMs: number,
@@ -38,11 +39,19 @@ export class MicStream {
     this.nextDueMs = startMs;
   }
 
-  /** Voiced frames for `ms` from the next frame on; resolves once the last one was sent. */
+  /** Voiced frames for `ms` from the next frame on; resolves once the last one was sent, rejects if the microphone is detached first. */
   speak(ms: number): Promise<Spoken> {
-    if (this.speaking) throw new Error('already speaking');
+    if (this.speaking) return Promise.reject(new Error('already speaking'));
+    if (this.detached) return Promise.reject(new Error('the microphone is off'));
     this.voicedLeft = Math.max(1, Math.round(ms / FRAME_DURATION_MS));
-    return new Promise((resolve) => (this.speaking = { resolve }));
+    return new Promise((resolve, reject) => (this.speaking = { resolve, reject }));
+  }
+
+  /** Off for good: an utterance still being spoken fails. */
+  stop(): void {
+    this.detached = true;
+    this.speaking?.reject(new Error('the microphone went off while speaking'));
+    this.speaking = undefined;
   }
 
   /** Sends the frame due now. */
@@ -86,8 +95,13 @@ export class PacedMic {
     private readonly offScheduleMs: number = GENERATOR_LIMITS.offScheduleMs,
   ) {}
 
-  /** A microphone whose first frame is due at `startMs` (the clock's ms). */
-  attach(startMs: number, send: (frame: Uint8Array) => void): MicStream {
+  /** The clock's ms: the time base of everything the microphones report. */
+  now(): number {
+    return this.clock.now();
+  }
+
+  /** A microphone whose first frame is due at `startMs` (the clock's ms; now unless given). */
+  attach(send: (frame: Uint8Array) => void, startMs = this.clock.now()): MicStream {
     const stream = new MicStream(startMs, send);
     this.streams.add(stream);
     this.reschedule();
@@ -95,6 +109,7 @@ export class PacedMic {
   }
 
   detach(stream: MicStream): void {
+    stream.stop();
     this.streams.delete(stream);
     if (this.streams.size === 0) {
       this.timer?.cancel();

@@ -16,6 +16,7 @@ import { SCRIPT, type ResponseOutcome, type ResponseResult, type SessionResult }
 
 const SETUP_TIMEOUT_MS = 20_000;
 const CLOSE_TIMEOUT_MS = 5_000;
+const CONVERSATION_TIMEOUT_MS = 300_000;
 
 export interface BrowserOptions {
   index: number;
@@ -28,7 +29,6 @@ export interface BrowserOptions {
    * published), which the socket does not tell; null: lost frames are counted only if it does.
    */
   tap: Bus | null;
-  now: () => number;
 }
 
 interface Answer {
@@ -64,9 +64,16 @@ export class SimulatedBrowser {
 
   constructor(private readonly options: BrowserOptions) {}
 
+  /** The microphones' clock, so send and arrival times compare. */
+  private now(): number {
+    return this.options.mic.now();
+  }
+
   async run(): Promise<SessionResult> {
     let error: string | null = null;
     let barge: { ms: number | null; missed: boolean } = { ms: null, missed: true };
+    // Every wait has its own timeout; this is the backstop that keeps one stuck socket from hanging the run.
+    const guard = setTimeout(() => this.ws?.terminate(), CONVERSATION_TIMEOUT_MS);
     try {
       await this.open();
       barge = await this.converse();
@@ -76,6 +83,7 @@ export class SimulatedBrowser {
       if (this.mic) this.options.mic.detach(this.mic);
       this.ws?.terminate();
     } finally {
+      clearTimeout(guard);
       this.tapSubscription?.unsubscribe();
     }
     return {
@@ -86,7 +94,7 @@ export class SimulatedBrowser {
       bargeInMs: barge.ms,
       bargeInMissed: barge.missed,
       unexpectedFrames: this.unexpectedFrames,
-      durationMs: this.openedMs > 0 ? this.options.now() - this.openedMs : 0,
+      durationMs: this.openedMs > 0 ? this.now() - this.openedMs : 0,
     };
   }
 
@@ -172,7 +180,7 @@ export class SimulatedBrowser {
     url.searchParams.set('token', token);
     const ws = new WebSocket(url);
     this.ws = ws;
-    this.openedMs = this.options.now();
+    this.openedMs = this.now();
     ws.on('message', (data: RawData, isBinary: boolean) => (isBinary ? this.frame() : this.message(data)));
     ws.on('close', (code: number, reason: Buffer) => {
       this.closed = { code, reason: reason.toString() };
@@ -187,7 +195,7 @@ export class SimulatedBrowser {
         if (event.state === 'done' && event.frames_played !== undefined) this.framesPublished.set(event.turn_id, event.frames_played);
       });
     }
-    this.mic = this.options.mic.attach(this.options.now(), (bytes) => {
+    this.mic = this.options.mic.attach((bytes) => {
       if (ws.readyState === WebSocket.OPEN) ws.send(bytes);
     });
   }
@@ -206,7 +214,7 @@ export class SimulatedBrowser {
 
   private frame(): void {
     const answer = this.pending[0];
-    if (answer) answer.arrivalsMs.push(this.options.now());
+    if (answer) answer.arrivalsMs.push(this.now());
     else this.unexpectedFrames += 1;
     this.poke();
   }

@@ -25,7 +25,7 @@ async function run(input: WorkerInput): Promise<WorkerReport> {
     const sessions = await Promise.all(
       input.sessions.map(async ({ index, startAtEpochMs }) => {
         await new Promise((resolve) => setTimeout(resolve, Math.max(0, startAtEpochMs - Date.now())));
-        const browser = new SimulatedBrowser({ index, apiUrl: input.apiUrl, adminKey: input.adminKey, agentId: input.agentId, mic, tap, now: () => performance.now() });
+        const browser = new SimulatedBrowser({ index, apiUrl: input.apiUrl, adminKey: input.adminKey, agentId: input.agentId, mic, tap });
         return browser.run();
       }),
     );

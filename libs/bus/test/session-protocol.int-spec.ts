@@ -152,6 +152,25 @@ describe('the voice session protocol (SessionHost + PipelineSessions, real NATS)
     await expectEventually(() => expect(short.stops).toContainEqual({ sessionId: orphan.sessionId, reason: 'lapsed' }), { timeoutMs: 5_000, intervalMs: 50 });
   });
 
+  it('keeps a session whose lease moved to a newer revision still naming it (a renewal stored after its timeout)', async () => {
+    const holder = await replica(1_200);
+    const others = replicas.filter((r) => r !== holder && !r.bus.connection.isClosed());
+    await Promise.all(others.map(async (r) => {
+      await r.host.close();
+      await r.bus.drain();
+    }));
+    const session = await open();
+    expect(workingOn(session.sessionId)).toEqual([holder.id]);
+    const kv = await gatewayBus.connection.jetstream().views.kv(streamName(namespace, `leases-${stage}`));
+    await kv.put(session.sessionId, holder.id); // the revision the holder knows is now stale
+
+    // Two renewal rounds (every 400 ms) later it still holds the session and stopped nothing.
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    await session.claimAll();
+    expect(holder.host.holds(session.sessionId)).toBe(true);
+    expect(holder.stops.filter((stop) => stop.sessionId === session.sessionId)).toEqual([]);
+  });
+
   it('names the stage when no replica answers', async () => {
     const lonely = new PipelineSessions(gatewayBus, { leaseMs: 60_000, stages: ['tts'], logger: quiet });
     await expect(lonely.open(randomUUID(), randomUUID())).rejects.toMatchObject({ name: PipelineStageError.name, stage: 'tts', service: 'tts-gateway' });

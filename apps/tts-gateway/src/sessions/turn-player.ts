@@ -14,7 +14,7 @@ export const APOLOGY_TEXT = "Sorry — I can't answer right now.";
 export const LEAD_FRAMES = 3;
 
 /** While speaking, what was heard is stored at most this often (when it changed), so a crash keeps it. */
-const PROGRESS_EVERY_FRAMES = 50;
+const PROGRESS_EVERY_FRAMES = 25;
 
 /** Where a turn's output goes (the session's `audio.out` and `turn` streams). */
 export interface TurnOutput {

@@ -155,7 +155,8 @@ export class VoiceConnection {
       stageRecovered: (stage) => this.logger.info('voice pipeline stage answers again', { stage }),
       stageMoved: (stage, move) => {
         this.logger.info('voice pipeline stage moved to another replica', { stage, took_over: move.tookOver });
-        if (move.tookOver) this.recover(stage);
+        // Audio is replayed only to a replica that took over from a dead one (a hand-over overlaps).
+        if (move.tookOver || stage !== 'stt') this.recover(stage);
       },
     });
     await this.pipeline;

@@ -264,6 +264,13 @@ export class SessionHost<W> {
             this.options.logger.warn('session lease renewal failed', { stage: this.options.stage, session_id: sessionId, ...errorFields(error) });
             return;
           }
+          // The revision moved. A renewal that timed out (NATS blipped) may have been stored after
+          // all: then the lease is still this replica's, at a newer revision.
+          const current = await this.kv.get(sessionId).catch(() => null);
+          if (current?.operation === 'PUT' && current.string() === this.options.instanceId) {
+            entry.revision = current.revision;
+            return;
+          }
           // Another replica holds the lease now (this one was thought dead): stop, leave its lease alone.
           this.options.logger.warn('session lease taken by another replica; stopping here', { stage: this.options.stage, session_id: sessionId });
           await this.release(sessionId, 'taken_over');
