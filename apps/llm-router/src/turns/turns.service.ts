@@ -104,23 +104,26 @@ export class TurnsService {
 
   private async stream(request: TurnRequest, replies: ReplyWriter): Promise<TurnOutcome> {
     const cancelled = (text = ''): TurnOutcome => ({ outcome: 'cancelled', text });
+    // Two round trips at once (agent-api, session-store): the fleet's time before the request is theirs.
+    const history = this.inputs.history(request.sessionId);
     let agent: AgentDto;
     try {
       agent = request.agent ?? (await this.inputs.agent(request.agentId));
     } catch (error) {
       if (!(error instanceof TurnsError)) throw error;
+      await history;
       if (request.signal.aborted) return cancelled();
       replies.emit('error', { error_code: turnsErrorCode(error.code), error_message: error.message });
       return { outcome: 'error', text: '' };
     }
-    const history = await this.inputs.history(request.sessionId);
+    const messagesSoFar = await history;
     if (request.signal.aborted) return cancelled();
 
     const messages = assemblePrompt({
       systemPrompt: agent.system_prompt,
       timezone: agent.timezone,
       now: new Date(),
-      history,
+      history: messagesSoFar,
       userText: request.userText,
       budgetChars: this.config.LLM_HISTORY_MAX_CHARS,
     });
