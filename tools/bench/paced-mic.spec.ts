@@ -9,6 +9,10 @@ class ManualClock implements Clock {
     return this.nowMs;
   }
 
+  epochMs(ms: number): number {
+    return ms;
+  }
+
   setTimeout(callback: () => void, ms: number): { cancel(): void } {
     const timer = { atMs: this.nowMs + ms, callback };
     this.timers.push(timer);

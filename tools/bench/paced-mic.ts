@@ -73,11 +73,14 @@ export class MicStream {
 
 export interface Clock {
   now(): number;
+  /** The wall-clock time (epoch ms) of a reading of now(), to set beside other processes' marks. */
+  epochMs(ms: number): number;
   setTimeout(callback: () => void, ms: number): { cancel(): void };
 }
 
 export const realClock: Clock = {
   now: () => performance.now(),
+  epochMs: (ms) => performance.timeOrigin + ms,
   setTimeout: (callback, ms) => {
     const timer = setTimeout(callback, ms);
     return { cancel: () => clearTimeout(timer) };
@@ -98,6 +101,10 @@ export class PacedMic {
   /** The clock's ms: the time base of everything the microphones report. */
   now(): number {
     return this.clock.now();
+  }
+
+  epochMs(ms: number): number {
+    return this.clock.epochMs(ms);
   }
 
   /** A microphone whose first frame is due at `startMs` (the clock's ms; now unless given). */

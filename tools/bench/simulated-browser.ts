@@ -10,7 +10,7 @@
 import type { Bus, BusSubscription } from '@voxbridge/bus';
 import { mediaSubject, TurnEvent, type VoiceServerMessage } from '@voxbridge/contracts';
 import WebSocket, { type RawData } from 'ws';
-import type { MicStream, PacedMic } from './paced-mic';
+import type { MicStream, PacedMic, Spoken } from './paced-mic';
 import { lateFrames, lostFrames, playbackStalls } from './voice-metrics';
 import { SCRIPT, type ResponseOutcome, type ResponseResult, type SessionResult } from './voice-protocol';
 
@@ -33,7 +33,8 @@ export interface BrowserOptions {
 
 interface Answer {
   utterance: number;
-  /** Send time of the utterance's last voiced frame. */
+  /** Send times of the utterance's first and last voiced frames. */
+  speechStartMs: number;
   speechEndMs: number;
   turnId: string | null;
   arrivalsMs: number[];
@@ -57,6 +58,8 @@ export class SimulatedBrowser {
   private readonly framesPublished = new Map<string, number>();
   private tapSubscription?: BusSubscription;
   private unexpectedFrames = 0;
+  /** `speech_started` as received: when (the mic's clock), and the fleet's own `at_ms` for it. */
+  private readonly speechStarts: Array<{ receivedMs: number; atMs: number }> = [];
   private protocolError?: string;
   private closed: { code: number; reason: string } | null = null;
   private readonly waits = new Set<Wait>();
@@ -123,8 +126,8 @@ export class SimulatedBrowser {
   }
 
   /** An answer to utterance `utterance`, whose voiced audio ended when `spoken` says. */
-  private expect(utterance: number, spoken: { lastSentMs: number }): Answer {
-    const answer: Answer = { utterance, speechEndMs: spoken.lastSentMs, turnId: null, arrivalsMs: [], outcome: null };
+  private expect(utterance: number, spoken: Spoken): Answer {
+    const answer: Answer = { utterance, speechStartMs: spoken.firstSentMs, speechEndMs: spoken.lastSentMs, turnId: null, arrivalsMs: [], outcome: null };
     this.answers.push(answer);
     this.pending.push(answer);
     return answer;
@@ -147,10 +150,7 @@ export class SimulatedBrowser {
         this.waits.add(wait);
       }));
     if (this.closed) throw new Error(`socket closed ${this.closed.code} ${this.closed.reason}`.trim());
-    if (!met && answer && answer.outcome === null) {
-      answer.outcome = 'timeout';
-      this.pending.splice(this.pending.indexOf(answer), 1);
-    }
+    if (!met && answer && answer.outcome === null) this.settleAnswer(answer, 'timeout');
     return met;
   }
 
@@ -228,6 +228,7 @@ export class SimulatedBrowser {
       return;
     }
     if (message.event === 'ready') this.sessionId = message.data.session_id;
+    if (message.event === 'speech_started') this.speechStarts.push({ receivedMs: this.now(), atMs: message.data.at_ms });
     if (message.event === 'turn_state') {
       const head = this.pending[0];
       const { state, turn_id: turnId } = message.data;
@@ -235,29 +236,36 @@ export class SimulatedBrowser {
       const played = (message.data as { frames_played?: unknown }).frames_played;
       if (state === 'done' && turnId && typeof played === 'number') this.framesPublished.set(turnId, played);
       if (state === 'speaking' && head && turnId) head.turnId ??= turnId;
-      if (state === 'thinking' && head?.turnId) this.close(head, 'superseded');
+      if (state === 'thinking' && head?.turnId) this.settleAnswer(head, 'superseded');
       if ((state === 'done' || state === 'interrupted') && head && (head.turnId === null || head.turnId === turnId)) {
         head.turnId = turnId;
-        this.close(head, state);
+        this.settleAnswer(head, state);
       }
     }
     this.poke();
   }
 
-  private close(answer: Answer, outcome: ResponseOutcome): void {
+  /** The answer is over: it gets no more frames. */
+  private settleAnswer(answer: Answer, outcome: ResponseOutcome): void {
     answer.outcome = outcome;
-    this.pending.splice(this.pending.indexOf(answer), 1);
+    const index = this.pending.indexOf(answer);
+    if (index >= 0) this.pending.splice(index, 1);
   }
 
   private result(answer: Answer): ResponseResult {
     const first = answer.arrivalsMs[0];
     const outcome = answer.outcome ?? 'timeout';
     const published = answer.turnId ? (this.framesPublished.get(answer.turnId) ?? null) : null;
+    const detected = this.speechStarts.find((start) => start.receivedMs >= answer.speechStartMs);
     return {
       utterance: answer.utterance,
+      speechDetectedMs: detected ? detected.receivedMs - answer.speechStartMs : null,
+      captureClockAheadMs: detected ? detected.atMs - this.options.mic.epochMs(detected.receivedMs) : null,
       turnId: answer.turnId,
       outcome,
       latencyMs: first === undefined ? null : first - answer.speechEndMs,
+      speechEndAtMs: this.options.mic.epochMs(answer.speechEndMs),
+      firstFrameAtMs: first === undefined ? null : this.options.mic.epochMs(first),
       framesReceived: answer.arrivalsMs.length,
       lateFrames: lateFrames(answer.arrivalsMs),
       ...playbackStalls(answer.arrivalsMs),

@@ -3,10 +3,12 @@ import {
   generatorValidity,
   largestPassing,
   lateFrames,
+  logLineSummary,
   lostFrames,
   overheadOf,
   playbackStalls,
   targetVerdicts,
+  timelineMarks,
   timelineSpans,
   totalOf,
   turnCountErrors,
@@ -157,6 +159,24 @@ describe(timelineSpans.name, () => {
   it('has no spans without a timeline', () => {
     expect(timelineSpans({ overhead_ms: 3 })).toEqual([]);
     expect(timelineSpans({ timeline: null })).toEqual([]);
+  });
+});
+
+describe(timelineMarks.name, () => {
+  it('reads the numeric marks of a stored timeline', () => {
+    expect(timelineMarks({ timeline: { marks_at_ms: { speech_end: 1_000, first_frame_sent: 2_400, broken: 'x' } } })).toEqual({ speech_end: 1_000, first_frame_sent: 2_400 });
+    expect(timelineMarks({ timeline: null })).toEqual({});
+  });
+});
+
+describe(logLineSummary.name, () => {
+  it('keeps who said what of a JSON log line', () => {
+    const line = 'stt-gateway       │ {"level":"warn","service":"stt-gateway","session_id":"s","msg":"transcription failed","err":{"message":"socket hang up"}}';
+    expect(logLineSummary(line)).toBe('stt-gateway warn: transcription failed (err=socket hang up)');
+  });
+
+  it('shortens a line that is not JSON', () => {
+    expect(logLineSummary('tts-gateway │ plain text')).toBe('plain text');
   });
 });
 

@@ -149,6 +149,32 @@ export function timelineSpans(message: unknown): TimelineSpanSample[] {
   });
 }
 
+/** A service's log line as the launcher prints it (`name │ {json}`), shortened to who said what. */
+export function logLineSummary(line: string): string {
+  const text = line.slice(line.indexOf('│') + 1).trim();
+  try {
+    const entry = JSON.parse(text) as Record<string, unknown>;
+    const fields = ['code', 'error_code', 'reason', 'err'].flatMap((key) => {
+      const value = entry[key];
+      if (value === undefined || value === null) return [];
+      const shown = typeof value === 'object' ? ((value as { message?: unknown }).message ?? JSON.stringify(value)) : value;
+      return [`${key}=${String(shown).slice(0, 120)}`];
+    });
+    return `${String(entry['service'] ?? '?')} ${String(entry['level'] ?? '')}: ${String(entry['msg'] ?? entry['message'] ?? '')}${fields.length ? ` (${fields.join(', ')})` : ''}`;
+  } catch {
+    return text.slice(0, 200);
+  }
+}
+
+/** The epoch-ms marks of a stored turn's timeline (`timeline.marks_at_ms`), read without trusting its shape. */
+export function timelineMarks(message: unknown): Record<string, number> {
+  if (typeof message !== 'object' || message === null) return {};
+  const timeline = (message as { timeline?: unknown }).timeline;
+  const marks = typeof timeline === 'object' && timeline !== null ? (timeline as { marks_at_ms?: unknown }).marks_at_ms : undefined;
+  if (typeof marks !== 'object' || marks === null) return {};
+  return Object.fromEntries(Object.entries(marks).filter((entry): entry is [string, number] => typeof entry[1] === 'number' && Number.isFinite(entry[1])));
+}
+
 export const TARGETS = {
   /** The session count the targets are set for. */
   atSessions: 100,

@@ -31,8 +31,18 @@ export interface ResponseResult {
   utterance: number;
   turnId: string | null;
   outcome: ResponseOutcome;
+  /** First voiced frame of the utterance sent → `speech_started` received (the fleet noticed the user). */
+  speechDetectedMs: number | null;
+  /**
+   * The fleet's `at_ms` of that `speech_started` minus when the browser received it: how far the
+   * clock stt-gateway stamps speech with runs ahead of the wall clock (it cannot be ahead honestly).
+   */
+  captureClockAheadMs: number | null;
   /** End of the user's voiced audio as sent → first agent frame received; null: no frame came. */
   latencyMs: number | null;
+  /** Wall-clock times (epoch ms) of the last voiced frame sent and the first agent frame received, to set beside the fleet's marks. */
+  speechEndAtMs: number;
+  firstFrameAtMs: number | null;
   framesReceived: number;
   lateFrames: number;
   /** Times a player with a 100 ms buffer would have run dry, and for how long in all. */

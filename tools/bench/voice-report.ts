@@ -10,9 +10,11 @@ import {
   cpuMsPerSessionMinute,
   generatorValidity,
   GENERATOR_LIMITS,
+  logLineSummary,
   percentText,
   TARGETS,
   targetVerdicts,
+  timelineMarks,
   timelineSpans,
   totalOf,
   turnCountErrors,
@@ -20,7 +22,7 @@ import {
   type TargetVerdicts,
   type Validity,
 } from './voice-metrics';
-import { SCRIPT, type SessionResult, type WorkerReport } from './voice-protocol';
+import { SCRIPT, type ResponseResult, type SessionResult, type WorkerReport } from './voice-protocol';
 
 export interface StoredTurns {
   /** Stored user turns per session id. */
@@ -43,11 +45,44 @@ export interface StoredLatencies {
    * last voiced frame, the first frame's way back to the browser, and anything the fleet's marks miss.
    */
   outside_total_ms: Summary;
+  /** Browser sent the last voiced frame → the fleet's `speech_end` mark (the mark is that frame's end as stamped on arrival). */
+  inbound_ms: Summary;
+  /** inbound_ms per scripted utterance (0, 1, 2): a clock that drifts grows along the conversation. */
+  inbound_by_utterance_ms: Summary[];
+  /** The fleet's `first_frame_sent` mark → the browser received that frame. */
+  outbound_ms: Summary;
   /** The timeline's spans, by name, when the stored turns have timelines. */
   spans: Record<string, { owner: string; durationMs: Summary }>;
+  /** First voiced frame sent → `speech_started` received, per utterance. */
+  speech_detected_ms: Summary;
+  /** `speech_started.at_ms` − when it was received: > 0 means stt-gateway's speech clock runs ahead of real time. */
+  capture_clock_ahead_ms: Summary;
+  /** Stored assistant turns with a timeline, and with a complete one (an overhead). */
+  timelines: { present: number; complete: number; of: number };
 }
 
-function storedLatencies(assistant: ReadonlyArray<Partial<MessageDto>>, clientLatencyByTurn: ReadonlyMap<string, number>): StoredLatencies {
+/** The stored turn's `timeline`, read without trusting its shape (the DTO is still changing). */
+function timelineOf(message: object): Record<string, unknown> | null {
+  const timeline = (message as { timeline?: unknown }).timeline;
+  return typeof timeline === 'object' && timeline !== null ? (timeline as Record<string, unknown>) : null;
+}
+
+function storedLatencies(assistant: ReadonlyArray<Partial<MessageDto>>, responses: readonly ResponseResult[]): StoredLatencies {
+  const byTurn = new Map(responses.flatMap((r) => (r.turnId ? [[r.turnId, r] as const] : [])));
+  const clientLatencyByTurn = new Map(responses.flatMap((r) => (r.turnId && r.latencyMs !== null ? [[r.turnId, r.latencyMs] as const] : [])));
+  const inbound: number[] = [];
+  const inboundByUtterance: number[][] = Array.from({ length: SCRIPT.utterances }, () => []);
+  const outbound: number[] = [];
+  for (const m of assistant) {
+    const response = m.turn_id ? byTurn.get(m.turn_id) : undefined;
+    const marks = timelineMarks(m);
+    if (!response) continue;
+    if (marks['speech_end'] !== undefined) {
+      inbound.push(marks['speech_end'] - response.speechEndAtMs);
+      inboundByUtterance[response.utterance]?.push(marks['speech_end'] - response.speechEndAtMs);
+    }
+    if (marks['first_frame_sent'] !== undefined && response.firstFrameAtMs !== null) outbound.push(response.firstFrameAtMs - marks['first_frame_sent']);
+  }
   const values = (key: 'stt_latency_ms' | 'llm_ttft_ms' | 'tts_ttfb_ms') =>
     summarize(assistant.flatMap((m) => (typeof m[key] === 'number' ? [m[key]] : [])));
   const outside = assistant.flatMap((m) => {
@@ -67,7 +102,17 @@ function storedLatencies(assistant: ReadonlyArray<Partial<MessageDto>>, clientLa
     tts_ttfb_ms: values('tts_ttfb_ms'),
     total_latency_ms: summarize(assistant.flatMap((m) => totalOf(m) ?? [])),
     outside_total_ms: summarize(outside),
+    speech_detected_ms: summarize(responses.flatMap((r) => r.speechDetectedMs ?? [])),
+    capture_clock_ahead_ms: summarize(responses.flatMap((r) => r.captureClockAheadMs ?? [])),
+    inbound_ms: summarize(inbound),
+    inbound_by_utterance_ms: inboundByUtterance.map((values) => summarize(values)),
+    outbound_ms: summarize(outbound),
     spans: Object.fromEntries([...byName].map(([name, { owner, values: v }]) => [name, { owner, durationMs: summarize(v) }])),
+    timelines: {
+      present: assistant.filter((m) => timelineOf(m) !== null).length,
+      complete: assistant.filter((m) => typeof timelineOf(m)?.['overhead_ms'] === 'number').length,
+      of: assistant.length,
+    },
   };
 }
 
@@ -81,9 +126,21 @@ export interface RunFigures {
   sessions: number;
   workers: number;
   validity: Validity;
-  generator: { lagP99Ms: number; lagMaxMs: number; micOffsetP99Ms: number; framesSent: number; framesOffSchedule: number };
+  generator: {
+    lagP99Ms: number;
+    lagMaxMs: number;
+    micOffsetP99Ms: number;
+    framesSent: number;
+    framesOffSchedule: number;
+    /** Each worker's own figures. */
+    workers: Array<WorkerReport['lag'] & WorkerReport['mic'] & { sessions: number }>;
+  };
   /** Σ socket-open time of the sessions. */
   sessionMinutes: number;
+  /** Conversations that ran to their end (every answer ended): lost frames and the marks comparison come from these. */
+  cleanSessions: number;
+  /** Answers of which no frame came within the wait (counted in the turn latency as that wait). */
+  answersNeverHeard: number;
   turnLatencyMs: Summary;
   overheadMs: Summary;
   stored: StoredLatencies;
@@ -135,14 +192,30 @@ export interface RunInputs {
   machine: MachineUse;
 }
 
+/** A conversation's answers up to and including the first that never ended: after it, frames may be the wrong turn's. */
+function trustedAnswers(session: SessionResult): ResponseResult[] {
+  const firstTimeout = session.responses.findIndex((r) => r.outcome === 'timeout');
+  return firstTimeout < 0 ? session.responses : session.responses.slice(0, firstTimeout + 1);
+}
+
+/** Turn latencies; an answer the browser never heard counts as the wait it gave up after, so it cannot flatter the tail. */
+function latencySamples(sessions: readonly SessionResult[]): number[] {
+  return sessions.flatMap((s) => trustedAnswers(s).map((r) => r.latencyMs ?? SCRIPT.turnTimeoutMs));
+}
+
 export function runFigures({ sessions, reports, stored, usage, disturbances, serviceLines, machine }: RunInputs): RunFigures {
   const results: SessionResult[] = reports.flatMap((r) => r.sessions).sort((a, b) => a.index - b.index);
   const responses = results.flatMap((s) => s.responses);
+  // Frames carry no turn id on the socket, so they are told apart by order; once a conversation
+  // broke down (an error, an answer that never ended) that order is no proof of which turn a
+  // frame was. Lost frames and the comparison with the fleet's marks use the clean ones only.
+  const clean = results.filter((s) => !s.error && s.responses.length === SCRIPT.utterances && s.responses.every((r) => r.outcome !== 'timeout'));
+  const cleanResponses = clean.flatMap((s) => s.responses);
   const sessionMs = results.reduce((sum, s) => sum + s.durationMs, 0);
   const framesReceived = responses.reduce((sum, r) => sum + r.framesReceived, 0);
   const lateFrames = responses.reduce((sum, r) => sum + r.lateFrames, 0);
   // Turns that could not be judged (no published count, or no end) are left out; none judged: not measured.
-  const judged = responses.flatMap((r) => (r.lostFrames === null ? [] : [r.lostFrames]));
+  const judged = cleanResponses.flatMap((r) => (r.lostFrames === null ? [] : [r.lostFrames]));
   const lostFrames = judged.length > 0 ? judged.reduce((sum, n) => sum + n, 0) : null;
   let spuriousTurns = 0;
   let missingTurns = 0;
@@ -171,11 +244,14 @@ export function runFigures({ sessions, reports, stored, usage, disturbances, ser
       micOffsetP99Ms: Math.max(0, ...reports.map((r) => r.mic.offsetP99Ms)),
       framesSent: workers.reduce((sum, w) => sum + w.framesSent, 0),
       framesOffSchedule: workers.reduce((sum, w) => sum + w.framesOffSchedule, 0),
+      workers: reports.map((r) => ({ ...r.lag, ...r.mic, sessions: r.sessions.length })),
     },
     sessionMinutes: sessionMs / 60_000,
-    turnLatencyMs: summarize(responses.flatMap((r) => (r.latencyMs === null ? [] : [r.latencyMs]))),
+    turnLatencyMs: summarize(latencySamples(results)),
+    answersNeverHeard: results.reduce((sum, s) => sum + trustedAnswers(s).filter((r) => r.latencyMs === null).length, 0),
+    cleanSessions: clean.length,
     overheadMs,
-    stored: storedLatencies(stored.assistant, new Map(responses.flatMap((r) => (r.turnId && r.latencyMs !== null ? [[r.turnId, r.latencyMs] as const] : [])))),
+    stored: storedLatencies(stored.assistant, cleanResponses),
     bargeInMs,
     bargeInsMissed,
     framesReceived,
@@ -192,7 +268,7 @@ export function runFigures({ sessions, reports, stored, usage, disturbances, ser
     sessionErrors: results.flatMap((s) => (s.error ? [`session ${s.index}: ${s.error}`] : [])),
     resources,
     disturbances,
-    fleetLog: { lines: serviceLines.length, first: serviceLines.slice(0, 5).map((line) => line.slice(0, 300)) },
+    fleetLog: { lines: serviceLines.length, first: [...new Set(serviceLines.map(logLineSummary))].slice(0, 5) },
     machine,
   };
   const verdicts = targetVerdicts({
@@ -297,9 +373,14 @@ export function noteLines(run: RunFigures): string[] {
     lines.push(`${run.sessions} sessions: other work used ${run.machine.otherPercent.toFixed(0)} % of the ${run.machine.cores} cores during the run — figures may be disturbed; repeat on a quieter machine`);
   }
   if (run.disturbances.length > 0) lines.push(`${run.sessions} sessions: the fleet was disturbed: ${run.disturbances.slice(0, 3).join(' / ')}`);
-  if (run.fleetLog.lines > 0) lines.push(`${run.sessions} sessions: the services logged ${run.fleetLog.lines} warning/error line(s), first: ${run.fleetLog.first[0] ?? ''}`);
+  if (run.fleetLog.lines > 0) lines.push(`${run.sessions} sessions: the services logged ${run.fleetLog.lines} warning/error line(s), e.g. ${run.fleetLog.first.join(' | ')}`);
   if (run.sessionErrors.length > 0) lines.push(`${run.sessions} sessions: ${run.sessionErrors.length} conversation(s) failed, e.g. ${run.sessionErrors.slice(0, 3).join('; ')}`);
-  if (run.answersTimedOut > 0) lines.push(`${run.sessions} sessions: ${run.answersTimedOut} answer(s) did not end within ${SCRIPT.turnTimeoutMs / 1000} s`);
+  if (run.answersTimedOut > 0) {
+    lines.push(
+      `${run.sessions} sessions: ${run.answersTimedOut} answer(s) did not end within ${SCRIPT.turnTimeoutMs / 1000} s; ${run.answersNeverHeard} were never heard at all (in the turn latency as ${SCRIPT.turnTimeoutMs} ms); answers after one that never ended are left out of it`,
+    );
+  }
+  if (run.cleanSessions < run.sessions) lines.push(`${run.sessions} sessions: lost frames and the comparison with the fleet's marks come from the ${run.cleanSessions} conversations that ran to their end`);
   if (run.unexpectedFrames > 0) lines.push(`${run.sessions} sessions: ${run.unexpectedFrames} agent frame(s) came when no answer was expected`);
   return lines;
 }
@@ -315,7 +396,13 @@ export function timeLines(run: RunFigures): string[] {
       ` = fleet total ${ms(stored.total_latency_ms.p50)} / ${ms(stored.total_latency_ms.p95)}` +
       ` (STT ${ms(stored.stt_latency_ms.p50)}, LLM TTFT ${ms(stored.llm_ttft_ms.p50)}, TTS TTFB ${ms(stored.tts_ttfb_ms.p50)}, overhead ${ms(run.overheadMs.p50)} / ${ms(run.overheadMs.p95)};` +
       ` the rest is the end-of-turn silence and the LLM writing its first sentence)` +
-      ` + outside the fleet's clock ${ms(stored.outside_total_ms.p50)} / ${ms(stored.outside_total_ms.p95)} (socket and bus hops to and from the browser)`,
+      ` + outside the fleet's clock ${ms(stored.outside_total_ms.p50)} / ${ms(stored.outside_total_ms.p95)}` +
+      ` (in: browser sent the last voiced frame → speech_end mark ${ms(stored.inbound_ms.p50)} / ${ms(stored.inbound_ms.p95)},` +
+      ` p50 by utterance ${stored.inbound_by_utterance_ms.map((u) => ms(u.p50)).join(' → ')};` +
+      ` out: first_frame_sent mark → browser received it ${ms(stored.outbound_ms.p50)} / ${ms(stored.outbound_ms.p95)})`,
+    `  speech_started reached the browser ${ms(stored.speech_detected_ms.p50)} / ${ms(stored.speech_detected_ms.p95)} ms after its first voiced frame was sent;` +
+      ` its at_ms was ${ms(stored.capture_clock_ahead_ms.p50)} / ${ms(stored.capture_clock_ahead_ms.p95)} ms ahead of the wall clock when received (> 0: stt-gateway's speech clock runs ahead)`,
+    ...(stored.timelines.present > 0 ? [`  timelines: ${stored.timelines.present} of ${stored.timelines.of} stored turns have one, ${stored.timelines.complete} complete (spans below, p50 / p95 / max):`] : []),
     ...Object.entries(stored.spans).map(([name, { owner, durationMs: d }]) => `    ${name.padEnd(20)} ${owner.padEnd(9)} p50 ${ms(d.p50)}  p95 ${ms(d.p95)}  max ${ms(d.max)}  (n=${d.count})`),
   ];
 }
