@@ -9,7 +9,8 @@ export const SCRIPT = {
   interruptionMs: 400,
   /** Utterances that should each become one stored user turn. */
   utterances: 3,
-  turnTimeoutMs: 30_000,
+  /** An answer is ~13 s of audio; under load its frames stall, so it may take twice that and still be whole. */
+  turnTimeoutMs: 60_000,
   bargeInTimeoutMs: 10_000,
 } as const;
 

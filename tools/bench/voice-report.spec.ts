@@ -1,4 +1,4 @@
-import type { ResponseResult, SessionResult, WorkerReport } from './voice-protocol';
+import { SCRIPT, type ResponseResult, type SessionResult, type WorkerReport } from './voice-protocol';
 import { resultsTable, runFigures, type RunInputs } from './voice-report';
 
 const response = (utterance: number, overrides: Partial<ResponseResult> = {}): ResponseResult => ({
@@ -72,7 +72,7 @@ describe(runFigures.name, () => {
       responses: [response(0, { outcome: 'timeout', latencyMs: null, firstFrameAtMs: null }), response(1, { latencyMs: 99 }), response(2, { latencyMs: 99 })],
     });
     const sut = runFigures(inputs([report([session(0), broken])], { 'session-0': 3, 'session-1': 3 }));
-    expect(sut.turnLatencyMs).toMatchObject({ count: 4, max: 30_000 });
+    expect(sut.turnLatencyMs).toMatchObject({ count: 4, max: SCRIPT.turnTimeoutMs });
     expect(sut.answersNeverHeard).toBe(1);
   });
 
