@@ -106,7 +106,8 @@ describe('a voice conversation that survives crashes', () => {
     const line = await expectEventually(
       () => {
         const found = fleet.lineAfter(new RegExp(`${escaped} is ready again`), disruption.atMs);
-        expect(found).toBeDefined();
+        expect(found?.line).toMatch(new RegExp(`${escaped} is ready again`));
+        expect(found?.atMs).toBeGreaterThanOrEqual(disruption.atMs);
         return found;
       },
       { timeoutMs: 30_000, intervalMs: 50, context: () => fleet.lastLines(40) },

@@ -98,9 +98,10 @@ describe('the voice session protocol (SessionHost + PipelineSessions, real NATS)
     await holder.bus.connection.close(); // the process is gone: no drain, no release, the lease still there
     holder.working.clear();
     const newHolder = await expectEventually(() => {
-      const [now] = workingOn(session.sessionId);
-      expect(now).toBeDefined();
-      return now;
+      const working = workingOn(session.sessionId);
+      expect(working).toHaveLength(1);
+      expect(replicas.filter((r) => !r.bus.connection.isClosed()).map((r) => r.id)).toContain(working[0]);
+      return working[0];
     }, { timeoutMs: 5_000, intervalMs: 10, context: () => JSON.stringify(replicas.map((r) => [r.id, [...r.working]])) });
 
     expect(newHolder).not.toBe(holderId);
@@ -125,9 +126,11 @@ describe('the voice session protocol (SessionHost + PipelineSessions, real NATS)
       clearInterval(watch);
     }
     expect(gap).toBe(false);
-    const [after] = workingOn(session.sessionId);
-    expect(after).toBeDefined();
+    const working = workingOn(session.sessionId);
+    expect(working).toHaveLength(1);
+    const [after] = working;
     expect(after).not.toBe(holderId);
+    expect(live.find((r) => r.id === after)?.host.holds(session.sessionId)).toBe(true);
     expect(holder.stops).toContainEqual({ sessionId: session.sessionId, reason: 'handed_over' });
     await holder.bus.drain();
   });
