@@ -44,8 +44,9 @@ export function assembleTurn(turnId: string, facts: TurnFactSet, quiet: boolean)
 
   const interrupted = !complete || heard?.interrupted === true || answered?.outcome === 'cancelled';
   const assistantText = interrupted || !answered ? (heard?.heard_text ?? '') : answered.assistant_text;
-  const marks: TimelineMarks = { ...marksFrom(transcribed?.marks), ...marksFrom(answered?.marks), ...marksFrom(heard?.marks), ...marksFrom(delivered?.marks) };
+  const marks = marksOf(facts);
   const timeline = buildTimeline(marks);
+  const span = (name: string) => timeline.spans.find((s) => s.name === name)?.durationMs;
   const speaker = transcribed?.speaker ?? answered?.speaker;
   return {
     kind: 'write',
@@ -58,9 +59,9 @@ export function assembleTurn(turnId: string, facts: TurnFactSet, quiet: boolean)
       assistantText,
       interrupted,
       ...(speaker ? { speaker } : {}),
-      ...spanOf(marks.end_of_turn, marks.stt_final, 'sttLatencyMs'),
-      ...spanOf(marks.llm_request, marks.llm_first_token, 'llmTtftMs'),
-      ...spanOf(marks.tts_request, marks.tts_first_byte, 'ttsTtfbMs'),
+      ...defined('sttLatencyMs', span('stt_ms')),
+      ...defined('llmTtftMs', span('llm_ttft_ms')),
+      ...defined('ttsTtfbMs', span('tts_ttfb_ms')),
       ...(timeline.totalMs !== null ? { totalLatencyMs: timeline.totalMs } : {}),
       ...(timeline.overheadMs !== null ? { overheadMs: timeline.overheadMs } : {}),
       ...(answered?.provider ? { provider: answered.provider } : {}),
@@ -71,7 +72,11 @@ export function assembleTurn(turnId: string, facts: TurnFactSet, quiet: boolean)
   };
 }
 
-function spanOf<K extends string>(from: number | undefined, to: number | undefined, key: K): Partial<Record<K, number>> {
-  if (from === undefined || to === undefined) return {};
-  return { [key]: Math.max(0, to - from) } as Partial<Record<K, number>>;
+/** Every timeline mark the turn's facts carry. */
+export function marksOf({ transcribed, answered, heard, delivered }: TurnFactSet): TimelineMarks {
+  return { ...marksFrom(transcribed?.marks), ...marksFrom(answered?.marks), ...marksFrom(heard?.marks), ...marksFrom(delivered?.marks) };
+}
+
+function defined<K extends string>(key: K, value: number | undefined): Partial<Record<K, number>> {
+  return value === undefined ? {} : ({ [key]: value } as Partial<Record<K, number>>);
 }

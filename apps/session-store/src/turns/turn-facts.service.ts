@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { buildTimeline, marksFrom, type MessageDto } from '@voxbridge/contracts';
 import { AppLogger } from '@voxbridge/platform';
-import { assembleTurn, type TurnFactSet } from './turn-assembly';
+import { assembleTurn, marksOf, type TurnFactSet } from './turn-assembly';
 import { TurnFactsRepository, type TurnFactKind } from './turn-facts.repository';
 import { TurnsMetrics } from './turns.metrics';
 import { TurnsService } from './turns.service';
@@ -80,7 +80,7 @@ export class TurnFactsService {
 
   /** Marks of facts that came after the turn was written join its stored timeline. */
   private async completeTimeline(turnId: string, facts: TurnFactSet): Promise<void> {
-    const late = { ...marksFrom(facts.transcribed?.marks), ...marksFrom(facts.answered?.marks), ...marksFrom(facts.heard?.marks), ...marksFrom(facts.delivered?.marks) };
+    const late = marksOf(facts);
     if (Object.keys(late).length === 0) return;
     const stored = marksFrom(await this.facts.storedMarks(turnId));
     if (Object.keys(late).every((mark) => mark in stored)) return;

@@ -1,10 +1,10 @@
 import { ErrorCode, FRAME_DURATION_MS, STAGE_SERVICE, type PipelineStage, type ReplyEvent, type TranscriptEvent, type TurnEvent } from '@voxbridge/contracts';
+import { RecentIds } from './voice-event-mapper';
 import type { ServiceErrorData } from './voice.errors';
 
 /** Audio kept to replay to a new speech-to-text replica: longer than a takeover takes. */
 export const REPLAY_KEEP_MS = 3_000;
 const KEPT_FRAMES = REPLAY_KEEP_MS / FRAME_DURATION_MS;
-const REMEMBERED_TURNS = 32;
 
 export interface SentFrame {
   bytes: Uint8Array;
@@ -32,9 +32,9 @@ export interface Recovery {
 export class StageRecovery {
   private readonly frames: SentFrame[] = [];
   private lastFinal: TranscriptEvent | undefined;
-  private readonly replied = new Set<string>();
-  private readonly answered = new Set<string>();
-  private readonly spoken = new Set<string>();
+  private readonly replied = new RecentIds();
+  private readonly answered = new RecentIds();
+  private readonly spoken = new RecentIds();
 
   audioSent(frame: SentFrame): void {
     this.frames.push(frame);
@@ -46,12 +46,12 @@ export class StageRecovery {
   }
 
   reply(event: ReplyEvent): void {
-    remember(this.replied, event.turn_id);
-    if (event.kind !== 'delta') remember(this.answered, event.turn_id);
+    this.replied.add(event.turn_id);
+    if (event.kind !== 'delta') this.answered.add(event.turn_id);
   }
 
   turn(event: TurnEvent): void {
-    if (event.state === 'done' || event.state === 'interrupted') remember(this.spoken, event.turn_id);
+    if (event.state === 'done' || event.state === 'interrupted') this.spoken.add(event.turn_id);
   }
 
   plan(stage: PipelineStage): Recovery {
@@ -77,16 +77,10 @@ export class StageRecovery {
 
   private cutShort(stage: PipelineStage, turnId: string, when: string): { turnId: string; error: ServiceErrorData } {
     const service = STAGE_SERVICE[stage];
-    remember(this.spoken, turnId);
+    this.spoken.add(turnId);
     return {
       turnId,
       error: { code: ErrorCode.Unavailable, message: `${service} stopped ${when} and another replica took over; this answer was cut short — please say it again`, service, turn_id: turnId },
     };
   }
-}
-
-function remember(ids: Set<string>, id: string): void {
-  ids.delete(id);
-  ids.add(id);
-  if (ids.size > REMEMBERED_TURNS) ids.delete(ids.values().next().value as string);
 }

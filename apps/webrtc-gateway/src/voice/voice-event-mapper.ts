@@ -17,7 +17,8 @@ export function voiceMessage<K extends keyof VoiceServerEvents>(event: K, data: 
 /** Turn ids remembered per socket: enough for a few overlapping turns, bounded however long it lives. */
 const REMEMBERED_TURNS = 32;
 
-class RecentIds {
+/** The newest turn ids, a bounded few: enough to recognise a turn's late events. */
+export class RecentIds {
   private readonly ids = new Set<string>();
 
   add(id: string): void {

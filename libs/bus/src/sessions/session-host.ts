@@ -1,6 +1,7 @@
 import {
   assertUuid,
   ErrorCode,
+  isUuid,
   sessionProtocol,
   streamName,
   type PipelineStage,
@@ -177,7 +178,7 @@ export class SessionHost<W> {
       try {
         const revision = await this.leases(() => this.kv.update(sessionId, me, entry.revision));
         this.options.logger.info('session taken over: its holder is gone', { stage: this.options.stage, session_id: sessionId, from_instance_id: owner });
-        return { kind: 'mine', revision, tookOverFrom: isUuidLike(owner) ? owner : undefined };
+        return { kind: 'mine', revision, tookOverFrom: isUuid(owner) ? owner : undefined };
       } catch (error) {
         if (!isWrongSequence(error)) throw error;
         // Another replica took it over first: ask again who holds it now.
@@ -189,7 +190,7 @@ export class SessionHost<W> {
 
   /** Asks the holder itself: a dead process has no subscription left, so NATS says no responders at once. */
   private async askHolder(owner: string, sessionId: string): Promise<HolderAnswer> {
-    if (!isUuidLike(owner)) return 'gone';
+    if (!isUuid(owner)) return 'gone';
     try {
       const reply = await this.bus.call(this.protocol.renew(owner), { session_id: sessionId });
       return reply.held ? 'holds' : 'gone';
@@ -347,6 +348,4 @@ function isWrongSequence(error: unknown): boolean {
 /** JetStream's API error code for a failed expected-last-sequence check. */
 const WRONG_LAST_SEQUENCE = 10071;
 
-const UUID_LIKE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const isUuidLike = (value: string) => UUID_LIKE.test(value);
 
