@@ -32,5 +32,7 @@ export default defineConfig({
     environment: 'jsdom',
     include: ['src/**/*.test.{ts,tsx}'],
     setupFiles: ['src/test-setup.ts'],
+    // A first render in jsdom can take seconds on a busy 2-core CI machine; no test waits on time.
+    testTimeout: 20_000,
   },
 });

@@ -2,6 +2,7 @@ import { useAuth } from './auth/auth';
 import { AgentsPage } from './agents/agents-page';
 import { ConversationsPage } from './conversations/conversations-page';
 import { TranscriptPage } from './conversations/transcript-page';
+import { ApiKeysPage } from './keys/api-keys-page';
 import { links, useRoute, type Route } from './router';
 import { SystemPage } from './system/system-page';
 import { TalkPage } from './talk/talk-page';
@@ -11,6 +12,7 @@ const NAV: Array<{ label: string; href: string; pages: Array<Route['page']> }> =
   { label: 'Agents', href: links.agents(), pages: ['agents'] },
   { label: 'Conversations', href: links.conversations(), pages: ['conversations', 'conversation'] },
   { label: 'System', href: links.system(), pages: ['system'] },
+  { label: 'API keys', href: links.keys(), pages: ['keys'] },
 ];
 
 function Page({ route }: { route: Route }) {
@@ -25,6 +27,8 @@ function Page({ route }: { route: Route }) {
       return <TranscriptPage key={route.id} sessionId={route.id} />;
     case 'system':
       return <SystemPage />;
+    case 'keys':
+      return <ApiKeysPage />;
   }
 }
 

@@ -9,7 +9,8 @@ export type Route =
   | { page: 'agents' }
   | { page: 'conversations' }
   | { page: 'conversation'; id: string }
-  | { page: 'system' };
+  | { page: 'system' }
+  | { page: 'keys' };
 
 export function parseRoute(hash: string): Route {
   const [path = '', query = ''] = hash.replace(/^#/, '').split('?');
@@ -21,6 +22,8 @@ export function parseRoute(hash: string): Route {
       return parts[1] ? { page: 'conversation', id: parts[1] } : { page: 'conversations' };
     case 'system':
       return { page: 'system' };
+    case 'keys':
+      return { page: 'keys' };
     default:
       return { page: 'talk', agentId: new URLSearchParams(query).get('agent') };
   }
@@ -32,6 +35,7 @@ export const links = {
   conversations: () => '#/conversations',
   conversation: (id: string) => `#/conversations/${encodeURIComponent(id)}`,
   system: () => '#/system',
+  keys: () => '#/keys',
 };
 
 export function useRoute(): Route {

@@ -6,7 +6,7 @@ export interface RecordedRequest {
   body: unknown;
 }
 
-export type Reply = { status: number; body?: unknown };
+export type Reply = { status: number; body?: unknown; raw?: string; contentType?: string };
 type Route = (request: RecordedRequest) => Reply | undefined;
 
 export function json(status: number, body?: unknown): Reply {
@@ -15,6 +15,11 @@ export function json(status: number, body?: unknown): Reply {
 
 export function apiError(status: number, code: string, message: string, fields?: Record<string, string[]>): Reply {
   return json(status, { error: { code, message, ...(fields ? { fields } : {}), request_id: 'req-1' } });
+}
+
+/** A `text/event-stream` answer made of these events. */
+export function sse(events: Array<{ event: string; data: object }>): Reply {
+  return { status: 200, contentType: 'text/event-stream', raw: events.map(({ event, data }) => `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`).join('') };
 }
 
 export function fakeFetch(route: Route) {
@@ -28,10 +33,8 @@ export function fakeFetch(route: Route) {
     };
     requests.push(request);
     const reply = route(request) ?? apiError(404, 'not_found', `no fake route for ${request.method} ${request.path}`);
-    return new Response(reply.body === undefined ? null : JSON.stringify(reply.body), {
-      status: reply.status,
-      headers: { 'Content-Type': 'application/json' },
-    });
+    const body = reply.raw ?? (reply.body === undefined ? null : JSON.stringify(reply.body));
+    return new Response(body, { status: reply.status, headers: { 'Content-Type': reply.contentType ?? 'application/json' } });
   };
   return { fetchFn, requests };
 }

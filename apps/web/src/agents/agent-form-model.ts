@@ -1,4 +1,17 @@
-import { isMaskedSecret, type Agent, type AgentBody, type LlmProvider, type PluginConfig } from '../api/api-types';
+import { isMaskedSecret, type Agent, type AgentBody, type FallbackStep, type LlmProvider, type PluginConfig } from '../api/api-types';
+
+export const FALLBACK_PROVIDERS = ['openrouter', 'openai_compatible'] as const satisfies ReadonlyArray<FallbackStep['provider']>;
+
+/** One step of the fallback chain as its inputs hold it. */
+export interface FallbackStepValues {
+  provider: FallbackStep['provider'];
+  model: string;
+  /** Only for openai_compatible. */
+  base_url: string;
+}
+
+/** The LLM providers that read `llm_base_url` (auto: when llm-router has no OpenRouter key). */
+export const USES_BASE_URL: ReadonlyArray<LlmProvider> = ['openai_compatible', 'auto'];
 
 /**
  * The agent form's values as the inputs hold them (strings for numbers, so a half-typed value is
@@ -14,6 +27,7 @@ export interface AgentFormValues {
   llm_base_url: string;
   n8n_webhook_url: string;
   temperature: string;
+  fallback: FallbackStepValues[];
   stt_provider: string;
   stt_language: string;
   silence_ms: string;
@@ -44,6 +58,7 @@ export const NEW_AGENT: AgentFormValues = {
   llm_base_url: '',
   n8n_webhook_url: '',
   temperature: '0.7',
+  fallback: [],
   stt_provider: 'auto',
   stt_language: 'en',
   silence_ms: '600',
@@ -74,6 +89,7 @@ export function formValuesOf(agent: Agent): AgentFormValues {
     llm_base_url: agent.llm_base_url ?? '',
     n8n_webhook_url: agent.n8n_webhook_url ?? '',
     temperature: String(agent.temperature),
+    fallback: (agent.fallback ?? []).map((step) => ({ provider: step.provider, model: step.model, base_url: step.base_url ?? '' })),
     stt_provider: agent.stt_provider,
     stt_language: agent.stt_language ?? '',
     silence_ms: String(agent.silence_ms),
@@ -122,6 +138,11 @@ function discordPlugin(values: AgentFormValues, original: Agent | undefined): Pl
   return plugin;
 }
 
+function fallbackStep(step: FallbackStepValues): FallbackStep {
+  const base = step.base_url.trim();
+  return step.provider === 'openai_compatible' && base ? { provider: step.provider, model: step.model.trim(), base_url: base } : { provider: step.provider, model: step.model.trim() };
+}
+
 function fullBody(values: AgentFormValues, original: Agent | undefined): Record<string, unknown> {
   const numbers = {
     temperature: numberOrText(values.temperature),
@@ -138,8 +159,10 @@ function fullBody(values: AgentFormValues, original: Agent | undefined): Record<
     system_prompt: values.system_prompt,
     llm_provider: values.llm_provider,
     llm_model: values.llm_model.trim(),
-    llm_base_url: orNull(values.llm_base_url),
-    n8n_webhook_url: orNull(values.n8n_webhook_url),
+    // A setting the chosen provider does not read is not shown, and not kept.
+    llm_base_url: USES_BASE_URL.includes(values.llm_provider) ? orNull(values.llm_base_url) : null,
+    n8n_webhook_url: values.llm_provider === 'n8n' ? orNull(values.n8n_webhook_url) : null,
+    fallback: values.fallback.map(fallbackStep),
     stt_provider: values.stt_provider.trim(),
     stt_language: orNull(values.stt_language),
     tts_provider: values.tts_provider.trim(),
@@ -162,7 +185,7 @@ function fullBody(values: AgentFormValues, original: Agent | undefined): Record<
 export function agentBody(values: AgentFormValues, original?: Agent): AgentBody {
   const body = fullBody(values, original);
   if (!original) {
-    return Object.fromEntries(Object.entries(body).filter(([, v]) => v !== null)) as AgentBody;
+    return Object.fromEntries(Object.entries(body).filter(([key, v]) => v !== null && !(key === 'fallback' && Array.isArray(v) && v.length === 0))) as AgentBody;
   }
   const before = fullBody(formValuesOf(original), original);
   return Object.fromEntries(Object.entries(body).filter(([key, value]) => JSON.stringify(value) !== JSON.stringify(before[key]))) as AgentBody;

@@ -58,7 +58,7 @@ describe(AgentForm.name, () => {
     const { requests, onSaved } = renderForm(() => json(201, { ...AUREN, id: 'new', name: 'Nova' }));
     type('Name', '  Nova ');
     type('System prompt', 'You are Nova.');
-    fireEvent.change(screen.getByLabelText('Provider'), { target: { value: 'openai_compatible' } });
+    fireEvent.change(screen.getByLabelText('LLM provider'), { target: { value: 'openai_compatible' } });
     type('Base URL', 'http://127.0.0.1:11434/v1');
     type('Model', 'llama3.1:8b');
     type('Temperature', '1.2');
@@ -104,11 +104,16 @@ describe(AgentForm.name, () => {
     const temperature = screen.getByLabelText('Temperature');
     await waitFor(() => expect(temperature.getAttribute('aria-invalid')).toBe('true'));
     const describedBy = temperature.getAttribute('aria-describedby') ?? '';
-    expect(describedBy.split(' ').map((id) => document.getElementById(id)?.textContent)).toContain('must not be greater than 2');
+    expect(describedBy.split(' ').map((id) => document.getElementById(id)?.textContent)).toContain('At most 2.');
     expect(screen.getByLabelText('Name').getAttribute('aria-invalid')).toBe('true');
-    expect(screen.getByText('must be longer than or equal to 1 characters')).toBeTruthy();
+    expect(screen.getByText('Required.')).toBeTruthy();
     // A field the form has no input for is still shown, with its path.
-    expect(screen.getByTestId('agent-form-other-errors').textContent).toContain('fallback.0.model: must be a string');
+    expect(screen.getByTestId('agent-form-other-errors').textContent).toContain('fallback.0.model: Enter text.');
+    // The banner says what to do: not the validator's summary, not the request id.
+    const banner = screen.getByTestId('agent-form-error').textContent ?? '';
+    expect(banner).toContain('Please fix the marked fields.');
+    expect(banner).not.toContain('invalid fields');
+    expect(banner).not.toContain('req-1');
     expect(screen.getByLabelText('Model').getAttribute('aria-invalid')).toBe('false');
     expect(document.activeElement).toBe(screen.getByLabelText('Name'));
     expect(onSaved).not.toHaveBeenCalled();
@@ -156,5 +161,94 @@ describe(AgentForm.name, () => {
     submit('Save changes');
     await waitFor(() => expect(onSaved).toHaveBeenCalledOnce());
     expect(requests[0]?.body).toEqual({ plugins: { discord: { enabled: true, auto_join: false, bot_token: null } } });
+  });
+
+  it('shows a provider’s own settings only for that provider, and does not send the hidden ones', async () => {
+    const { requests, onSaved } = renderForm(() => json(201, { ...AUREN, id: 'new' }));
+    const provider = screen.getByLabelText('LLM provider');
+    fireEvent.change(provider, { target: { value: 'openrouter' } });
+    expect(screen.queryByLabelText('Base URL')).toBeNull();
+    expect(screen.queryByLabelText('n8n webhook URL')).toBeNull();
+
+    fireEvent.change(provider, { target: { value: 'openai_compatible' } });
+    type('Base URL', 'http://127.0.0.1:11434/v1');
+    expect(screen.queryByLabelText('n8n webhook URL')).toBeNull();
+
+    fireEvent.change(provider, { target: { value: 'n8n' } });
+    expect(screen.queryByLabelText('Base URL')).toBeNull();
+    type('n8n webhook URL', 'https://n8n.example.com/webhook/voice');
+
+    fireEvent.change(screen.getByLabelText('Text-to-speech provider'), { target: { value: 'local' } });
+    expect(screen.queryByLabelText('Expressiveness')).toBeNull();
+    fireEvent.change(screen.getByLabelText('Text-to-speech provider'), { target: { value: 'chatterbox' } });
+    expect(screen.getByLabelText('Expressiveness')).toBeTruthy();
+
+    type('Name', 'Nova');
+    type('System prompt', 'You are Nova.');
+    submit('Create agent');
+    await waitFor(() => expect(onSaved).toHaveBeenCalledOnce());
+    expect(requests[0]?.body).toMatchObject({ llm_provider: 'n8n', n8n_webhook_url: 'https://n8n.example.com/webhook/voice', tts_provider: 'chatterbox' });
+    expect(requests[0]?.body).not.toHaveProperty('llm_base_url');
+  });
+
+  it('offers the speech providers as choices and keeps an unknown stored one visible', () => {
+    renderForm(() => json(200, AUREN), { ...AUREN, stt_provider: 'google' });
+    const stt = screen.getByLabelText('Speech-to-text provider') as HTMLSelectElement;
+    expect([...stt.options].map((o) => o.value)).toEqual(['google', 'auto', 'whisperx', 'openai_compatible', 'local']);
+    expect(stt.value).toBe('google');
+    expect(screen.getByText('Not a provider this version knows: pick one of the list.')).toBeTruthy();
+  });
+
+  it('has one label per input, none repeated', () => {
+    renderForm(() => json(200, AUREN), AUREN);
+    const labels = [...document.querySelectorAll('label')].map((label) => label.textContent?.trim());
+    expect(new Set(labels).size).toBe(labels.length);
+  });
+
+  it('edits the fallback chain: add, reorder, remove, base URL only for OpenAI-compatible steps', async () => {
+    const { requests, onSaved } = renderForm(() => json(200, AUREN), AUREN);
+    const add = () => fireEvent.click(screen.getByRole('button', { name: 'Add a fallback step' }));
+    add();
+    type('Step 1 model', 'llama3.1:8b');
+    type('Step 1 base URL', 'http://127.0.0.1:11434/v1');
+    add();
+    fireEvent.change(screen.getByLabelText('Step 2 provider'), { target: { value: 'openrouter' } });
+    expect(screen.queryByLabelText('Step 2 base URL')).toBeNull();
+    type('Step 2 model', 'openai/gpt-4o-mini');
+    add();
+    type('Step 3 model', 'qwen2.5:3b');
+    fireEvent.click(screen.getByRole('button', { name: 'Move step 2 up' }));
+    fireEvent.click(screen.getByRole('button', { name: 'Remove step 3' }));
+    expect(screen.getAllByTestId('fallback-step')).toHaveLength(2);
+    submit('Save changes');
+
+    await waitFor(() => expect(onSaved).toHaveBeenCalledOnce());
+    expect(requests[0]?.body).toEqual({
+      fallback: [
+        { provider: 'openrouter', model: 'openai/gpt-4o-mini' },
+        { provider: 'openai_compatible', model: 'llama3.1:8b', base_url: 'http://127.0.0.1:11434/v1' },
+      ],
+    });
+  });
+
+  it('shows errors of a fallback step on that step’s inputs', async () => {
+    renderForm(() => apiError(400, 'validation_failed', 'invalid field: fallback.1.base_url', { 'fallback.1.base_url': ['must be a URL address'] }), {
+      ...AUREN,
+      fallback: [
+        { provider: 'openrouter', model: 'openai/gpt-4o-mini' },
+        { provider: 'openai_compatible', model: 'llama3.1:8b', base_url: 'http://ollama:11434/v1' },
+      ],
+    });
+    type('Step 2 base URL', 'not a url');
+    submit('Save changes');
+    const input = screen.getByLabelText('Step 2 base URL');
+    await waitFor(() => expect(input.getAttribute('aria-invalid')).toBe('true'));
+    expect(document.getElementById(input.getAttribute('aria-describedby') ?? '')?.textContent).toBe('Enter a full http(s) URL, e.g. http://127.0.0.1:11434/v1.');
+    expect(screen.queryByTestId('agent-form-other-errors')).toBeNull();
+  });
+
+  it('says plainly that Discord is not running yet', () => {
+    renderForm(() => json(200, AUREN), AUREN);
+    expect(screen.getByTestId('discord-not-running').textContent).toContain('Not running yet');
   });
 });

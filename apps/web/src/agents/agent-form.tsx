@@ -1,30 +1,62 @@
 import { useEffect, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import { ApiError } from '../api/api-client';
 import { LLM_PROVIDERS, type Agent, type AgentBody } from '../api/api-types';
+import { readableFieldMessages } from '../ui/field-errors';
 import { ErrorBanner } from '../ui/widgets';
-import { agentBody, formValuesOf, NEW_AGENT, storedDiscordToken, type AgentFormValues } from './agent-form-model';
+import { agentBody, formValuesOf, NEW_AGENT, storedDiscordToken, USES_BASE_URL, type AgentFormValues, type FallbackStepValues } from './agent-form-model';
+import { FallbackEditor } from './fallback-editor';
 
 type FieldErrors = Record<string, string[]>;
 type TextKey = { [K in keyof AgentFormValues]: AgentFormValues[K] extends string ? K : never }[keyof AgentFormValues];
+type Choice = { value: string; label: string; hint: string };
 type FlagKey = { [K in keyof AgentFormValues]: AgentFormValues[K] extends boolean ? K : never }[keyof AgentFormValues];
 
 const PROVIDER_LABEL: Record<(typeof LLM_PROVIDERS)[number], string> = {
-  auto: 'Automatic (OpenRouter with a key, else Ollama)',
+  auto: 'Automatic',
   openrouter: 'OpenRouter',
-  openai_compatible: 'OpenAI-compatible (Ollama, vLLM, LM Studio)',
+  openai_compatible: 'OpenAI-compatible server',
   n8n: 'n8n webhook',
 };
+
+const PROVIDER_HINT: Record<(typeof LLM_PROVIDERS)[number], string> = {
+  auto: 'llm-router picks: OpenRouter when it has OPENROUTER_API_KEY, else the base URL below when set, else Ollama (OLLAMA_BASE_URL).',
+  openrouter: 'Needs OPENROUTER_API_KEY on llm-router; the model is an OpenRouter id.',
+  openai_compatible: 'Ollama, vLLM, LM Studio…: set the server’s base URL below.',
+  n8n: 'Sends each turn to your n8n workflow: set its webhook URL below.',
+};
+
+/** The speech providers the services know (apps/agent-api/src/agents/agent.dto.ts). */
+const STT_CHOICES: Choice[] = [
+  { value: 'auto', label: 'Automatic', hint: 'stt-gateway picks: WhisperX, else an OpenAI-compatible server, else local, by what it is configured with.' },
+  { value: 'whisperx', label: 'WhisperX', hint: 'Needs WHISPERX_URL on stt-gateway.' },
+  { value: 'openai_compatible', label: 'OpenAI-compatible server', hint: 'Needs the STT server’s URL on stt-gateway.' },
+  { value: 'local', label: 'Local (pocketsphinx)', hint: 'Runs on the machine; rough, English only.' },
+];
+
+const TTS_CHOICES: Choice[] = [
+  { value: 'auto', label: 'Automatic', hint: 'tts-gateway picks: Chatterbox, else an OpenAI-compatible server, else local, by what it is configured with.' },
+  { value: 'chatterbox', label: 'Chatterbox', hint: 'Needs CHATTERBOX_URL on tts-gateway; the only one that reads the expressiveness settings.' },
+  { value: 'openai_compatible', label: 'OpenAI-compatible server', hint: 'Needs the TTS server’s URL on tts-gateway.' },
+  { value: 'local', label: 'Local (flite / espeak-ng)', hint: 'Runs on the machine; robotic but always there.' },
+];
+
+/** Chatterbox's own knobs: shown when Chatterbox may speak (chosen, or automatic). */
+const CHATTERBOX = new Set(['chatterbox', 'auto']);
 
 /** Request field → the input that shows its errors (the rest are listed above the form). */
 const FIELD_OF: Record<string, string> = { 'plugins.discord.bot_token': 'discord_bot_token', 'plugins.discord': 'discord_enabled', plugins: 'discord_enabled' };
 const inputId = (field: string) => `agent-${field}`;
+/** `fallback`, `fallback.1`, `fallback.1.model`: shown in the fallback editor. */
+const FALLBACK_FIELD = /^fallback(\.\d+(\.(provider|model|base_url))?)?$/;
 
-function errorsByInput(fields: FieldErrors): { byInput: FieldErrors; unplaced: Array<[string, string[]]> } {
+function errorsByInput(fields: FieldErrors, fallbackSteps: number): { byInput: FieldErrors; unplaced: Array<[string, string[]]> } {
   const byInput: FieldErrors = {};
   const unplaced: Array<[string, string[]]> = [];
   for (const [field, messages] of Object.entries(fields)) {
     const input = FIELD_OF[field] ?? field;
-    if (input in NEW_AGENT) byInput[input] = [...(byInput[input] ?? []), ...messages];
+    // `fallback.3.model` only while the form has a step 3 to show it on.
+    const inFallbackEditor = FALLBACK_FIELD.test(input) && (input === 'fallback' || Number(input.split('.')[1]) < fallbackSteps);
+    if (input in NEW_AGENT || inFallbackEditor) byInput[input] = [...(byInput[input] ?? []), ...messages];
     else unplaced.push([field, messages]);
   }
   return { byInput, unplaced };
@@ -44,7 +76,7 @@ export function AgentForm({ agent, save, onSaved, onCancel }: AgentFormProps) {
   const [failure, setFailure] = useState<unknown>(null);
   const [saving, setSaving] = useState(false);
   const form = useRef<HTMLFormElement>(null);
-  const { byInput, unplaced } = errorsByInput(errors);
+  const { byInput, unplaced } = errorsByInput(errors, values.fallback.length);
   const token = storedDiscordToken(agent);
 
   const title = useRef<HTMLHeadingElement>(null);
@@ -102,17 +134,40 @@ export function AgentForm({ agent, save, onSaved, onCancel }: AgentFormProps) {
 
   const number = (key: TextKey, label: string, min: number, max: number, step: string, hint?: string) => text(key, label, { type: 'number', min, max, step, hint });
 
+  const choice = (key: 'stt_provider' | 'tts_provider', label: string, choices: Choice[]) => {
+    const known = choices.find((c) => c.value === values[key]);
+    return (
+      <Field id={inputId(key)} label={label} errors={byInput[key]} hint={known?.hint ?? 'Not a provider this version knows: pick one of the list.'}>
+        {(aria) => (
+          <select {...aria} name={key} value={values[key]} onChange={(event) => set(key, event.target.value)}>
+            {!known && <option value={values[key]}>{values[key]} (unknown)</option>}
+            {choices.map((c) => (
+              <option key={c.value} value={c.value}>
+                {c.label}
+              </option>
+            ))}
+          </select>
+        )}
+      </Field>
+    );
+  };
+
   return (
     <form ref={form} className="card agent-form" onSubmit={(event) => void submit(event)} noValidate aria-labelledby="agent-form-title">
       <h2 id="agent-form-title" ref={title} tabIndex={-1}>{agent ? `Edit ${agent.name}` : 'New agent'}</h2>
       {failure !== null && (
-        <ErrorBanner error={failure} title={Object.keys(errors).length ? 'Please fix the marked fields' : 'Could not save the agent'} testId="agent-form-error" />
+        <ErrorBanner
+          error={failure}
+          title={Object.keys(errors).length ? 'Please fix the marked fields' : 'Could not save the agent'}
+          testId="agent-form-error"
+          fieldsShownElsewhere
+        />
       )}
       {unplaced.length > 0 && (
         <ul className="banner banner-error" data-testid="agent-form-other-errors">
           {unplaced.map(([field, messages]) => (
             <li key={field}>
-              <code>{field}</code>: {messages.join('; ')}
+              <code>{field}</code>: {readableFieldMessages(messages)}
             </li>
           ))}
         </ul>
@@ -132,7 +187,7 @@ export function AgentForm({ agent, save, onSaved, onCancel }: AgentFormProps) {
 
       <fieldset>
         <legend>Language model</legend>
-        <Field id={inputId('llm_provider')} label="Provider" errors={byInput['llm_provider']}>
+        <Field id={inputId('llm_provider')} label="LLM provider" errors={byInput['llm_provider']} hint={PROVIDER_HINT[values.llm_provider]}>
           {(aria) => (
             <select {...aria} name="llm_provider" value={values.llm_provider} onChange={(event) => set('llm_provider', event.target.value as AgentFormValues['llm_provider'])}>
               {LLM_PROVIDERS.map((provider) => (
@@ -143,35 +198,51 @@ export function AgentForm({ agent, save, onSaved, onCancel }: AgentFormProps) {
             </select>
           )}
         </Field>
-        {text('llm_model', 'Model', { hint: 'e.g. anthropic/claude-3.5-sonnet or llama3.1:8b' })}
-        {(values.llm_provider === 'openai_compatible' || values.llm_base_url || byInput['llm_base_url']) &&
-          text('llm_base_url', 'Base URL', { type: 'url', hint: 'e.g. http://127.0.0.1:11434/v1' })}
-        {(values.llm_provider === 'n8n' || values.n8n_webhook_url || byInput['n8n_webhook_url']) && text('n8n_webhook_url', 'n8n webhook URL', { type: 'url' })}
-        {number('temperature', 'Temperature', 0, 2, '0.1')}
+        {text('llm_model', 'Model', { hint: 'e.g. anthropic/claude-3.5-sonnet (OpenRouter) or llama3.1:8b (Ollama)' })}
+        {USES_BASE_URL.includes(values.llm_provider) &&
+          text('llm_base_url', 'Base URL', {
+            type: 'url',
+            hint: values.llm_provider === 'auto' ? 'Optional: used when llm-router has no OpenRouter key, e.g. http://127.0.0.1:11434/v1' : 'Required, e.g. http://127.0.0.1:11434/v1',
+          })}
+        {values.llm_provider === 'n8n' && text('n8n_webhook_url', 'n8n webhook URL', { type: 'url', hint: 'Required: the http(s) URL of the workflow’s Webhook node' })}
+        {number('temperature', 'Temperature', 0, 2, '0.1', '0 (focused) to 2 (inventive)')}
+        <FallbackEditor
+          steps={values.fallback}
+          errors={byInput}
+          onChange={(steps: FallbackStepValues[]) => set('fallback', steps)}
+        />
       </fieldset>
 
       <fieldset>
         <legend>Listening</legend>
-        {text('stt_provider', 'Speech-to-text provider')}
-        {text('stt_language', 'Language', { hint: 'BCP 47, e.g. en; empty: detect' })}
-        {number('silence_ms', 'Silence that ends a turn (ms)', 100, 5000, '50')}
+        {choice('stt_provider', 'Speech-to-text provider', STT_CHOICES)}
+        {text('stt_language', 'Spoken language', { hint: 'BCP 47, e.g. en; empty: detect' })}
+        {number('silence_ms', 'Pause that ends a turn (ms)', 100, 5000, '50')}
         {number('max_utterance_ms', 'Longest utterance (ms)', 5000, 300000, '1000')}
       </fieldset>
 
       <fieldset>
         <legend>Voice</legend>
-        {text('tts_provider', 'Text-to-speech provider')}
+        {choice('tts_provider', 'Text-to-speech provider', TTS_CHOICES)}
         {text('tts_voice', 'Voice', { hint: 'Voice id at the provider; empty: its default' })}
-        {text('tts_language', 'Language')}
-        {number('tts_exaggeration', 'Exaggeration', 0.25, 2, '0.05')}
-        {number('tts_cfg_weight', 'CFG weight (pacing)', 0, 1, '0.05')}
-        {number('tts_temperature', 'Voice temperature', 0.05, 5, '0.05')}
-        {number('tts_speed', 'Speed', 0.5, 2, '0.05')}
+        {text('tts_language', 'Voice language', { hint: 'BCP 47, e.g. en' })}
+        {number('tts_speed', 'Speaking speed', 0.5, 2, '0.05', '1 is normal')}
+        {CHATTERBOX.has(values.tts_provider) && (
+          <>
+            {number('tts_exaggeration', 'Expressiveness', 0.25, 2, '0.05', 'Chatterbox “exaggeration”: 1 is neutral')}
+            {number('tts_cfg_weight', 'Pacing', 0, 1, '0.05', 'Chatterbox “CFG weight”: lower is slower and more deliberate')}
+            {number('tts_temperature', 'Voice variation', 0.05, 5, '0.05', 'Chatterbox “temperature”: higher varies more')}
+          </>
+        )}
         {flag('filter_actions_for_tts', 'Do not speak *stage directions*')}
       </fieldset>
 
       <fieldset>
         <legend>Discord</legend>
+        <p className="banner banner-warn not-running" data-testid="discord-not-running">
+          Not running yet: this version of VoxBridge does not connect to Discord. The settings are stored and will be used once the Discord connector
+          ships.
+        </p>
         {flag('discord_enabled', 'Enabled')}
         {flag('discord_auto_join', 'Join voice channels automatically')}
         <Field
@@ -214,14 +285,14 @@ export function AgentForm({ agent, save, onSaved, onCancel }: AgentFormProps) {
   );
 }
 
-interface AriaProps {
+export interface AriaProps {
   id: string;
   'aria-invalid': boolean;
   'aria-describedby'?: string;
 }
 
 /** A label, the control, a hint and the server's messages for it, wired for screen readers. */
-function Field({ id, label, errors, hint, inline, children }: { id: string; label: string; errors?: string[]; hint?: string; inline?: boolean; children(aria: AriaProps): ReactNode }) {
+export function Field({ id, label, errors, hint, inline, children }: { id: string; label: string; errors?: string[]; hint?: string; inline?: boolean; children(aria: AriaProps): ReactNode }) {
   const hintId = hint ? `${id}-hint` : undefined;
   const errorId = errors?.length ? `${id}-error` : undefined;
   const describedBy = [errorId, hintId].filter(Boolean).join(' ') || undefined;
@@ -245,7 +316,7 @@ function Field({ id, label, errors, hint, inline, children }: { id: string; labe
       )}
       {errorId && (
         <p id={errorId} className="field-error">
-          {errors?.join('; ')}
+          {readableFieldMessages(errors ?? [])}
         </p>
       )}
     </div>

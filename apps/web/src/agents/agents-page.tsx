@@ -93,24 +93,30 @@ export function AgentsPage() {
               {agent.plugins['discord']?.enabled && (
                 <>
                   <dt>Plugins</dt>
-                  <dd>Discord</dd>
+                  <dd data-testid="agent-plugins">Discord: configured, not running yet</dd>
                 </>
               )}
             </dl>
             <div className="card-actions">
-              <a className="button" href={links.talk(agent.id)}>
+              <a className="button" href={links.talk(agent.id)} aria-label={`Talk to ${agent.name}`}>
                 Talk
               </a>
-              <button type="button" onClick={() => setEditing({ mode: 'edit', agent })}>
+              <button type="button" onClick={() => setEditing({ mode: 'edit', agent })} aria-label={`Edit ${agent.name}`}>
                 Edit
               </button>
               {!agent.is_default && (
-                <button type="button" disabled={busyId === agent.id} onClick={() => void act(agent.id, () => api.setDefaultAgent(agent.id))}>
+                <button
+                  type="button"
+                  disabled={busyId === agent.id}
+                  onClick={() => void act(agent.id, () => api.setDefaultAgent(agent.id))}
+                  aria-label={`Make ${agent.name} the default`}
+                >
                   Make default
                 </button>
               )}
               <ConfirmButton
                 label="Delete"
+                ariaLabel={`Delete ${agent.name}`}
                 question={`Delete ${agent.name} and its conversations?`}
                 disabled={busyId === agent.id}
                 onConfirm={() => void act(agent.id, () => api.deleteAgent(agent.id))}

@@ -1,4 +1,4 @@
-import type { Agent, AgentBody, ErrorBody, FleetHealthReport, MessageDto, SessionDto, SessionPage, VoiceTokenDto } from './api-types';
+import type { Agent, AgentBody, ApiKey, ApiKeyRole, CreatedApiKey, ErrorBody, FleetHealthReport, MessageDto, SessionDto, SessionPage, VoiceTokenDto } from './api-types';
 
 /** A failed API call: the fleet's `{error: {code, message, fields?}}`, or `network` when nothing answered. */
 export class ApiError extends Error {
@@ -112,6 +112,51 @@ export class ApiClient {
     return this.request('GET', '/api/fleet/health');
   }
 
+  /**
+   * A text turn in the session (`POST /api/sessions/:id/chat`): its Server-Sent Events go to
+   * `onEvent` as they arrive; resolves with the last one (`done` or `error`). Aborting `signal`
+   * closes the stream, which cancels the turn.
+   */
+  async chat(sessionId: string, content: string, onEvent: (event: ChatEvent) => void = () => undefined, signal?: AbortSignal): Promise<ChatEvent> {
+    let response: Response;
+    try {
+      response = await this.fetchFn(`/api/sessions/${encodeURIComponent(sessionId)}/chat`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${this.apiKey}`, Accept: 'text/event-stream', 'Content-Type': 'application/json' },
+        body: JSON.stringify({ content }),
+        signal,
+      });
+    } catch {
+      throw new ApiError(0, 'network', 'Could not reach VoxBridge: check your connection and that agent-api is running.');
+    }
+    if (!response.ok) {
+      const error = await errorOf(response);
+      if (response.status === 401) this.onUnauthorized(error);
+      throw error;
+    }
+    let last: ChatEvent | null = null;
+    for await (const event of serverSentEvents(response)) {
+      const parsed = chatEventOf(event.name, event.data);
+      if (!parsed) continue;
+      last = parsed;
+      onEvent(parsed);
+      if (parsed.kind !== 'delta') break;
+    }
+    return last ?? { kind: 'error', code: 'stream_ended', message: 'The answer stream ended before the answer was complete.' };
+  }
+
+  listKeys(): Promise<ApiKey[]> {
+    return this.request('GET', '/api/keys');
+  }
+
+  createKey(body: { name: string; role: ApiKeyRole }): Promise<CreatedApiKey> {
+    return this.request('POST', '/api/keys', body);
+  }
+
+  revokeKey(id: string): Promise<void> {
+    return this.request('DELETE', `/api/keys/${encodeURIComponent(id)}`);
+  }
+
   /** `/ws/events` on this host, authenticated with the key (browsers cannot set headers on a WebSocket). */
   liveEventsUrl(): string {
     return `${sameOriginWsUrl('/ws/events')}?token=${encodeURIComponent(this.apiKey)}`;
@@ -126,6 +171,61 @@ export class ApiClient {
 /** `ws(s)://<this host><path>`: where the page's own WebSocket endpoints are. */
 export function sameOriginWsUrl(path: string, location: Pick<Location, 'protocol' | 'host'> = window.location): string {
   return `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}${path}`;
+}
+
+/** One event of `POST /api/sessions/:id/chat`. */
+export type ChatEvent =
+  | { kind: 'delta'; text: string }
+  | { kind: 'done'; text: string; turn_id: string; provider: string | null; model: string | null }
+  | { kind: 'error'; code: string; message: string };
+
+function chatEventOf(name: string, data: string): ChatEvent | null {
+  let value: Record<string, unknown>;
+  try {
+    value = JSON.parse(data) as Record<string, unknown>;
+  } catch {
+    return null;
+  }
+  const text = typeof value['text'] === 'string' ? value['text'] : '';
+  if (name === 'delta') return { kind: 'delta', text };
+  if (name === 'done' && typeof value['turn_id'] === 'string') {
+    const provider = typeof value['provider'] === 'string' ? value['provider'] : null;
+    const model = typeof value['model'] === 'string' ? value['model'] : null;
+    return { kind: 'done', text, turn_id: value['turn_id'], provider, model };
+  }
+  if (name === 'error') {
+    return { kind: 'error', code: typeof value['code'] === 'string' ? value['code'] : 'error', message: typeof value['message'] === 'string' ? value['message'] : 'The answer failed.' };
+  }
+  return null;
+}
+
+/** `event:`/`data:` blocks of a `text/event-stream` body, as they arrive (comments skipped). */
+async function* serverSentEvents(response: Response): AsyncGenerator<{ name: string; data: string }> {
+  const reader = response.body?.getReader();
+  if (!reader) return;
+  const decoder = new TextDecoder();
+  let buffer = '';
+  try {
+    for (;;) {
+      const { value, done } = await reader.read();
+      buffer += decoder.decode(value, { stream: !done });
+      let end: number;
+      while ((end = buffer.search(/\r?\n\r?\n/)) !== -1) {
+        const block = buffer.slice(0, end);
+        buffer = buffer.slice(end).replace(/^\r?\n\r?\n/, '');
+        let name = 'message';
+        const data: string[] = [];
+        for (const line of block.split(/\r?\n/)) {
+          if (line.startsWith('event:')) name = line.slice(6).trim();
+          else if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''));
+        }
+        if (data.length) yield { name, data: data.join('\n') };
+      }
+      if (done) return;
+    }
+  } finally {
+    reader.releaseLock();
+  }
 }
 
 /** A message fit to show for any failure. */

@@ -40,3 +40,25 @@ export type AgentBody = Partial<Omit<Agent, 'id' | 'created_at' | 'updated_at'>>
 export function isMaskedSecret(value: unknown): value is MaskedSecret {
   return typeof value === 'object' && value !== null && (value as { set?: unknown }).set === true;
 }
+
+export const API_KEY_ROLES = ['admin', 'client'] as const;
+export type ApiKeyRole = (typeof API_KEY_ROLES)[number];
+
+/** `GET /api/keys`: a key's metadata, never the key. */
+export interface ApiKey {
+  id: string;
+  name: string;
+  role: ApiKeyRole;
+  /** First 8 characters after `vbk_`. */
+  prefix: string;
+  rate_limit_per_second: number | null;
+  rate_limit_burst: number | null;
+  created_at: string;
+  last_used_at: string | null;
+  revoked_at: string | null;
+}
+
+/** `POST /api/keys`: the metadata and the key itself, in this answer only. */
+export interface CreatedApiKey extends ApiKey {
+  key: string;
+}

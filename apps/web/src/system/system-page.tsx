@@ -125,16 +125,18 @@ function Plugins({ agents, supervisor }: { agents: Agent[]; supervisor: string |
   return (
     <section className="card" aria-labelledby="plugins-title">
       <h2 id="plugins-title">Plugins</h2>
-      <p className="muted small">
-        plugin-supervisor: {supervisor ?? 'unknown'}. Per-plugin runtime state is not reported yet; this is what the agents have configured.
+      <p className="banner banner-warn not-running" data-testid="plugins-not-running">
+        Plugins are not running yet: this version runs no plugin (Discord included) and reports no plugin state. The list below is only what the
+        agents have configured.
       </p>
+      <p className="muted small">plugin-supervisor process: {supervisor ?? 'unknown'}.</p>
       {rows.length === 0 ? (
         <p className="muted">No agent has a plugin configured.</p>
       ) : (
         <ul>
           {rows.map((row) => (
             <li key={`${row.agent}/${row.name}`} data-testid="plugin-status" data-enabled={row.enabled}>
-              {row.agent}: {row.name} — {row.enabled ? 'enabled' : 'disabled'}
+              {row.agent}: {row.name} — {row.enabled ? 'enabled in settings, not running' : 'disabled'}
             </li>
           ))}
         </ul>

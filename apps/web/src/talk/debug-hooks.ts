@@ -17,6 +17,8 @@ export interface VoxbridgeDebug {
   /** Microphone frames sent on the voice socket, and the size of the last one (640). */
   framesSent: number;
   lastFrameBytes: number;
+  /** Microphone frames not sent because the user muted the microphone. */
+  framesMuted: number;
   /** Binary frames received from the voice socket. */
   framesReceived: number;
   /** Frames the speaker played to their end. */
@@ -46,6 +48,7 @@ export function createDebug(): VoxbridgeDebug {
     contextSampleRateHz: null,
     framesSent: 0,
     lastFrameBytes: 0,
+    framesMuted: 0,
     framesReceived: 0,
     framesPlayed: 0,
     framesBuffered: 0,

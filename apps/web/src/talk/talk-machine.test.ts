@@ -251,4 +251,43 @@ describe('talkReducer', () => {
       expect(state.retryInMs).toBeNull();
     });
   });
+
+  describe('typed turns', () => {
+    const chunk = (turn_id: string, text: string) => server('ai_response_chunk', { turn_id, text });
+
+    it('shows the typed words at once and gives the turn the id of the reply that streams in next', () => {
+      const state = run([{ type: 'text_sent', key: 'text-1', text: 'What is the capital of Italy?' }, chunk(TURN_1, 'Rome.')], connected());
+      expect(state.turns).toEqual([expect.objectContaining({ key: 'text-1', turnId: TURN_1, userText: 'What is the capital of Italy?', reply: 'Rome.' })]);
+    });
+
+    it('takes the chat endpoint’s final text when the voice socket did not carry the reply', () => {
+      const state = run([{ type: 'text_sent', key: 'text-1', text: 'hi' }, { type: 'text_done', key: 'text-1', turnId: TURN_2, text: 'Hello!' }], connected());
+      expect(state.turns[0]).toMatchObject({ turnId: TURN_2, reply: 'Hello!', status: 'done' });
+    });
+
+    it('keeps what the user heard of an interrupted typed turn', () => {
+      const state = run(
+        [
+          { type: 'text_sent', key: 'text-1', text: 'tell me a story' },
+          chunk(TURN_1, 'Once upon a time there was'),
+          turnState(TURN_1, 'interrupted', 'Once upon'),
+          { type: 'text_done', key: 'text-1', turnId: TURN_1, text: 'Once upon a time there was a fox.' },
+        ],
+        connected(),
+      );
+      expect(state.turns[0]).toMatchObject({ status: 'interrupted', reply: 'Once upon a time there was', heardText: 'Once upon' });
+    });
+
+    it('reports a failed typed turn without ending the call', () => {
+      const state = run([{ type: 'text_sent', key: 'text-1', text: 'hi' }, { type: 'text_failed', key: 'text-1', code: 'timeout', message: 'no answer' }], connected());
+      expect(state.connection).toBe('open');
+      expect(state.error).toEqual({ source: 'service', code: 'timeout', message: 'no answer' });
+    });
+  });
+
+  it('mutes and unmutes, and a new call starts unmuted', () => {
+    expect(run([{ type: 'mute', muted: true }], connected()).muted).toBe(true);
+    expect(run([{ type: 'mute', muted: true }, { type: 'start', agentId: AGENT }], connected()).muted).toBe(false);
+  });
 });
+

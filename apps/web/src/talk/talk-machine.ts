@@ -44,6 +44,8 @@ export interface TalkState {
   turnState: TurnState | null;
   currentTurnId: string | null;
   userSpeaking: boolean;
+  /** The user muted the microphone: no audio frames are sent. */
+  muted: boolean;
   partial: string;
   turns: TalkTurn[];
   error: TalkError | null;
@@ -59,7 +61,15 @@ export type TalkAction =
   | { type: 'server'; message: VoiceServerMessage }
   | { type: 'socket_closed'; code: number; reason: string }
   | { type: 'fatal'; source: TalkError['source']; code: string; message: string }
+  /** A problem to show that does not end the call (a microphone switch that failed). */
+  | { type: 'error'; source: TalkError['source']; code: string; message: string }
   | { type: 'interrupt_requested' }
+  | { type: 'mute'; muted: boolean }
+  /** The user typed `text` (a text turn in the voice conversation); `key` names its turn until the server's turn id is known. */
+  | { type: 'text_sent'; key: string; text: string }
+  /** The text turn's complete answer, from the chat endpoint (the voice socket usually streamed it already). */
+  | { type: 'text_done'; key: string; turnId: string; text: string }
+  | { type: 'text_failed'; key: string; code: string; message: string }
   | { type: 'stop' }
   | { type: 'dismiss_error' };
 
@@ -87,6 +97,7 @@ export const initialTalkState: TalkState = {
   turnState: null,
   currentTurnId: null,
   userSpeaking: false,
+  muted: false,
   partial: '',
   turns: [],
   error: null,
@@ -111,6 +122,22 @@ export function talkReducer(state: TalkState, action: TalkAction): TalkState {
       };
     case 'interrupt_requested':
       return state.currentTurnId ? { ...state, droppingAudioOf: state.currentTurnId } : state;
+    case 'error':
+      return { ...state, error: { source: action.source, code: action.code, message: action.message } };
+    case 'mute':
+      return { ...state, muted: action.muted };
+    case 'text_sent': {
+      const turn: TalkTurn = { key: action.key, turnId: null, userText: action.text, reply: '', status: 'pending', heardText: null, metrics: null };
+      return { ...state, turns: [...state.turns, turn] };
+    }
+    case 'text_done':
+      return onTextDone(state, action.key, action.turnId, action.text);
+    case 'text_failed':
+      return {
+        ...state,
+        turns: state.turns.map((turn) => (turn.key === action.key && turn.status === 'pending' ? { ...turn, status: 'done' } : turn)),
+        error: { source: 'service', code: action.code, message: action.message },
+      };
     case 'stop':
       return { ...state, connection: 'idle', retryInMs: null, userSpeaking: false, partial: '', turnState: null };
     case 'dismiss_error':
@@ -184,6 +211,21 @@ function onTurnState(state: TalkState, data: VoiceServerEvents['turn_state']): T
     status: turn.status === 'interrupted' ? 'interrupted' : status,
     heardText: data.heard_text ?? turn.heardText,
   }));
+}
+
+/**
+ * The chat endpoint's final answer. The voice socket relays the same turn's reply events, so the
+ * turn usually has its id and text already; otherwise the typed turn (`key`) gets them now.
+ */
+function onTextDone(state: TalkState, key: string, turnId: string, text: string): TalkState {
+  const finish = (turn: TalkTurn): TalkTurn => ({
+    ...turn,
+    turnId,
+    reply: turn.status === 'interrupted' ? turn.reply : text || turn.reply,
+    status: turn.status === 'pending' || turn.status === 'thinking' ? 'done' : turn.status,
+  });
+  if (state.turns.some((turn) => turn.turnId === turnId)) return { ...state, turns: state.turns.map((turn) => (turn.turnId === turnId ? finish(turn) : turn)) };
+  return { ...state, turns: state.turns.map((turn) => (turn.key === key && turn.turnId === null ? finish(turn) : turn)) };
 }
 
 /** A turn the server started before its final transcript arrived: still running, no user text yet. */

@@ -7,6 +7,8 @@ import { LatencyBreakdown } from '../ui/latency-breakdown';
 import { useResource } from '../ui/use-resource';
 import { ErrorBanner, Loading, PageHeader } from '../ui/widgets';
 import { indicatorOf, MAX_RECONNECT_ATTEMPTS, type Indicator, type TalkError, type TalkState, type TalkTurn } from './talk-machine';
+import { LevelMeter, MicrophonePicker, TextTurnForm, VolumeSlider } from './call-controls';
+import { useMicrophoneChoice, useMicrophones, useOutputVolume } from './talk-settings';
 import { useTalk } from './use-talk';
 
 const INDICATOR_TEXT: Record<Indicator, string> = {
@@ -28,13 +30,32 @@ export function TalkPage({ requestedAgentId }: { requestedAgentId: string | null
   const agents = useResource(() => api.listAgents(), 'agents');
   const talk = useTalk(api);
   const [chosen, setChosen] = useState<string | null>(null);
+  const [microphoneId, setMicrophoneId] = useMicrophoneChoice();
+  const [volume, setVolume] = useOutputVolume();
+  const { microphones, refresh: refreshMicrophones } = useMicrophones();
   const { state } = talk;
   const indicator = indicatorOf(state);
   const active = state.connection !== 'idle' && state.connection !== 'failed';
   const agentId = chosen ?? preferredAgent(agents.data ?? [], requestedAgentId);
+  const interruptible = indicator === 'thinking' || indicator === 'speaking';
+
+  // Labels of microphones appear once the user has allowed one: list them again when a call opens.
+  useEffect(() => {
+    if (state.connection === 'open') refreshMicrophones();
+  }, [state.connection, refreshMicrophones]);
+
+  function chooseMicrophone(deviceId: string | null) {
+    setMicrophoneId(deviceId);
+    if (active) talk.switchMicrophone(deviceId);
+  }
+
+  function changeVolume(next: number) {
+    setVolume(next);
+    talk.setOutputVolume(next);
+  }
 
   return (
-    <>
+    <div className="talk-page">
       <PageHeader title="Talk" />
       <ErrorBanner error={agents.error} title="Could not load the agents" testId="agents-error" />
       {agents.loading && !agents.data && <Loading what="agents" />}
@@ -43,7 +64,7 @@ export function TalkPage({ requestedAgentId }: { requestedAgentId: string | null
           There is no agent yet. <a href={links.agents()}>Create one</a> to talk to it.
         </p>
       )}
-      <section className="card talk-controls" aria-label="Voice controls">
+      <section className="card talk-setup" aria-label="Call setup">
         <div className="field">
           <label htmlFor="talk-agent">Agent</label>
           <select id="talk-agent" value={agentId} disabled={active || !agents.data?.length} onChange={(event) => setChosen(event.target.value)}>
@@ -55,36 +76,76 @@ export function TalkPage({ requestedAgentId }: { requestedAgentId: string | null
             ))}
           </select>
         </div>
-        <button
-          type="button"
-          className={`mic ${active ? 'mic-on' : ''}`}
-          data-testid="mic-button"
-          data-active={active}
-          disabled={!active && !agentId}
-          onClick={() => (active ? talk.stop() : talk.start(agentId))}
-        >
-          <span aria-hidden="true" className="mic-icon">
-            {active ? '■' : '●'}
-          </span>
-          {active ? 'Stop' : 'Start talking'}
-        </button>
-        <div className={`indicator indicator-${indicator}`} data-testid="turn-state" data-state={indicator} data-user-speaking={state.userSpeaking} role="status">
-          <span className="dot" aria-hidden="true" />
-          {state.userSpeaking && indicator !== 'speaking' ? 'Hearing you' : INDICATOR_TEXT[indicator]}
-        </div>
-        {(indicator === 'thinking' || indicator === 'speaking') && (
-          <button type="button" data-testid="interrupt-button" onClick={talk.interrupt}>
-            Stop the reply
-          </button>
-        )}
+        <MicrophonePicker microphones={microphones} value={microphoneId} onChange={chooseMicrophone} />
       </section>
 
       <ConnectionStatus state={state} />
       {state.error && <TalkErrorBanner error={state.error} onDismiss={talk.dismissError} />}
 
       <Conversation state={state} />
-    </>
+
+      <section className="card call-bar" aria-label="Call controls">
+        <div className="call-bar-row">
+          <button
+            type="button"
+            className={`mic ${active ? 'mic-on' : ''}`}
+            data-testid="mic-button"
+            data-active={active}
+            disabled={!active && !agentId}
+            onClick={() => (active ? talk.stop() : talk.start(agentId, { microphoneId, outputVolume: volume }))}
+          >
+            <span aria-hidden="true" className="mic-icon">
+              {active ? '■' : '●'}
+            </span>
+            {active ? 'End call' : 'Start talking'}
+          </button>
+          {active && (
+            <button
+              type="button"
+              className={`mute ${state.muted ? 'mute-on' : ''}`}
+              data-testid="mute-button"
+              aria-pressed={state.muted}
+              onClick={() => talk.setMuted(!state.muted)}
+            >
+              {state.muted ? 'Unmute' : 'Mute'}
+            </button>
+          )}
+          {active && (
+            <button type="button" data-testid="interrupt-button" disabled={!interruptible} onClick={talk.interrupt}>
+              Interrupt
+            </button>
+          )}
+          <div
+            className={`indicator indicator-${indicator}`}
+            data-testid="turn-state"
+            data-state={indicator}
+            data-user-speaking={state.userSpeaking}
+            data-muted={state.muted}
+            role="status"
+          >
+            <span className="dot" aria-hidden="true" />
+            {indicatorText(indicator, state)}
+          </div>
+        </div>
+        <div className="call-bar-row">
+          <LevelMeter read={talk.inputLevel} active={state.connection === 'open'} muted={state.muted} />
+          {state.muted && (
+            <span className="badge badge-warn" data-testid="muted-badge">
+              Microphone muted: the agent hears nothing
+            </span>
+          )}
+          <VolumeSlider volume={volume} onChange={changeVolume} />
+        </div>
+        <TextTurnForm enabled={state.connection === 'open' && state.sessionId !== null} onSend={talk.sendText} />
+      </section>
+    </div>
   );
+}
+
+function indicatorText(indicator: Indicator, state: TalkState): string {
+  if (state.muted && indicator === 'listening') return 'Muted';
+  if (state.userSpeaking && indicator !== 'speaking' && !state.muted) return 'Hearing you';
+  return INDICATOR_TEXT[indicator];
 }
 
 function ConnectionStatus({ state }: { state: TalkState }) {
@@ -97,9 +158,11 @@ function ConnectionStatus({ state }: { state: TalkState }) {
     );
   }
   if (state.sessionId) {
+    const inCall = state.connection === 'open' || state.connection === 'connecting' || state.connection === 'reconnecting';
+    const who = state.agentName ?? 'the agent';
     return (
-      <p className="muted small" data-testid="connection-status">
-        {state.agentName ? `Talking with ${state.agentName}. ` : ''}
+      <p className="muted small" data-testid="connection-status" data-in-call={inCall}>
+        {inCall ? `Talking with ${who}. ` : `The call with ${who} has ended. `}
         This conversation is saved: <a href={links.conversation(state.sessionId)}>open its transcript</a>.
       </p>
     );
@@ -136,9 +199,11 @@ function Conversation({ state }: { state: TalkState }) {
   }, [state.turns.length, lastTurn?.reply, state.partial]);
 
   return (
-    <section className="conversation" aria-label="Conversation" aria-live="polite">
+    <section className="conversation" aria-label="Conversation">
       {state.turns.length === 0 && !state.partial && (
-        <p className="muted">{state.connection === 'open' ? 'Say something: the agent answers as soon as you pause.' : 'Press Start talking and speak.'}</p>
+        <p className="muted">
+          {state.connection === 'open' ? 'Say something, or type below: the agent answers as soon as you pause.' : 'Press Start talking and speak.'}
+        </p>
       )}
       {state.turns.map((turn) => (
         <TurnView key={turn.key} turn={turn} />
@@ -147,8 +212,22 @@ function Conversation({ state }: { state: TalkState }) {
         {state.partial}
       </p>
       <div ref={end} />
+      <p className="visually-hidden" aria-live="polite" data-testid="live-announcement">
+        {newestMessage(state.turns, state.agentName ?? undefined)}
+      </p>
     </section>
   );
+}
+
+/**
+ * What the live region says: the newest complete message only (the user's words once final, the
+ * agent's reply once finished), so a screen reader is not read the whole conversation again.
+ */
+export function newestMessage(turns: TalkTurn[], agentName = 'Agent'): string {
+  const last = turns[turns.length - 1];
+  if (!last) return '';
+  if (last.reply && (last.status === 'done' || last.status === 'interrupted')) return `${agentName}: ${last.reply}`;
+  return last.userText ? `You: ${last.userText}` : '';
 }
 
 function TurnView({ turn }: { turn: TalkTurn }) {

@@ -1,83 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError } from '../api/api-client';
 import type { VoiceTokenDto } from '../api/api-types';
-import type { VoiceAudioHandlers, VoiceAudioPort } from '../audio/voice-audio';
-import { createDebug } from './debug-hooks';
 import { createTalkStore } from './talk-store';
-import { VoiceSession, type SocketLike } from './voice-session';
+import { fakeVoiceDeps, type FakeAudio, type FakeSocket } from './talk-test-fakes';
+import { VoiceSession } from './voice-session';
 
 const AGENT = '6f1c1c9e-4a8e-4c59-9a53-2f1f4f0d9b11';
 const SESSION = '0b7e4a52-9d0e-4d0b-8f7a-3c2e9a1d5e60';
 const TURN = '11111111-1111-4111-8111-111111111111';
 
-class FakeSocket implements SocketLike {
-  binaryType: BinaryType = 'blob';
-  readyState = 1;
-  bufferedAmount = 0;
-  onmessage: ((event: MessageEvent) => void) | null = null;
-  onclose: ((event: CloseEvent) => void) | null = null;
-  readonly sent: Array<string | ArrayBuffer> = [];
-  constructor(readonly url: string) {}
-  send(data: string | ArrayBuffer): void {
-    this.sent.push(data);
-  }
-  close(): void {
-    this.readyState = 3;
-  }
-  receive(data: string | ArrayBuffer): void {
-    this.onmessage?.({ data } as MessageEvent);
-  }
-  event(event: string, data: object): void {
-    this.receive(JSON.stringify({ event, data }));
-  }
-  drop(code = 1006): void {
-    this.readyState = 3;
-    this.onclose?.({ code, reason: '' } as CloseEvent);
-  }
-}
-
-class FakeAudio implements VoiceAudioPort {
-  readonly ready = Promise.resolve();
-  readonly contextSampleRateHz = 48_000;
-  readonly played: ArrayBuffer[] = [];
-  flushes = 0;
-  closed = false;
-  constructor(readonly handlers: VoiceAudioHandlers) {}
-  play(frame: ArrayBuffer): void {
-    this.played.push(frame);
-  }
-  flush(): void {
-    this.flushes += 1;
-  }
-  close(): void {
-    this.closed = true;
-  }
-}
-
-function setup(mintToken: (agentId: string) => Promise<VoiceTokenDto> = async () => ({ token: 'vbt_1', expires_at: '', ws_url: 'ws://gw:4901/ws/voice' })) {
+function setup(mintToken?: (agentId: string) => Promise<VoiceTokenDto>) {
   const store = createTalkStore();
-  const debug = createDebug();
-  const sockets: FakeSocket[] = [];
-  const audios: FakeAudio[] = [];
-  const timers: Array<{ run: () => void; delayMs: number }> = [];
-  const sut = new VoiceSession(store, {
-    mintToken,
-    createAudio: (handlers) => {
-      const audio = new FakeAudio(handlers);
-      audios.push(audio);
-      return audio;
-    },
-    openSocket: (url) => {
-      const socket = new FakeSocket(url);
-      sockets.push(socket);
-      return socket;
-    },
-    schedule: (run, delayMs) => {
-      timers.push({ run, delayMs });
-      return () => undefined;
-    },
-    debug,
-  });
+  const { deps, sockets, audios, timers, debug } = fakeVoiceDeps(mintToken);
+  const sut = new VoiceSession(store, deps);
   return { sut, store, debug, sockets, audios, timers };
 }
 
@@ -162,5 +97,37 @@ describe(VoiceSession.name, () => {
     expect(env.store.getState().error?.message).toBe('Could not get a voice token: agent 6f1c… not found');
     expect(env.audios[0]?.closed).toBe(true);
     expect(env.sockets).toHaveLength(0);
+  });
+
+  it('sends no microphone frames while muted, and sends them again once unmuted', async () => {
+    const { sut, socket, audio, debug, store } = await connected();
+    sut.setMuted(true);
+    audio.handlers.onFrame(new ArrayBuffer(640));
+    audio.handlers.onFrame(new ArrayBuffer(640));
+    expect(socket.sent).toHaveLength(0);
+    expect(store.getState().muted).toBe(true);
+    expect(debug.framesMuted).toBe(2);
+
+    sut.setMuted(false);
+    audio.handlers.onFrame(new ArrayBuffer(640));
+    expect(socket.sent).toHaveLength(1);
+  });
+
+  it('reads the microphone level (0 while muted), sets the volume and switches microphones on the open audio', async () => {
+    const { sut, audio } = await connected();
+    audio.level = 0.3;
+    expect(sut.inputLevel()).toBe(0.3);
+    sut.setMuted(true);
+    expect(sut.inputLevel()).toBe(0);
+    sut.setOutputVolume(0.4);
+    expect(audio.volume).toBe(0.4);
+    await sut.switchMicrophone('usb-mic');
+    expect(audio.microphoneId).toBe('usb-mic');
+  });
+
+  it('opens the audio with the chosen microphone and volume', async () => {
+    const env = setup();
+    await env.sut.start(AGENT, { microphoneId: 'usb-mic', outputVolume: 0.5 });
+    expect(env.audios[0]?.options).toEqual({ microphoneId: 'usb-mic', outputVolume: 0.5 });
   });
 });

@@ -1,6 +1,6 @@
 import { ApiError, describeError } from '../api/api-client';
 import type { VoiceTokenDto } from '../api/api-types';
-import type { VoiceAudioHandlers, VoiceAudioPort } from '../audio/voice-audio';
+import type { VoiceAudioHandlers, VoiceAudioOptions, VoiceAudioPort } from '../audio/voice-audio';
 import type { PlaybackStats } from '../audio/worklet-messages';
 import type { VoxbridgeDebug } from './debug-hooks';
 import { acceptsAudio, indicatorOf, type TalkAction, type TalkError, type TalkState } from './talk-machine';
@@ -21,7 +21,7 @@ export interface SocketLike {
 export interface VoiceSessionDeps {
   mintToken(agentId: string): Promise<VoiceTokenDto>;
   /** Must create its AudioContext synchronously (the click's user activation). */
-  createAudio(handlers: VoiceAudioHandlers): VoiceAudioPort;
+  createAudio(handlers: VoiceAudioHandlers, options: VoiceAudioOptions): VoiceAudioPort;
   openSocket(url: string): SocketLike;
   /** Runs `run` after `delayMs`; returns a function that cancels it. */
   schedule(run: () => void, delayMs: number): () => void;
@@ -54,9 +54,9 @@ export class VoiceSession {
   }
 
   /** Call from the click handler: the audio context is created before the first await. */
-  async start(agentId: string): Promise<void> {
+  async start(agentId: string, options: VoiceAudioOptions = { microphoneId: null, outputVolume: 1 }): Promise<void> {
     try {
-      this.audio = this.deps.createAudio({ onFrame: (frame) => this.sendFrame(frame), onStats: (stats) => this.onPlaybackStats(stats) });
+      this.audio = this.deps.createAudio({ onFrame: (frame) => this.sendFrame(frame), onStats: (stats) => this.onPlaybackStats(stats) }, options);
       this.deps.debug.contextSampleRateHz = this.audio.contextSampleRateHz;
       this.dispatch({ type: 'start', agentId });
       try {
@@ -95,6 +95,29 @@ export class VoiceSession {
     if (this.socket?.readyState === OPEN) {
       this.socket.send(clientMessage('interrupt'));
       this.deps.debug.interruptsSent += 1;
+    }
+  }
+
+  /** Muted: microphone frames are dropped here, none reach the socket. */
+  setMuted(muted: boolean): void {
+    this.dispatch({ type: 'mute', muted });
+  }
+
+  setOutputVolume(volume: number): void {
+    this.audio?.setOutputVolume(volume);
+  }
+
+  /** The microphone's level now (0–1); 0 when muted or not open. */
+  inputLevel(): number {
+    return this.stopped || this.store.getState().muted ? 0 : (this.audio?.inputLevel() ?? 0);
+  }
+
+  async switchMicrophone(deviceId: string | null): Promise<void> {
+    try {
+      await this.audio?.switchMicrophone(deviceId);
+    } catch (error) {
+      // The call goes on with the microphone it had.
+      this.dispatch({ type: 'error', source: 'microphone', code: 'microphone_unavailable', message: describeError(error) });
     }
   }
 
@@ -171,6 +194,10 @@ export class VoiceSession {
   private sendFrame(frame: ArrayBuffer): void {
     const socket = this.socket;
     if (!socket || socket.readyState !== OPEN || this.store.getState().connection !== 'open') return;
+    if (this.store.getState().muted) {
+      this.deps.debug.framesMuted += 1;
+      return;
+    }
     if (socket.bufferedAmount > MAX_BUFFERED_BYTES) return;
     socket.send(frame);
     this.deps.debug.framesSent += 1;

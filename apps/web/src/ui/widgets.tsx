@@ -1,10 +1,52 @@
-import { useState, type ReactNode } from 'react';
+import { useEffect, useState, type ReactNode } from 'react';
 import { ApiError, describeError } from '../api/api-client';
+import { readableFieldMessages } from './field-errors';
 
-/** A prominent error with what failed and, when the server named one, its code and request id. */
-export function ErrorBanner({ error, title, onDismiss, testId = 'error-banner' }: { error: unknown; title?: string; onDismiss?: () => void; testId?: string }) {
+/**
+ * A prominent error with what failed. The server's code is shown for API errors; its request id
+ * only for server faults (5xx), where it helps find the log line. A `validation_failed` answer
+ * lists its fields readably, never the validator's raw summary.
+ */
+export function ErrorBanner({
+  error,
+  title,
+  onDismiss,
+  testId = 'error-banner',
+  fieldsShownElsewhere = false,
+}: {
+  error: unknown;
+  title?: string;
+  onDismiss?: () => void;
+  testId?: string;
+  /** The form shows each field's messages beside it: say only that some need fixing. */
+  fieldsShownElsewhere?: boolean;
+}) {
   if (!error) return null;
   const apiError = error instanceof ApiError ? error : null;
+  const fields = apiError?.code === 'validation_failed' ? Object.entries(apiError.fields) : [];
+  if (fields.length > 0) {
+    return (
+      <div className="banner banner-error" role="alert" data-testid={testId}>
+        <div>
+          <strong>{title ?? 'Some values were not accepted'}.</strong>
+          {!fieldsShownElsewhere && (
+            <ul>
+              {fields.map(([field, messages]) => (
+                <li key={field}>
+                  {field}: {readableFieldMessages(messages)}
+                </li>
+              ))}
+            </ul>
+          )}
+        </div>
+        {onDismiss && (
+          <button type="button" className="ghost" onClick={onDismiss}>
+            Dismiss
+          </button>
+        )}
+      </div>
+    );
+  }
   return (
     <div className="banner banner-error" role="alert" data-testid={testId}>
       <div>
@@ -14,7 +56,7 @@ export function ErrorBanner({ error, title, onDismiss, testId = 'error-banner' }
           <span className="muted small">
             {' '}
             ({apiError.code}
-            {apiError.requestId ? `, request ${apiError.requestId}` : ''})
+            {apiError.status >= 500 && apiError.requestId ? `, request ${apiError.requestId}` : ''})
           </span>
         )}
       </div>
@@ -31,11 +73,24 @@ export function ErrorBanner({ error, title, onDismiss, testId = 'error-banner' }
  * A destructive button that asks first: the first press shows "Delete <what>?" with Confirm and
  * Cancel; only Confirm acts.
  */
-export function ConfirmButton({ label, question, onConfirm, disabled }: { label: string; question: string; onConfirm: () => void; disabled?: boolean }) {
+export function ConfirmButton({
+  label,
+  question,
+  onConfirm,
+  disabled,
+  ariaLabel,
+}: {
+  label: string;
+  question: string;
+  onConfirm: () => void;
+  disabled?: boolean;
+  /** A name that tells this button from its siblings ("Delete Auren"); should start with `label`. */
+  ariaLabel?: string;
+}) {
   const [asking, setAsking] = useState(false);
   if (!asking) {
     return (
-      <button type="button" className="danger" onClick={() => setAsking(true)} disabled={disabled}>
+      <button type="button" className="danger" onClick={() => setAsking(true)} disabled={disabled} aria-label={ariaLabel}>
         {label}
       </button>
     );
@@ -69,7 +124,16 @@ export function Loading({ what }: { what: string }) {
   );
 }
 
+/** The browser tab's title: `<page> · VoxBridge`. */
+export function useDocumentTitle(title: string): void {
+  useEffect(() => {
+    document.title = title ? `${title} · VoxBridge` : 'VoxBridge';
+  }, [title]);
+}
+
+/** The page's heading; it also names the browser tab after the page. */
 export function PageHeader({ title, children }: { title: string; children?: ReactNode }) {
+  useDocumentTitle(title);
   return (
     <div className="page-header">
       <h1>{title}</h1>

@@ -1,0 +1,85 @@
+import { fireEvent, render, screen, waitFor } from '@testing-library/react';
+import { describe, expect, it } from 'vitest';
+import { App } from './app';
+import { API_KEY_STORAGE, AuthGate } from './auth/auth';
+import { fakeFetch, json } from './test-support';
+
+const agent = (id: string, name: string, is_default: boolean) => ({
+  id,
+  name,
+  is_default,
+  llm_provider: 'auto',
+  llm_model: 'llama3.1:8b',
+  stt_provider: 'auto',
+  tts_provider: 'auto',
+  tts_voice: null,
+  description: null,
+  fallback: [],
+  plugins: { discord: { enabled: true } },
+});
+const AGENTS = [agent('6f1c1c9e-4a8e-4c59-9a53-2f1f4f0d9b11', 'Auren', true), agent('7f1c1c9e-4a8e-4c59-9a53-2f1f4f0d9b12', 'Nova', false)];
+
+function renderAt(hash: string) {
+  sessionStorage.setItem(API_KEY_STORAGE, 'vbk_test');
+  window.location.hash = hash;
+  const { fetchFn } = fakeFetch((request) => {
+    if (request.path === '/api/agents') return json(200, AGENTS);
+    if (request.path === '/api/keys') return json(200, []);
+    if (request.path.startsWith('/api/sessions')) return json(200, { items: [], next_cursor: null });
+    if (request.path === '/api/fleet/health') return json(200, { status: 'healthy', namespace: 'vb', checked_at: '2026-11-25T10:00:00.000Z', services: [] });
+    return undefined;
+  });
+  render(
+    <AuthGate fetchFn={fetchFn}>
+      <App />
+    </AuthGate>,
+  );
+}
+
+function go(hash: string) {
+  window.location.hash = hash;
+  fireEvent(window, new HashChangeEvent('hashchange'));
+}
+
+describe(App.name, () => {
+  it('names the browser tab after each page', async () => {
+    renderAt('#/talk');
+    await waitFor(() => expect(document.title).toBe('Talk · VoxBridge'));
+    for (const [hash, title] of [
+      ['#/agents', 'Agents · VoxBridge'],
+      ['#/conversations', 'Conversations · VoxBridge'],
+      ['#/system', 'System · VoxBridge'],
+      ['#/keys', 'API keys · VoxBridge'],
+    ] as const) {
+      go(hash);
+      await waitFor(() => expect(document.title).toBe(title));
+    }
+  });
+
+  it('gives each agent’s links and buttons names of their own', async () => {
+    renderAt('#/agents');
+    expect(await screen.findByRole('link', { name: 'Talk to Auren' })).toBeTruthy();
+    expect(screen.getByRole('link', { name: 'Talk to Nova' }).getAttribute('href')).toBe('#/talk?agent=7f1c1c9e-4a8e-4c59-9a53-2f1f4f0d9b12');
+    expect(screen.getByRole('button', { name: 'Edit Auren' })).toBeTruthy();
+    expect(screen.getByRole('button', { name: 'Edit Nova' })).toBeTruthy();
+    expect(screen.getByRole('button', { name: 'Delete Nova' })).toBeTruthy();
+    expect(screen.getByRole('button', { name: 'Make Nova the default' })).toBeTruthy();
+    const names = [...document.querySelectorAll('main a, main button')].map((element) => element.getAttribute('aria-label') ?? element.textContent?.trim());
+    expect(new Set(names).size).toBe(names.length);
+  });
+
+  it('says plainly that Discord and the plugins are not running yet', async () => {
+    renderAt('#/agents');
+    expect((await screen.findAllByTestId('agent-plugins'))[0]?.textContent).toBe('Discord: configured, not running yet');
+    go('#/system');
+    expect((await screen.findByTestId('plugins-not-running')).textContent).toContain('Plugins are not running yet');
+    expect((await screen.findAllByTestId('plugin-status'))[0]?.textContent).toContain('enabled in settings, not running');
+  });
+
+  it('links to the API keys page from the navigation', async () => {
+    renderAt('#/talk');
+    fireEvent.click(await screen.findByRole('link', { name: 'API keys' }));
+    await waitFor(() => expect(document.title).toBe('API keys · VoxBridge'));
+    expect(screen.getByRole('link', { name: 'API keys' }).getAttribute('aria-current')).toBe('page');
+  });
+});
