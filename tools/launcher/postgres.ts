@@ -7,6 +7,7 @@ import { dirname, join, resolve } from 'node:path';
 import { Client } from 'pg';
 import { letOthersTraverse, readPidFile, removeFile, shortPath } from './home';
 import { LauncherError, LauncherErrorCode } from './launcher.errors';
+import { KeepRunning, type Exit, type KeptProcess } from './keep-running';
 import type { Cleanup, ResolvedInfra } from './lifecycle';
 import { portState } from './net';
 import { LineSplitter, Tail, type Output } from './output';
@@ -95,19 +96,58 @@ async function startEmbedded({ home, port, out, cleanup, isStopping }: PostgresO
     ? readPassword(passwordFile, dataDir)
     : await initialise({ dataDir, passwordFile, initdb: binaries.initdb, ids, tail, out });
 
-  const child = spawn(
-    binaries.postgres,
-    // TCP on 127.0.0.1 only; no unix socket, so two data dirs never fight over /tmp/.s.PGSQL.<port>.
-    ['-D', dataDir, '-p', String(port), '-c', `listen_addresses=${HOST}`, '-c', 'unix_socket_directories='],
-    { ...(ids ?? {}), cwd: dirname(dataDir), detached: true, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, LC_MESSAGES: 'C' } },
-  );
-  await spawned(child, (message) => new LauncherError(LauncherErrorCode.PostgresFailed, `cannot start Postgres: ${message}`));
-  trackGroup(child);
-  const splitter = new LineSplitter();
-  child.stderr?.setEncoding('utf8');
-  child.stderr?.on('data', (chunk: string) => splitter.push(chunk).forEach((line) => tail.push(line)));
-  cleanup.add('postgres', (force) =>
-    stopChild(child, {
+  // The process running now: replaced when the keeper restarts Postgres after it died.
+  let current: ChildProcess | undefined;
+  const launch = async (): Promise<ChildProcess> => {
+    tail.clear(); // what a crash shows is this process's own last words
+    const child = spawn(
+      binaries.postgres,
+      // TCP on 127.0.0.1 only; no unix socket, so two data dirs never fight over /tmp/.s.PGSQL.<port>.
+      ['-D', dataDir, '-p', String(port), '-c', `listen_addresses=${HOST}`, '-c', 'unix_socket_directories='],
+      { ...(ids ?? {}), cwd: dirname(dataDir), detached: true, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, LC_MESSAGES: 'C' } },
+    );
+    current = child;
+    await spawned(child, (message) => new LauncherError(LauncherErrorCode.PostgresFailed, `cannot start Postgres: ${message}`));
+    trackGroup(child);
+    const splitter = new LineSplitter();
+    child.stderr?.setEncoding('utf8');
+    child.stderr?.on('data', (chunk: string) => splitter.push(chunk).forEach((line) => tail.push(line)));
+    out.info(`started postgres pid=${child.pid} on ${HOST}:${port} (data in ${shortPath(dataDir)})`);
+    await waitUntilAccepting(child, port, password, tail);
+    return child;
+  };
+
+  const kept = (child: ChildProcess): KeptProcess => ({
+    pid: child.pid,
+    exited: new Promise<Exit>((resolve) => {
+      if (hasExited(child)) resolve({ code: child.exitCode, signal: child.signalCode });
+      else child.once('exit', (code, sig) => resolve({ code, signal: sig }));
+    }).then((exit) => {
+      if (!isStopping()) tail.get().forEach((line) => out.error(`  ${line}`));
+      return exit;
+    }),
+  });
+
+  // Only the Postgres started here is kept running: a DATABASE_URL server is never touched.
+  const keeper = new KeepRunning({
+    name: 'Postgres',
+    isStopping,
+    log: { info: (line) => out.info(line), error: (line) => out.error(line) },
+    restart: async () => {
+      // A SIGKILLed postmaster leaves its postmaster.pid (and, for a moment, its backends).
+      await stopLeftover(dataDir, out);
+      const child = await launch().catch(async (error: unknown) => {
+        const failed = current;
+        if (failed && !hasExited(failed)) await stopChild(failed, { steps: [{ signal: 'SIGQUIT', timeoutMs: 2_000 }] });
+        throw error;
+      });
+      return kept(child);
+    },
+  });
+  cleanup.add('postgres', async (force) => {
+    keeper.stop();
+    if (!current) return;
+    await stopChild(current, {
       // SIGINT: fast shutdown (disconnect clients, checkpoint); SIGQUIT: immediate shutdown.
       steps: force
         ? [{ signal: 'SIGQUIT', timeoutMs: 2_000 }]
@@ -115,17 +155,11 @@ async function startEmbedded({ home, port, out, cleanup, isStopping }: PostgresO
             { signal: 'SIGINT', timeoutMs: 30_000 },
             { signal: 'SIGQUIT', timeoutMs: 5_000 },
           ],
-    }),
-  );
-  out.info(`started postgres pid=${child.pid} on ${HOST}:${port} (data in ${shortPath(dataDir)})`);
-
-  await waitUntilAccepting(child, port, password, tail);
-  child.once('exit', (code, sig) => {
-    if (!isStopping()) {
-      out.error(`Postgres exited unexpectedly (${sig ?? `code ${code}`}); the services have lost their database — restart the launcher`);
-      tail.get().forEach((line) => out.error(`  ${line}`));
-    }
+    });
   });
+
+  const first = await launch();
+  keeper.watch(kept(first));
   const url = `postgres://${USER}:${encodeURIComponent(password)}@${HOST}:${port}/${FLEET_DATABASE}`;
   return {
     url,

@@ -37,7 +37,7 @@ describe('llm-router llm_provider auto without OPENROUTER_API_KEY', () => {
       NATS_URL: infra.natsUrl,
       VOXBRIDGE_NAMESPACE: namespace,
       DATABASE_URL: infra.databaseUrl,
-      LLM_ATTEMPT_TIMEOUT_MS: '5000',
+      LLM_FIRST_TOKEN_MS: '5000',
       ...env,
     });
     return {

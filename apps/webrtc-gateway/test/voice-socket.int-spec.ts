@@ -59,7 +59,6 @@ describe('webrtc-gateway /ws/voice', () => {
     VOXBRIDGE_NAMESPACE: namespace,
     VOICE_LEASE_MS: String(LEASE_MS),
     VOICE_PING_INTERVAL_MS: String(PING_INTERVAL_MS),
-    VOICE_REQUEST_TIMEOUT_MS: '1000',
     ...overrides,
   });
   const url = (query: Record<string, string | undefined>) => {
@@ -208,7 +207,7 @@ describe('webrtc-gateway /ws/voice', () => {
         frame_ms: 20,
         resumed: false,
       });
-      expect(store.created.at(-1)).toEqual({ user_id: 'key:k_test', agent_id: agentId, session_type: 'webrtc' });
+      expect(store.created.at(-1)).toEqual({ user_id: `key:${credentials.key_id}`, agent_id: agentId, session_type: 'webrtc', created_by_key_id: credentials.key_id });
       expect(pipeline.claimsOf(sessionId).map((c) => [c.service, c.agent_id, c.lease_ms]).sort()).toEqual([
         ['llm', agentId, LEASE_MS],
         ['stt', agentId, LEASE_MS],

@@ -88,6 +88,8 @@ export class Bus {
     readonly connection: NatsConnection,
     readonly namespace: string,
     private readonly logger: BusLogger,
+    /** Who answers (the connection name without its instance): named in `database_unavailable` replies. */
+    private readonly origin?: string,
   ) {
     this.jetStream = { nc: connection, namespace, logger, wire: (subject) => this.wire(subject) };
   }
@@ -103,7 +105,7 @@ export class Bus {
       reconnectTimeWait: RECONNECT_WAIT_MS,
       reconnectJitter: RECONNECT_JITTER_MS,
     });
-    const bus = new Bus(nc, namespace, logger);
+    const bus = new Bus(nc, namespace, logger, options.name?.split('/')[0]);
     bus.watchStatus().catch((error: unknown) => logger.error('bus status watcher failed', errorFields(error)));
     return bus;
   }
@@ -192,7 +194,8 @@ export class Bus {
 
   /**
    * One request, one typed answer. Throws BusNoRespondersError, BusTimeoutError, BusRemoteError
-   * (error reply) or BusValidationError (reply is not a valid `responseType`).
+   * (error reply) or BusValidationError (reply is not a valid `responseType`; properties it does
+   * not declare are dropped, not refused).
    */
   async requestJson<Res extends object>(
     subject: Subject,
@@ -213,7 +216,7 @@ export class Bus {
     }
     if (!parsed.ok) throw new BusValidationError(`reply on ${subject} is invalid`, ['body is not valid JSON']);
     if (!options.responseType) return parsed.value as Res;
-    const decoded = validateAs(parsed.value, options.responseType);
+    const decoded = validateAs(parsed.value, options.responseType, 'strip');
     if (!decoded.ok) {
       throw new BusValidationError(`reply on ${subject} is not a valid ${options.responseType.name}`, decoded.problems, decoded.fields);
     }
@@ -445,7 +448,7 @@ export class Bus {
 
   /** Maps a handler failure to an error reply; unexpected errors are logged once, with the reply's id. */
   private replyError(msg: Msg, error: unknown): void {
-    const { body, unexpected } = toErrorReply(error);
+    const { body, unexpected } = toErrorReply(error, this.origin);
     if (unexpected) {
       this.logger.error('bus handler failed', { subject: msg.subject, request_id: body.error.request_id, ...errorFields(error) });
     } else {

@@ -14,7 +14,7 @@ describe('toErrorReply', () => {
     expect(toErrorReply(new BusError(ErrorCode.Timeout, 'slow')).body.error).toEqual({ code: 'timeout', message: 'slow' });
   });
 
-  it.each([new Error('db password wrong'), Object.assign(new Error('x'), { code: 'ECONNREFUSED' }), 'a string', null])(
+  it.each([new Error('db password wrong'), Object.assign(new Error('x'), { code: 'EACCES' }), 'a string', null])(
     'hide anything else behind internal with a request id: %p',
     (error) => {
       const reply = toErrorReply(error);
@@ -24,6 +24,14 @@ describe('toErrorReply', () => {
       expect(reply.body.error.request_id).toMatch(/^[0-9a-f-]{36}$/);
     },
   );
+
+  it('answer a database outage with database_unavailable naming whose database, not internal', () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+    expect(toErrorReply(refused, 'agent-api')).toEqual({
+      body: { error: { code: 'database_unavailable', message: 'the database of agent-api is unavailable: connection failed (ECONNREFUSED)' } },
+      unexpected: false,
+    });
+  });
 
   it('drop malformed fields rather than send them', () => {
     const error = Object.assign(new Error('bad'), { code: ErrorCode.ValidationFailed, fields: { name: 'not-a-list' } });

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ErrorCode, type ErrorBody } from '@voxbridge/contracts';
+import { asDatabaseOutage } from '@voxbridge/persistence';
 
 /** Header that marks a reply as an error reply; its value is the ErrorCode. */
 export const ERROR_HEADER = 'Vb-Error';
@@ -69,6 +70,20 @@ export class BusValidationError extends BusError {
   }
 }
 
+/**
+ * What went wrong when `service` was asked something, in words a user or an operator can act on:
+ * not running (no responders), too slow (which deadline), refused (its own code and message, e.g.
+ * its database is unavailable), or answered with something invalid. Never guesses.
+ */
+export function describeCallFailure(service: string, error: unknown): { code: ErrorCode; message: string } {
+  if (error instanceof BusNoRespondersError) return { code: ErrorCode.NoResponders, message: `${service} is not running` };
+  if (error instanceof BusTimeoutError) return { code: ErrorCode.Timeout, message: `${service} did not answer within ${error.timeoutMs} ms` };
+  if (error instanceof BusValidationError) return { code: ErrorCode.Internal, message: `${service} answered with an invalid reply (${error.problems.join('; ')})` };
+  if (error instanceof BusRemoteError) return { code: error.code, message: `${service} refused: ${error.message}` };
+  if (error instanceof BusError) return { code: error.code, message: `${service} could not be asked: ${error.message}` };
+  return { code: ErrorCode.Internal, message: `${service} could not be asked` };
+}
+
 const ERROR_CODES = new Set<string>(Object.values(ErrorCode));
 
 export function isErrorCode(value: unknown): value is ErrorCode {
@@ -93,10 +108,11 @@ export interface ErrorReply {
 
 /**
  * Maps a thrown value to the fleet's error body. An error whose `code` is an ErrorCode keeps its
- * code, message and fields; anything else becomes `internal` with a generic message and a fresh
- * request id, so the real error is logged once and never leaks to the caller.
+ * code, message and fields; a database outage (refused, dropped, connect timeout) becomes
+ * `database_unavailable` naming `origin`'s database; anything else becomes `internal` with a
+ * generic message and a fresh request id, so the real error is logged once and never leaks.
  */
-export function toErrorReply(error: unknown): ErrorReply {
+export function toErrorReply(error: unknown, origin = 'the service'): ErrorReply {
   if (typeof error === 'object' && error !== null) {
     const { code, message, fields } = error as { code?: unknown; message?: unknown; fields?: unknown };
     if (isErrorCode(code)) {
@@ -105,6 +121,8 @@ export function toErrorReply(error: unknown): ErrorReply {
       return { body, unexpected: false };
     }
   }
+  const outage = asDatabaseOutage(error, origin);
+  if (outage) return { body: { error: { code: outage.code, message: outage.message } }, unexpected: false };
   return {
     body: { error: { code: ErrorCode.Internal, message: 'internal error', request_id: randomUUID() } },
     unexpected: true,

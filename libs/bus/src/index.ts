@@ -6,6 +6,7 @@ export {
   BusRemoteError,
   BusTimeoutError,
   BusValidationError,
+  describeCallFailure,
   ERROR_HEADER,
   isErrorCode,
   toErrorReply,

@@ -39,14 +39,18 @@ function collect(errors: ValidationError[], prefix: string, fields: Record<strin
   }
 }
 
-/** Validates a plain value as `type` (whitelist + forbidNonWhitelisted). */
-export function validateAs<T extends object>(plain: unknown, type: new () => T): Decoded<T> {
+/**
+ * Validates a plain value as `type`. Properties the class does not declare are refused (the
+ * default: requests, and replies before they are sent) or dropped (`strip`: a reply on arrival,
+ * so that a newer service may add a field without breaking its older callers).
+ */
+export function validateAs<T extends object>(plain: unknown, type: new () => T, unknownFields: 'refuse' | 'strip' = 'refuse'): Decoded<T> {
   if (typeof plain !== 'object' || plain === null || Array.isArray(plain)) {
     const got = plain === null ? 'null' : Array.isArray(plain) ? 'array' : typeof plain;
     return { ok: false, problems: [`body must be a JSON object, got ${got}`], fields: { body: [`must be a JSON object`] } };
   }
   const instance = plainToInstance(type, plain);
-  const errors = validateSync(instance, { whitelist: true, forbidNonWhitelisted: true });
+  const errors = validateSync(instance, { whitelist: true, forbidNonWhitelisted: unknownFields === 'refuse' });
   if (errors.length === 0) return { ok: true, value: instance };
   const fields: Record<string, string[]> = {};
   collect(errors, '', fields);

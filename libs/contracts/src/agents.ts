@@ -1,4 +1,4 @@
-import { IsObject, IsOptional, IsUUID } from 'class-validator';
+import { IsInt, IsObject, IsOptional, IsUUID, Max, Min } from 'class-validator';
 import { controlSubject, eventSubject } from './subjects';
 
 /** agent-api's contract on the bus. Agent events are durable (JetStream stream of domain `agents`). */
@@ -28,6 +28,59 @@ export interface AgentFallbackStep {
   provider: 'openrouter' | 'openai_compatible';
   model: string;
   base_url?: string | null;
+}
+
+/**
+ * Per-agent deadlines of the voice pipeline, in ms. A field left out or `null` takes the service's
+ * default (DEFAULT_AGENT_DEADLINES, each service's env can change it). A miss moves to the next
+ * fallback step or ends the turn with an error the user hears as a short apology.
+ */
+export const AGENT_DEADLINE_BOUNDS = {
+  /** LLM request sent → first token, per provider attempt. */
+  llm_first_token_ms: { minMs: 1_000, maxMs: 120_000 },
+  /** Longest gap between two LLM tokens once the answer has started. */
+  llm_inter_token_ms: { minMs: 500, maxMs: 60_000 },
+  /** End of the user's turn → final transcript from the STT provider. */
+  stt_final_ms: { minMs: 500, maxMs: 60_000 },
+  /** Text sent to the TTS provider → its first audio byte. */
+  tts_first_audio_ms: { minMs: 500, maxMs: 60_000 },
+  /** Longest gap between two audio chunks of one TTS request. */
+  tts_inter_chunk_ms: { minMs: 500, maxMs: 60_000 },
+} as const;
+
+export type AgentDeadlineField = keyof typeof AGENT_DEADLINE_BOUNDS;
+
+/**
+ * What a person accepts in a conversation: an answer that starts within about 6 s of speaking, no
+ * pause over 4 s inside it. See apps/llm-router/README.md ("Deadlines") for the reasoning.
+ */
+export const DEFAULT_AGENT_DEADLINES: Readonly<Record<AgentDeadlineField, number>> = {
+  llm_first_token_ms: 6_000,
+  llm_inter_token_ms: 4_000,
+  stt_final_ms: 5_000,
+  tts_first_audio_ms: 5_000,
+  tts_inter_chunk_ms: 4_000,
+};
+
+const B = AGENT_DEADLINE_BOUNDS;
+
+/** An agent's `deadlines` (validated where it arrives: the REST API, and the bus reply). */
+export class AgentDeadlines {
+  @IsOptional() @IsInt() @Min(B.llm_first_token_ms.minMs) @Max(B.llm_first_token_ms.maxMs) llm_first_token_ms?: number | null;
+  @IsOptional() @IsInt() @Min(B.llm_inter_token_ms.minMs) @Max(B.llm_inter_token_ms.maxMs) llm_inter_token_ms?: number | null;
+  @IsOptional() @IsInt() @Min(B.stt_final_ms.minMs) @Max(B.stt_final_ms.maxMs) stt_final_ms?: number | null;
+  @IsOptional() @IsInt() @Min(B.tts_first_audio_ms.minMs) @Max(B.tts_first_audio_ms.maxMs) tts_first_audio_ms?: number | null;
+  @IsOptional() @IsInt() @Min(B.tts_inter_chunk_ms.minMs) @Max(B.tts_inter_chunk_ms.maxMs) tts_inter_chunk_ms?: number | null;
+}
+
+/**
+ * The deadline in force for one field: the agent's when it set a valid one, else `fallbackMs` (the
+ * service's configured default). A value out of bounds (an old row, a hand-made message) is ignored.
+ */
+export function agentDeadlineMs(deadlines: AgentDeadlines | null | undefined, field: AgentDeadlineField, fallbackMs: number): number {
+  const value = deadlines?.[field];
+  const { minMs, maxMs } = AGENT_DEADLINE_BOUNDS[field];
+  return typeof value === 'number' && Number.isInteger(value) && value >= minMs && value <= maxMs ? value : fallbackMs;
 }
 
 /**
@@ -64,6 +117,8 @@ export interface AgentDto {
   tts_speed: number;
   filter_actions_for_tts: boolean;
   timezone: string;
+  /** Per-agent deadlines (ms); absent or null: each service's defaults. */
+  deadlines?: AgentDeadlines | null;
   plugins: Record<string, Record<string, unknown>>;
   created_at: string;
   updated_at: string;

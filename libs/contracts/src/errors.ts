@@ -15,6 +15,8 @@ export enum ErrorCode {
   NoResponders = 'no_responders',
   Timeout = 'timeout',
   Unavailable = 'unavailable',
+  /** The answering service is up but its database is not (refused, dropped, or too slow to connect). */
+  DatabaseUnavailable = 'database_unavailable',
   Internal = 'internal',
 }
 

@@ -1,15 +1,18 @@
 // Decorated DTOs below record design types; class-transformer reads them through this polyfill.
 import 'reflect-metadata';
 export * from './agents';
+export * from './agent-contracts';
 export * from './audio';
 export * from './auth';
 export * from './bus';
+export * from './chat-contracts';
 export * from './contract';
 export * from './errors';
 export * from './fleet';
 export * from './routes';
 export * from './services';
 export * from './sessions';
+export * from './session-contracts';
 export * from './subjects';
 export * from './timeline';
 export * from './turn-facts';

@@ -50,12 +50,16 @@ export class CreateSessionRequest {
   @IsOptional() @IsString() @MaxLength(200) title?: string;
   @IsOptional() @IsIn(SESSION_TYPES) session_type?: SessionType;
   @IsOptional() @IsObject() session_metadata?: Record<string, unknown>;
+  /** The API key that creates the session (set by agent-api from the caller's key); a `client` key sees only its own. */
+  @IsOptional() @IsUUID() created_by_key_id?: string;
 }
 
 export class ListSessionsRequest {
   @IsOptional() @IsString() @MaxLength(100) user_id?: string;
   @IsOptional() @IsUUID() agent_id?: string;
   @IsOptional() @IsBoolean() active?: boolean;
+  /** Only the sessions this API key created (agent-api sets it for `client` keys). */
+  @IsOptional() @IsUUID() created_by_key_id?: string;
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(200) limit?: number;
   /** Opaque cursor from a previous page's `next_cursor`. */
   @IsOptional() @IsString() @MaxLength(200) cursor?: string;
@@ -101,6 +105,8 @@ export interface SessionDto {
   session_type: SessionType;
   session_metadata: Record<string, unknown>;
   message_count: number;
+  /** The API key that created the session; null: created before keys were recorded, or by a service (admin keys only). */
+  created_by_key_id?: string | null;
 }
 
 export interface SessionPage {
@@ -180,6 +186,7 @@ export class SessionEvent implements SessionDto {
   @IsIn(SESSION_TYPES) session_type!: SessionType;
   @IsObject() session_metadata!: Record<string, unknown>;
   @IsInt() @Min(0) message_count!: number;
+  @IsOptional() @IsUUID() created_by_key_id?: string | null;
 }
 
 /** `turnRecorded` live event: a committed turn as stored (the user and assistant MessageDto). */

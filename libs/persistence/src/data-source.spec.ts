@@ -24,4 +24,16 @@ describe(dataSourceOptions.name, () => {
       application_name: 'session-store-7f',
     });
   });
+
+  it('fails fast in an outage: a short connect timeout, and statement and query timeouts unless turned off', () => {
+    expect(dataSourceOptions('postgres://db/v', serviceSchema).extra).toMatchObject({
+      connectionTimeoutMillis: 3_000,
+      statement_timeout: 10_000,
+      query_timeout: 11_000,
+    });
+    const migrate = dataSourceOptions('postgres://db/v', serviceSchema, { statementTimeoutMs: 0, connectTimeoutMs: 500 }).extra as Record<string, unknown>;
+    expect(migrate['connectionTimeoutMillis']).toBe(500);
+    expect(migrate).not.toHaveProperty('statement_timeout');
+    expect(migrate).not.toHaveProperty('query_timeout');
+  });
 });

@@ -7,9 +7,21 @@ export interface DataSourceTuning {
   poolMax?: number;
   /** Shown in `pg_stat_activity`. Default `voxbridge-<service>`. */
   applicationName?: string;
-  /** Give up connecting after this long instead of hanging boot. Default 10 000. */
+  /**
+   * Give up getting a connection (a new one, or a free one from a full pool) after this long, so a
+   * request during a database outage fails fast (503 `database_unavailable`) instead of hanging.
+   * Default 3 000.
+   */
   connectTimeoutMs?: number;
+  /**
+   * Server-side `statement_timeout`, and a client-side query timeout a second longer (a frozen
+   * server never cancels anything itself). 0: none (migrations). Default 10 000.
+   */
+  statementTimeoutMs?: number;
 }
+
+export const DEFAULT_CONNECT_TIMEOUT_MS = 3_000;
+export const DEFAULT_STATEMENT_TIMEOUT_MS = 10_000;
 
 /**
  * TypeORM options for one service's schema. The schema is the default for its entities and holds
@@ -22,6 +34,7 @@ export function dataSourceOptions(
   serviceSchema: ServiceSchema,
   tuning: DataSourceTuning = {},
 ): PostgresConnectionOptions {
+  const statementTimeoutMs = tuning.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS;
   return {
     type: 'postgres',
     url,
@@ -38,7 +51,8 @@ export function dataSourceOptions(
     extra: {
       max: tuning.poolMax ?? 10,
       application_name: tuning.applicationName ?? `voxbridge-${serviceSchema.service}`,
-      connectionTimeoutMillis: tuning.connectTimeoutMs ?? 10_000,
+      connectionTimeoutMillis: tuning.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+      ...(statementTimeoutMs > 0 ? { statement_timeout: statementTimeoutMs, query_timeout: statementTimeoutMs + 1_000 } : {}),
     },
   };
 }

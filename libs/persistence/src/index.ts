@@ -1,4 +1,5 @@
 export { createDataSource, dataSourceOptions, type DataSourceTuning } from './data-source';
+export { asDatabaseOutage, databaseOutageReason, DatabaseUnavailableError } from './database-outage';
 export { databaseNameOf, redactDatabaseUrl, redactSecrets } from './database-url';
 export { discoverServiceSchemas, type DiscoverOptions } from './discover-schemas';
 export { ensureDatabase } from './ensure-database';

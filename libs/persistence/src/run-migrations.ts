@@ -67,7 +67,7 @@ async function migrateSchema(url: string, lockClient: Client, serviceSchema: Ser
   const { service, schema } = serviceSchema;
   const startedMs = Date.now();
   const dataSource = new DataSource({
-    ...dataSourceOptions(url, serviceSchema, { poolMax: 2, applicationName: 'voxbridge-migrate' }),
+    ...dataSourceOptions(url, serviceSchema, { poolMax: 2, applicationName: 'voxbridge-migrate', statementTimeoutMs: 0 }),
     logger: typeormLogger(log),
   });
   try {

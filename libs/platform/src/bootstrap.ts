@@ -32,7 +32,7 @@ export async function startServiceApp<E extends ServiceEnv>(
     logger: new NestLoggerAdapter(logger.child({ component: 'nest' })),
     abortOnError: false,
   });
-  app.useGlobalFilters(new HttpErrorFilter(logger));
+  app.useGlobalFilters(new HttpErrorFilter(logger, definition.service));
   app.useGlobalPipes(httpValidationPipe());
   app.connectMicroservice({
     strategy: new NamespacedNatsServer(config.VOXBRIDGE_NAMESPACE, {

@@ -1,5 +1,6 @@
 export * from './expect-eventually';
 export * from './infra';
+export * from './database-proxy';
 export * from './ports';
 export * from './test-env';
 export * from './subject-tap';

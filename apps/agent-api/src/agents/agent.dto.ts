@@ -1,4 +1,5 @@
 import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
+import { AGENT_DEADLINE_BOUNDS, DEFAULT_AGENT_DEADLINES, type AgentDeadlineField, type AgentDeadlines } from '@voxbridge/contracts';
 import { PLUGIN_SECRET_FIELDS, type PluginsConfig } from '@voxbridge/plugin-sdk';
 import { Type } from 'class-transformer';
 import {
@@ -68,6 +69,53 @@ export class FallbackStepDto implements FallbackStep {
   @IsUrl(HTTP_URL)
   @MaxLength(500)
   base_url?: string;
+}
+
+const deadline = (field: AgentDeadlineField, what: string) => ({
+  type: 'integer' as const,
+  nullable: true,
+  minimum: AGENT_DEADLINE_BOUNDS[field].minMs,
+  maximum: AGENT_DEADLINE_BOUNDS[field].maxMs,
+  example: DEFAULT_AGENT_DEADLINES[field],
+  description: `${what}, ms; null or omitted: the service's default (${DEFAULT_AGENT_DEADLINES[field]} unless its env changes it)`,
+});
+
+/** The agent's pipeline deadlines; bounds and meaning in libs/contracts (AGENT_DEADLINE_BOUNDS). */
+export class AgentDeadlinesDto implements AgentDeadlines {
+  @ApiPropertyOptional(deadline('llm_first_token_ms', 'LLM request → first token, per provider attempt; a miss tries the next fallback step'))
+  @IsOptional()
+  @IsInt()
+  @Min(AGENT_DEADLINE_BOUNDS.llm_first_token_ms.minMs)
+  @Max(AGENT_DEADLINE_BOUNDS.llm_first_token_ms.maxMs)
+  llm_first_token_ms?: number | null;
+
+  @ApiPropertyOptional(deadline('llm_inter_token_ms', 'Longest gap between two LLM tokens; a miss ends the answer with an error and a spoken apology'))
+  @IsOptional()
+  @IsInt()
+  @Min(AGENT_DEADLINE_BOUNDS.llm_inter_token_ms.minMs)
+  @Max(AGENT_DEADLINE_BOUNDS.llm_inter_token_ms.maxMs)
+  llm_inter_token_ms?: number | null;
+
+  @ApiPropertyOptional(deadline('stt_final_ms', 'End of the user turn → final transcript'))
+  @IsOptional()
+  @IsInt()
+  @Min(AGENT_DEADLINE_BOUNDS.stt_final_ms.minMs)
+  @Max(AGENT_DEADLINE_BOUNDS.stt_final_ms.maxMs)
+  stt_final_ms?: number | null;
+
+  @ApiPropertyOptional(deadline('tts_first_audio_ms', 'Text sent to the TTS provider → first audio byte'))
+  @IsOptional()
+  @IsInt()
+  @Min(AGENT_DEADLINE_BOUNDS.tts_first_audio_ms.minMs)
+  @Max(AGENT_DEADLINE_BOUNDS.tts_first_audio_ms.maxMs)
+  tts_first_audio_ms?: number | null;
+
+  @ApiPropertyOptional(deadline('tts_inter_chunk_ms', 'Longest gap between two audio chunks of one TTS request'))
+  @IsOptional()
+  @IsInt()
+  @Min(AGENT_DEADLINE_BOUNDS.tts_inter_chunk_ms.minMs)
+  @Max(AGENT_DEADLINE_BOUNDS.tts_inter_chunk_ms.maxMs)
+  tts_inter_chunk_ms?: number | null;
 }
 
 const pluginsDescription =
@@ -248,6 +296,19 @@ export class CreateAgentDto {
   @IsString()
   @IsIanaTimezone()
   timezone?: string;
+
+  @ApiPropertyOptional({
+    type: AgentDeadlinesDto,
+    nullable: true,
+    default: null,
+    description:
+      'How long the pipeline waits on each provider before moving to the next fallback step or apologising; null or an omitted field: the service default',
+  })
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => AgentDeadlinesDto)
+  deadlines?: AgentDeadlinesDto | null;
 
   @ApiPropertyOptional({
     type: 'object',

@@ -1,3 +1,4 @@
+import type { AgentDeadlines } from '@voxbridge/contracts';
 import type { PluginsConfig } from '@voxbridge/plugin-sdk';
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 
@@ -46,6 +47,8 @@ export class AgentEntity {
   @Column(float) tts_speed!: number;
   @Column({ type: 'boolean' }) filter_actions_for_tts!: boolean;
   @Column({ type: 'varchar' }) timezone!: string;
+  /** Per-agent pipeline deadlines (ms); null, or a field left out: each service's default. */
+  @Column({ type: 'jsonb', nullable: true }) deadlines!: AgentDeadlines | null;
   @Column({ type: 'jsonb' }) plugins!: PluginsConfig;
   @CreateDateColumn({ type: 'timestamptz' }) created_at!: Date;
   @UpdateDateColumn({ type: 'timestamptz' }) updated_at!: Date;

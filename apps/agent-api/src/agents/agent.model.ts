@@ -37,6 +37,7 @@ export const AGENT_DEFAULTS: Omit<AgentFields, 'name' | 'system_prompt'> = {
   tts_speed: 1.0,
   filter_actions_for_tts: false,
   timezone: 'UTC',
+  deadlines: null,
   plugins: {},
 };
 

@@ -1,6 +1,6 @@
 import { Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { Bus, type BusSubscription } from '@voxbridge/bus';
-import { AgentIdRequest, AgentSubjects, ErrorCode, queueGroup } from '@voxbridge/contracts';
+import { AgentContracts, ErrorCode, queueGroup } from '@voxbridge/contracts';
 import type { AgentView } from './agent.model';
 import { AgentsError, AgentsErrorCode } from './agents.errors';
 import { AgentsService } from './agents.service';
@@ -48,7 +48,7 @@ export class AgentsHandlers implements OnApplicationBootstrap, OnApplicationShut
 
   onApplicationBootstrap(): void {
     const queue = queueGroup(this.bus.namespace, 'agent-api');
-    this.subscriptions = [this.bus.serveJson(AgentSubjects.get, AgentIdRequest, ({ id }) => this.get(id), { queue })];
+    this.subscriptions = [this.bus.serve(AgentContracts.get, ({ id }) => this.get(id), { queue })];
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -1,4 +1,6 @@
 import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
+import { Bus } from '@voxbridge/bus';
+import { AuthSubjects, type KeyRevokedEvent } from '@voxbridge/contracts';
 import { AppLogger } from '@voxbridge/platform';
 import { AgentApiEnv } from '../config/agent-api.env';
 import { apiKeyPrefix, generateApiKey, hashApiKey, isApiKeyShaped } from './api-key-format';
@@ -40,6 +42,7 @@ export class ApiKeyService implements OnApplicationBootstrap {
     private readonly repository: ApiKeyRepository,
     private readonly config: AgentApiEnv,
     logger: AppLogger,
+    private readonly bus: Bus,
   ) {
     this.logger = logger.child({ component: 'api-keys' });
   }
@@ -92,7 +95,22 @@ export class ApiKeyService implements OnApplicationBootstrap {
         this.revocations += 1;
         this.cache.delete(outcome.keyHash);
         this.logger.info('API key revoked', { key_id: id });
+        this.announceRevoked(id);
         return;
+    }
+  }
+
+  /**
+   * Tells every socket server of the fleet (this and other agent-api replicas' /ws/events,
+   * webrtc-gateway's /ws/voice) to close the key's sockets. Best effort: a bus that is down loses
+   * the event, and the sockets stay open until they close (new sockets are refused at once).
+   */
+  private announceRevoked(keyId: string): void {
+    const event: KeyRevokedEvent = { key_id: keyId, revoked_at: new Date().toISOString() };
+    try {
+      this.bus.publishJson(AuthSubjects.keyRevoked, event);
+    } catch (error) {
+      this.logger.warn('could not announce the revoked API key; its open sockets stay open', { key_id: keyId, err: error });
     }
   }
 

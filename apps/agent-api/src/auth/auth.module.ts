@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
+import { SessionsModule } from '../sessions/sessions.module';
 import { ApiKeyGuard } from './api-key.guard';
 import { ApiKeyRepository } from './api-key.repository';
 import { ApiKeyService } from './api-key.service';
@@ -15,6 +16,7 @@ import { VoiceTokenService } from './voice-token.service';
  * webrtc-gateway.
  */
 @Module({
+  imports: [SessionsModule],
   controllers: [ApiKeysController],
   providers: [ApiKeyRepository, ApiKeyService, VoiceTokenService, CredentialsHandlers, RateLimitService, { provide: APP_GUARD, useClass: ApiKeyGuard }],
   exports: [ApiKeyService, VoiceTokenService],

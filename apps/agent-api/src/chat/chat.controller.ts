@@ -51,7 +51,9 @@ export class ChatController {
     description:
       'Runs one turn through llm-router, as a voice turn without audio. By default the answer streams as Server-Sent Events: ' +
       '`delta` `{text}` as tokens arrive, then `done` `{text, turn_id, provider, model, llm_ttft_ms}` or `error` `{code, message}`, ' +
-      'after which the stream closes. Closing the connection early cancels the turn. `?stream=false` waits and returns the whole answer.',
+      'after which the stream closes. Closing the connection early cancels the turn. `?stream=false` waits and returns the whole answer. ' +
+      'A provider that stalls ends the turn with `error` `timeout` naming the missed deadline (see the agent `deadlines`); an llm-router ' +
+      'that dies or becomes unreachable mid-turn ends it within about a second with `error` `unavailable` naming llm-router.',
   })
   @ApiBody({ type: ChatBody })
   @ApiProduces('text/event-stream', 'application/json')

@@ -1,5 +1,6 @@
 import { Injectable, type BeforeApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { Bus, type BusSubscription } from '@voxbridge/bus';
+import { AuthSubjects, KeyRevokedEvent } from '@voxbridge/contracts';
 import { LIVE_EVENT_ROUTES, liveEventOf } from './live-events';
 import { LiveEventsHub } from './live-events.hub';
 
@@ -22,6 +23,11 @@ export class LiveEventsBridge implements OnModuleInit, BeforeApplicationShutdown
       this.bus.subscribeJson(route.subject, route.type, (value) => {
         const event = liveEventOf(route, value);
         if (event) this.hub.publish(event, route.scope(value), route.data(value));
+      }),
+    );
+    // Any replica's revocation closes this replica's sockets of that key.
+    this.subscriptions.push(this.bus.subscribeJson(AuthSubjects.keyRevoked, KeyRevokedEvent, (event) => {
+        this.hub.closeKey(event.key_id.toLowerCase());
       }),
     );
   }

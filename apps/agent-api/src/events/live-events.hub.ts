@@ -1,10 +1,13 @@
 import { Injectable } from '@nestjs/common';
+import { describeCallFailure } from '@voxbridge/bus';
+import { ErrorCode, KEY_REVOKED_CLOSE_CODE, KEY_REVOKED_CLOSE_REASON } from '@voxbridge/contracts';
 import { AppLogger } from '@voxbridge/platform';
 import { randomUUID } from 'node:crypto';
 import { AgentApiEnv } from '../config/agent-api.env';
 import { parseClientMessage, type EventFilter } from './client-messages';
 import { EventsMetrics } from './events.metrics';
 import type { EventScope, LiveEventName } from './live-events';
+import { SessionVisibility, type Viewer } from './session-visibility';
 
 /** The part of a `ws` WebSocket the hub uses (tests pass a fake). */
 export interface LiveSocket {
@@ -26,6 +29,23 @@ interface LiveClient {
   id: string;
   socket: LiveSocket;
   filter: EventFilter;
+  viewer: Viewer;
+  /** Sessions this client key may follow (checked on subscribe, or announced as its own). Client keys only. */
+  ownSessions: Set<string>;
+}
+
+/**
+ * A client key sees a session's events only for sessions it created: announced as its own
+ * (`session_created`/`session_ended` carry the creating key) or checked when it subscribed. Events
+ * with no session (agents) are for every key.
+ */
+function maySee(client: LiveClient, scope: EventScope): boolean {
+  if (client.viewer.role === 'admin' || scope.session_id === undefined) return true;
+  if (scope.owner_key_id !== undefined && scope.owner_key_id !== null && scope.owner_key_id === client.viewer.keyId) {
+    client.ownSessions.add(scope.session_id);
+    return true;
+  }
+  return client.ownSessions.has(scope.session_id);
 }
 
 function matches(filter: EventFilter, scope: EventScope): boolean {
@@ -50,7 +70,12 @@ export class LiveEventsHub {
   private readonly maxBufferedBytes: number;
   private readonly logger: AppLogger;
 
-  constructor(config: AgentApiEnv, logger: AppLogger, private readonly metrics: EventsMetrics) {
+  constructor(
+    config: AgentApiEnv,
+    logger: AppLogger,
+    private readonly metrics: EventsMetrics,
+    private readonly visibility: SessionVisibility,
+  ) {
     this.maxBufferedBytes = config.WS_EVENTS_MAX_BUFFER_KB * 1024;
     this.logger = logger.child({ component: 'ws-events' });
   }
@@ -59,8 +84,8 @@ export class LiveEventsHub {
     return this.clients.size;
   }
 
-  connect(socket: LiveSocket): void {
-    const client: LiveClient = { id: randomUUID(), socket, filter: { kind: 'all' } };
+  connect(socket: LiveSocket, viewer: Viewer): void {
+    const client: LiveClient = { id: randomUUID(), socket, filter: { kind: 'all' }, viewer, ownSessions: new Set() };
     this.clients.set(socket, client);
     this.metrics.connectedClients.set(this.clients.size);
     this.logger.debug('ws events client connected', { connection_id: client.id });
@@ -90,6 +115,15 @@ export class LiveEventsHub {
         this.send(client, 'pong', {});
         return;
       case 'subscribe':
+        if (command.filter.kind === 'session' && client.viewer.role !== 'admin') {
+          this.subscribeChecked(client, command.filter.session_id).catch((error: unknown) => {
+            this.logger.warn('ws events subscription could not be checked', { connection_id: client.id, err: error });
+            // Names what failed: session-store not running, too slow, or its database down.
+            const failure = describeCallFailure('session-store', error);
+            this.send(client, 'error', { code: failure.code, message: `could not check the session, try again: ${failure.message}` });
+          });
+          return;
+        }
         client.filter = command.filter;
         this.send(client, 'subscribed', this.describe(command.filter));
         return;
@@ -100,14 +134,41 @@ export class LiveEventsHub {
     }
   }
 
-  /** Fans one event out to the clients whose filter matches; serialised once. */
+  /** Fans one event out to the clients whose filter matches and who may see it; serialised once. */
   publish(event: LiveEventName, scope: EventScope, data: object): void {
     let frame: string | undefined;
     for (const client of [...this.clients.values()]) {
-      if (!matches(client.filter, scope)) continue;
+      if (!maySee(client, scope) || !matches(client.filter, scope)) continue;
       frame ??= JSON.stringify({ event, data });
       this.sendFrame(client, frame);
     }
+  }
+
+  /** An API key was revoked: its sockets close now (4401, reason says why). Returns how many. */
+  closeKey(keyId: string): number {
+    let closed = 0;
+    for (const client of [...this.clients.values()]) {
+      if (client.viewer.keyId !== keyId) continue;
+      this.disconnect(client.socket);
+      client.socket.close(KEY_REVOKED_CLOSE_CODE, KEY_REVOKED_CLOSE_REASON);
+      setTimeout(() => client.socket.terminate(), CLOSE_HANDSHAKE_MS).unref();
+      closed += 1;
+    }
+    if (closed > 0) this.logger.info('ws events sockets of a revoked API key closed', { key_id: keyId, sockets: closed });
+    return closed;
+  }
+
+  /** A client key may follow only a session it created; another key's session is `not_found`, as a missing one. */
+  private async subscribeChecked(client: LiveClient, sessionId: string): Promise<void> {
+    const visibility = await this.visibility.of(client.viewer, sessionId);
+    if (!this.clients.has(client.socket)) return;
+    if (visibility === 'not_found') {
+      this.send(client, 'error', { code: ErrorCode.NotFound, message: `session ${sessionId} not found` });
+      return;
+    }
+    client.ownSessions.add(sessionId);
+    client.filter = { kind: 'session', session_id: sessionId };
+    this.send(client, 'subscribed', { session_id: sessionId });
   }
 
   /** On shutdown: every client told the server is going away. */

@@ -5,6 +5,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { ApiKeyService } from '../auth';
 import { LiveEventsHub } from './live-events.hub';
+import type { Viewer } from './session-visibility';
 
 export const LIVE_EVENTS_PATH = '/ws/events';
 /** Client frames are tiny commands; anything larger is refused by `ws` (close 1009). */
@@ -77,10 +78,11 @@ export class LiveEventsServer implements BeforeApplicationShutdown {
       return;
     }
     socket.off('error', onEarlyError);
-    this.wss.handleUpgrade(request, socket, head, (ws) => this.accept(ws, principal.keyId));
+    this.wss.handleUpgrade(request, socket, head, (ws) => this.accept(ws, { keyId: principal.keyId, role: principal.role }));
   }
 
-  private accept(ws: WebSocket, keyId: string): void {
+  private accept(ws: WebSocket, viewer: Viewer): void {
+    const { keyId } = viewer;
     ws.on('message', (data: RawData, isBinary: boolean) => {
       this.hub.receive(ws, isBinary ? '' : data.toString());
     });
@@ -89,6 +91,6 @@ export class LiveEventsServer implements BeforeApplicationShutdown {
       this.logger.debug('ws events client socket error', { key_id: keyId, err: error });
       this.hub.disconnect(ws);
     });
-    this.hub.connect(ws);
+    this.hub.connect(ws, viewer);
   }
 }

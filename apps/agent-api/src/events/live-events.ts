@@ -30,6 +30,8 @@ export type LiveEventName =
 export interface EventScope {
   session_id?: string;
   agent_id?: string;
+  /** The API key that created the session, when the event says (client keys see only their own sessions). */
+  owner_key_id?: string | null;
 }
 
 /** One bus subject bridged to one client event: how to validate it, whom it concerns, what to send. */
@@ -122,14 +124,14 @@ export const LIVE_EVENT_ROUTES: ReadonlyArray<LiveEventRoute<object>> = [
     subject: SessionSubjects.sessionCreated,
     type: SessionEvent,
     event: 'session_created',
-    scope: (s) => ({ session_id: lower(s.id), agent_id: lower(s.agent_id) }),
+    scope: (s) => ({ session_id: lower(s.id), agent_id: lower(s.agent_id), owner_key_id: s.created_by_key_id ? lower(s.created_by_key_id) : null }),
     data: (s) => s,
   }),
   route({
     subject: SessionSubjects.sessionEnded,
     type: SessionEvent,
     event: 'session_ended',
-    scope: (s) => ({ session_id: lower(s.id), agent_id: lower(s.agent_id) }),
+    scope: (s) => ({ session_id: lower(s.id), agent_id: lower(s.agent_id), owner_key_id: s.created_by_key_id ? lower(s.created_by_key_id) : null }),
     data: (s) => s,
   }),
   route({

@@ -1,5 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { CurrentPrincipal } from '../auth/auth.decorators';
+import type { Principal } from '../auth/principal';
 import { ErrorResponse } from '../http/error-response.dto';
 import type { MessageDto, SessionDto, SessionPage } from '@voxbridge/contracts';
 import {
@@ -31,7 +33,11 @@ const upstream = [
   ApiResponse({ status: 504, description: 'session-store did not answer in time (`timeout`)', type: ErrorResponse }),
 ];
 const invalid = ApiResponse({ status: 400, description: 'invalid input (`validation_failed`, `fields` names each)', type: ErrorResponse });
-const missing = ApiResponse({ status: 404, description: 'no session with this id (`not_found`)', type: ErrorResponse });
+const missing = ApiResponse({
+  status: 404,
+  description: 'no session with this id, or (for a `client` key) a session another key created (`not_found`)',
+  type: ErrorResponse,
+});
 
 function documented(...decorators: Array<MethodDecorator>): MethodDecorator {
   return (target, key, descriptor) => {
@@ -49,32 +55,32 @@ export class SessionsController {
   @ApiOperation({ summary: 'Start a session with an agent' })
   @ApiResponse({ status: 201, type: SessionResponse })
   @documented(invalid, ApiResponse({ status: 404, description: 'the agent does not exist (`fields.agent_id`)', type: ErrorResponse }))
-  create(@Body() body: CreateSessionBody): Promise<SessionDto> {
-    return edge(this.sessions.create({ ...body }));
+  create(@CurrentPrincipal() principal: Principal, @Body() body: CreateSessionBody): Promise<SessionDto> {
+    return edge(this.sessions.create(principal, { ...body }));
   }
 
   @Get()
   @ApiOperation({ summary: 'List sessions, newest first, one page at a time' })
   @ApiResponse({ status: 200, type: SessionPageResponse })
   @documented(invalid)
-  list(@Query() query: ListSessionsQuery): Promise<SessionPage> {
-    return edge(this.sessions.list({ ...query }));
+  list(@CurrentPrincipal() principal: Principal, @Query() query: ListSessionsQuery): Promise<SessionPage> {
+    return edge(this.sessions.list(principal, { ...query }));
   }
 
   @Get(':id')
   @ApiOperation({ summary: 'One session' })
   @ApiResponse({ status: 200, type: SessionResponse })
   @documented(invalid, missing)
-  get(@Param() { id }: SessionIdParams): Promise<SessionDto> {
-    return edge(this.sessions.get(id));
+  get(@CurrentPrincipal() principal: Principal, @Param() { id }: SessionIdParams): Promise<SessionDto> {
+    return edge(this.sessions.get(principal, id));
   }
 
   @Patch(':id')
   @ApiOperation({ summary: 'Rename a session, or end it with `active: false`' })
   @ApiResponse({ status: 200, type: SessionResponse })
   @documented(invalid, missing)
-  update(@Param() { id }: SessionIdParams, @Body() body: UpdateSessionBody): Promise<SessionDto> {
-    return edge(this.sessions.update({ id, ...body }));
+  update(@CurrentPrincipal() principal: Principal, @Param() { id }: SessionIdParams, @Body() body: UpdateSessionBody): Promise<SessionDto> {
+    return edge(this.sessions.update(principal, { id, ...body }));
   }
 
   @Delete(':id')
@@ -82,16 +88,16 @@ export class SessionsController {
   @ApiOperation({ summary: 'Delete a session and its messages' })
   @ApiResponse({ status: 204, description: 'deleted' })
   @documented(invalid, missing)
-  delete(@Param() { id }: SessionIdParams): Promise<void> {
-    return edge(this.sessions.delete(id));
+  delete(@CurrentPrincipal() principal: Principal, @Param() { id }: SessionIdParams): Promise<void> {
+    return edge(this.sessions.delete(principal, id));
   }
 
   @Get(':id/messages')
   @ApiOperation({ summary: 'Messages of a session, oldest first' })
   @ApiResponse({ status: 200, type: [MessageResponse] })
   @documented(invalid, missing)
-  listMessages(@Param() { id }: SessionIdParams, @Query() query: ListMessagesQuery): Promise<MessageDto[]> {
-    return edge(this.sessions.listMessages({ session_id: id, ...query }));
+  listMessages(@CurrentPrincipal() principal: Principal, @Param() { id }: SessionIdParams, @Query() query: ListMessagesQuery): Promise<MessageDto[]> {
+    return edge(this.sessions.listMessages(principal, { session_id: id, ...query }));
   }
 
   @Post(':id/messages')
@@ -99,7 +105,7 @@ export class SessionsController {
   @ApiOperation({ summary: 'Add a message to a session' })
   @ApiResponse({ status: 201, type: MessageResponse })
   @documented(invalid, missing)
-  appendMessage(@Param() { id }: SessionIdParams, @Body() body: AppendMessageBody): Promise<MessageDto> {
-    return edge(this.sessions.appendMessage({ session_id: id, ...body }));
+  appendMessage(@CurrentPrincipal() principal: Principal, @Param() { id }: SessionIdParams, @Body() body: AppendMessageBody): Promise<MessageDto> {
+    return edge(this.sessions.appendMessage(principal, { session_id: id, ...body }));
   }
 }

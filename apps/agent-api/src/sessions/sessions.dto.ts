@@ -157,6 +157,13 @@ export class SessionResponse implements SessionDto {
   @ApiProperty({ enum: SESSION_TYPES, example: 'api' }) session_type!: SessionType;
   @ApiProperty({ type: 'object', additionalProperties: true, example: {} }) session_metadata!: Record<string, unknown>;
   @ApiProperty({ minimum: 0, example: 4 }) message_count!: number;
+  @ApiPropertyOptional({
+    type: String,
+    format: 'uuid',
+    nullable: true,
+    description: 'The API key that created the session (`GET /api/keys` ids); null: older or service-created sessions, seen by admin keys only.',
+  })
+  created_by_key_id?: string | null;
 }
 
 export class SessionPageResponse implements SessionPage {

@@ -27,6 +27,14 @@ describe(toSessionsHttpError.name, () => {
     expect(http(new BusTimeoutError('sessions.v1.session.get', 2000)).body).toMatchObject({ code: 'timeout' });
   });
 
+  it('says session-store is up and its database is not: 503 database_unavailable with session-store’s words', () => {
+    const message = 'the database of session-store is unavailable: connection failed (ECONNREFUSED)';
+    expect(http(new BusRemoteError(ErrorCode.DatabaseUnavailable, message))).toEqual({
+      status: 503,
+      body: { code: 'database_unavailable', message },
+    });
+  });
+
   it('treats upstream faults and invalid replies as 502, never as the caller’s 400', () => {
     expect(http(new BusRemoteError(ErrorCode.Internal, 'internal error')).status).toBe(502);
     expect(http(new BusRemoteError(ErrorCode.Unauthorized, 'no')).status).toBe(502);

@@ -34,6 +34,9 @@ function translate(code: ErrorCode, message: string, fields: Record<string, stri
     case ErrorCode.NoResponders:
     case ErrorCode.Unavailable:
       return { status: HttpStatus.SERVICE_UNAVAILABLE, code: ErrorCode.Unavailable, message: 'session-store is unavailable' };
+    case ErrorCode.DatabaseUnavailable:
+      // session-store is up, its database is not: its message names that database and why.
+      return { status: HttpStatus.SERVICE_UNAVAILABLE, code, message };
     case ErrorCode.Timeout:
       return { status: HttpStatus.GATEWAY_TIMEOUT, code: ErrorCode.Timeout, message: 'session-store did not answer in time' };
     // Refusals that make no sense between two services of the fleet: a fault upstream, not the caller's.

@@ -11,6 +11,7 @@ import {
   type SessionPage,
   type UpdateSessionRequest,
 } from '@voxbridge/contracts';
+import type { Principal } from '../auth/principal';
 import { AgentDirectory } from './agent-directory';
 import { SessionStoreClient } from './session-store.client';
 import { SessionsError } from './sessions.errors';
@@ -20,7 +21,22 @@ function defined<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }
 
-/** Sessions and their messages, kept by session-store; agent-api checks what only it knows (agents). */
+/** Who asks: the part of a Principal that decides what it may see. */
+export type Caller = Pick<Principal, 'keyId' | 'role'>;
+
+/**
+ * Whether `principal` may see `session`: an admin key sees every session, a client key only the
+ * ones it created (a session with no recorded key is admin-only).
+ */
+export function canSee(principal: Caller, session: Pick<SessionDto, 'created_by_key_id'>): boolean {
+  return principal.role === 'admin' || (typeof session.created_by_key_id === 'string' && session.created_by_key_id === principal.keyId);
+}
+
+/**
+ * Sessions and their messages, kept by session-store; agent-api checks what only it knows (agents,
+ * and which key may see which session). Another key's session is "not found", exactly as a session
+ * that does not exist: a client key cannot learn that it exists.
+ */
 @Injectable()
 export class SessionsService {
   constructor(
@@ -28,34 +44,48 @@ export class SessionsService {
     private readonly agents: AgentDirectory,
   ) {}
 
-  async create(request: CreateSessionRequest): Promise<SessionDto> {
+  async create(principal: Caller, request: Omit<CreateSessionRequest, 'created_by_key_id'>): Promise<SessionDto> {
     if (!(await this.agents.exists(request.agent_id))) {
       throw new SessionsError(ErrorCode.NotFound, 'agent_id: no such agent', { agent_id: ['no agent with this id'] });
     }
-    return this.store.request<SessionDto>(SessionSubjects.create, defined(request));
+    return this.store.request<SessionDto>(SessionSubjects.create, defined({ ...request, created_by_key_id: principal.keyId }));
   }
 
-  list(request: ListSessionsRequest): Promise<SessionPage> {
-    return this.store.request<SessionPage>(SessionSubjects.list, defined(request));
+  list(principal: Caller, request: Omit<ListSessionsRequest, 'created_by_key_id'>): Promise<SessionPage> {
+    const scoped: ListSessionsRequest = principal.role === 'admin' ? request : { ...request, created_by_key_id: principal.keyId };
+    return this.store.request<SessionPage>(SessionSubjects.list, defined(scoped));
   }
 
-  get(id: string): Promise<SessionDto> {
-    return this.store.request<SessionDto>(SessionSubjects.get, { id });
+  /** The session if `principal` may see it; SessionsError not_found otherwise (whether it exists or not). */
+  async get(principal: Caller, id: string): Promise<SessionDto> {
+    const session = await this.store.request<SessionDto>(SessionSubjects.get, { id });
+    if (!canSee(principal, session)) throw new SessionsError(ErrorCode.NotFound, `session ${id} not found`);
+    return session;
   }
 
-  update(request: UpdateSessionRequest): Promise<SessionDto> {
+  async update(principal: Caller, request: UpdateSessionRequest): Promise<SessionDto> {
+    await this.assertVisible(principal, request.id);
     return this.store.request<SessionDto>(SessionSubjects.update, defined(request));
   }
 
-  async delete(id: string): Promise<void> {
+  async delete(principal: Caller, id: string): Promise<void> {
+    await this.assertVisible(principal, id);
     await this.store.request<object>(SessionSubjects.delete, { id });
   }
 
-  async listMessages(request: ListMessagesRequest): Promise<MessageDto[]> {
+  async listMessages(principal: Caller, request: ListMessagesRequest): Promise<MessageDto[]> {
+    await this.assertVisible(principal, request.session_id);
     return this.store.request<MessageDto[]>(SessionSubjects.listMessages, defined(request));
   }
 
-  appendMessage(request: AppendMessageRequest): Promise<MessageDto> {
+  async appendMessage(principal: Caller, request: AppendMessageRequest): Promise<MessageDto> {
+    await this.assertVisible(principal, request.session_id);
     return this.store.request<MessageDto>(SessionSubjects.appendMessage, defined(request));
+  }
+
+  /** Admin keys skip the look-up (session-store answers not_found itself); client keys must own the session. */
+  async assertVisible(principal: Caller, id: string): Promise<void> {
+    if (principal.role === 'admin') return;
+    await this.get(principal, id);
   }
 }

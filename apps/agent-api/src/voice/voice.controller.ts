@@ -10,12 +10,19 @@ import type { Principal } from '../auth/principal';
 import { CredentialRefused, VoiceTokenService } from '../auth/voice-token.service';
 import { AgentApiEnv } from '../config/agent-api.env';
 import { ErrorResponse } from '../http/error-response.dto';
+import { toSessionsHttpError } from '../sessions/sessions.errors';
+import { SessionsService } from '../sessions/sessions.service';
 
 class MintVoiceTokenBody {
   @ApiPropertyOptional({ format: 'uuid', description: 'bind the token to this agent (recommended)' })
   @IsOptional()
   @IsUUID()
   agent_id?: string;
+
+  @ApiPropertyOptional({ format: 'uuid', description: 'the session to resume with this token: 404 when your key may not see it' })
+  @IsOptional()
+  @IsUUID()
+  session_id?: string;
 }
 
 class VoiceTokenView implements VoiceTokenDto {
@@ -38,6 +45,7 @@ export class VoiceController {
     private readonly tokens: VoiceTokenService,
     private readonly agents: AgentsService,
     private readonly config: AgentApiEnv,
+    private readonly sessions: SessionsService,
   ) {}
 
   @Post('token')
@@ -51,10 +59,11 @@ export class VoiceController {
   @ApiResponse({ status: 201, type: VoiceTokenView })
   @ApiResponse({ status: 400, description: 'agent_id is not a UUID', type: ErrorResponse })
   @ApiResponse({ status: 401, description: 'No, unknown or revoked API key', type: ErrorResponse })
-  @ApiResponse({ status: 404, description: 'No such agent', type: ErrorResponse })
+  @ApiResponse({ status: 404, description: 'No such agent, or no session with `session_id` that this key may see', type: ErrorResponse })
   @ApiResponse({ status: 429, description: 'Too many requests for this key (see Retry-After)', type: ErrorResponse })
   async mint(@Body() body: MintVoiceTokenBody, @CurrentPrincipal() principal: Principal, @Req() request: Request): Promise<VoiceTokenView> {
     if (body.agent_id) await this.assertAgentExists(body.agent_id);
+    if (body.session_id) await this.sessions.assertVisible(principal, body.session_id).catch((error: unknown) => Promise.reject(toSessionsHttpError(error)));
     try {
       const { token, expiresAtMs } = await this.tokens.mint(principal, body.agent_id);
       return { token, expires_at: new Date(expiresAtMs).toISOString(), ws_url: this.wsUrl(request) };

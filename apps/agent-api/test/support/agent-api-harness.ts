@@ -1,6 +1,6 @@
 import { runMigrations } from '@voxbridge/persistence';
 import { bootService, type RunningService } from '@voxbridge/service-testing';
-import { createTestDatabase, dropDatabase, testInfra, uniqueNamespace } from '@voxbridge/testing';
+import { createTestDatabase, DatabaseProxy, dropDatabase, testInfra, uniqueNamespace } from '@voxbridge/testing';
 import { randomBytes } from 'node:crypto';
 import { AppModule } from '../../src/app.module';
 import { AgentApiEnv } from '../../src/config/agent-api.env';
@@ -31,6 +31,8 @@ export interface AgentApiHarness {
   databaseUrl: string;
   /** The admin key registered at first boot (VOXBRIDGE_BOOTSTRAP_ADMIN_KEY). */
   adminKey: string;
+  /** With `{ databaseProxy: true }`: the proxy between agent-api and its database (cut it for an outage). */
+  databaseProxy?: DatabaseProxy;
   /** fetch against the API with the admin key (or `key`), JSON in and out. */
   request(method: string, path: string, body?: unknown, key?: string | null): Promise<{ status: number; body: unknown; headers: Headers }>;
   close(): Promise<void>;
@@ -40,15 +42,17 @@ export interface AgentApiHarness {
  * agent-api on real NATS and Postgres, in its own database (so first-boot behaviour — seeding,
  * the bootstrap admin key — happens for every harness) and its own namespace.
  */
-export async function startAgentApi(env: Record<string, string> = {}): Promise<AgentApiHarness> {
+export async function startAgentApi(env: Record<string, string> = {}, options: { databaseProxy?: boolean } = {}): Promise<AgentApiHarness> {
   const infra = testInfra();
   const databaseUrl = await createTestDatabase(infra.serverUrl, 'vb_agent_api');
   await runMigrations(databaseUrl, [serviceSchema]);
+  const databaseProxy = options.databaseProxy ? new DatabaseProxy(databaseUrl) : undefined;
+  const serviceDatabaseUrl = databaseProxy ? await databaseProxy.listen() : databaseUrl;
   const namespace = env['VOXBRIDGE_NAMESPACE'] ?? uniqueNamespace();
   const adminKey = env['VOXBRIDGE_BOOTSTRAP_ADMIN_KEY'] ?? newAdminKey();
   const service = await bootService(agentApiDefinition, {
     NATS_URL: infra.natsUrl,
-    DATABASE_URL: databaseUrl,
+    DATABASE_URL: serviceDatabaseUrl,
     VOXBRIDGE_NAMESPACE: namespace,
     VOXBRIDGE_BOOTSTRAP_ADMIN_KEY: adminKey,
     ...env,
@@ -78,9 +82,11 @@ export async function startAgentApi(env: Record<string, string> = {}): Promise<A
     namespace,
     databaseUrl,
     adminKey,
+    ...(databaseProxy ? { databaseProxy } : {}),
     request,
     close: async () => {
       await service.close();
+      await databaseProxy?.close();
       await dropDatabase(infra.serverUrl, databaseUrl);
     },
   };

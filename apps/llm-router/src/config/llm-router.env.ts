@@ -1,4 +1,4 @@
-import { SERVICES } from '@voxbridge/contracts';
+import { DEFAULT_AGENT_DEADLINES, SERVICES } from '@voxbridge/contracts';
 import { DatabaseServiceEnv, Secret } from '@voxbridge/platform';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
@@ -31,12 +31,22 @@ export class LlmRouterEnv extends DatabaseServiceEnv {
   @Length(1, 200)
   OLLAMA_MODEL = 'llama3.2';
 
-  /** First-token deadline of one provider attempt before the chain moves on. */
+  /**
+   * First-token deadline of one provider attempt before the chain moves on (an agent's
+   * `deadlines.llm_first_token_ms` overrides it).
+   */
   @Type(() => Number)
   @IsInt()
   @Min(100)
   @Max(300_000)
-  LLM_ATTEMPT_TIMEOUT_MS = 30_000;
+  LLM_FIRST_TOKEN_MS = DEFAULT_AGENT_DEADLINES.llm_first_token_ms;
+
+  /** Longest gap between two tokens once the answer started (an agent's `deadlines.llm_inter_token_ms` overrides it). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(100)
+  @Max(300_000)
+  LLM_INTER_TOKEN_MS = DEFAULT_AGENT_DEADLINES.llm_inter_token_ms;
 
   /** Consecutive failures that open a provider endpoint's circuit. */
   @Type(() => Number)
@@ -45,11 +55,18 @@ export class LlmRouterEnv extends DatabaseServiceEnv {
   @Max(100)
   LLM_BREAKER_FAILURE_THRESHOLD = 3;
 
+  /** An open circuit lets one probe through after this; each failed probe doubles it, up to the max. */
   @Type(() => Number)
   @IsInt()
   @Min(100)
   @Max(600_000)
-  LLM_BREAKER_COOL_DOWN_MS = 30_000;
+  LLM_BREAKER_COOL_DOWN_MS = 2_000;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(100)
+  @Max(600_000)
+  LLM_BREAKER_MAX_COOL_DOWN_MS = 30_000;
 
   /** A claimed voice session is let go this long after the gateway's last claim (heartbeat). */
   @Type(() => Number)
@@ -70,11 +87,4 @@ export class LlmRouterEnv extends DatabaseServiceEnv {
   @Min(100)
   @Max(1_000_000)
   LLM_HISTORY_MAX_CHARS = 16_000;
-
-  /** Deadline of the agent and history look-ups over NATS. */
-  @Type(() => Number)
-  @IsInt()
-  @Min(100)
-  @Max(30_000)
-  LLM_LOOKUP_TIMEOUT_MS = 2_000;
 }

@@ -64,6 +64,47 @@ describe(CircuitBreaker.name, () => {
     expect(sut.state).toBe('half_open');
     expect(sut.tryAcquire()).toBe(true);
   });
+
+  it('lets the recovered provider serve the next call after one short cool-down, not a long one', () => {
+    sut = new CircuitBreaker({ failureThreshold: 3, coolDownMs: 2_000, maxCoolDownMs: 30_000, now: () => nowMs });
+    fail(3);
+    expect(sut.tryAcquire()).toBe(false);
+    nowMs += 2_000;
+    expect(sut.tryAcquire()).toBe(true);
+    sut.recordSuccess();
+    expect(sut.state).toBe('closed');
+    expect(sut.failures).toBe(0);
+  });
+
+  it('doubles the cool-down after each failed probe, up to the maximum, and starts short again after a success', () => {
+    sut = new CircuitBreaker({ failureThreshold: 3, coolDownMs: 2_000, maxCoolDownMs: 5_000, now: () => nowMs });
+    fail(3);
+    expect(sut.coolDownMs).toBe(2_000);
+    const probeFails = () => {
+      nowMs += sut.retryInMs;
+      expect(sut.tryAcquire()).toBe(true);
+      sut.recordFailure();
+    };
+    probeFails();
+    expect(sut.coolDownMs).toBe(4_000);
+    expect(sut.retryInMs).toBe(4_000);
+    probeFails();
+    expect(sut.coolDownMs).toBe(5_000);
+    probeFails();
+    expect(sut.coolDownMs).toBe(5_000);
+    nowMs += 5_000;
+    expect(sut.tryAcquire()).toBe(true);
+    sut.recordSuccess();
+    fail(3);
+    expect(sut.coolDownMs).toBe(2_000);
+  });
+
+  it('does not extend the cool-down when a call started before the circuit opened fails late', () => {
+    fail(3);
+    nowMs += 6_000;
+    sut.recordFailure();
+    expect(sut.retryInMs).toBe(4_000);
+  });
 });
 
 describe(CircuitBreakerRegistry.name, () => {

@@ -1,4 +1,5 @@
-import { CircuitBreakerRegistry } from './circuit-breaker';
+import { CircuitBreaker, CircuitBreakerRegistry } from './circuit-breaker';
+import { DEFAULT_LLM_DEADLINES, LlmDeadlines, realSchedule, Schedule, withDeadline } from './deadlines';
 import { ChatMessage, LlmChunk, LlmProvider } from './llm-provider';
 import { LlmProviderError, LlmProviderErrorCode } from './llm-provider.errors';
 
@@ -6,7 +7,7 @@ export interface FallbackEntry {
   provider: LlmProvider;
   /** The model for this provider (the original wrongly reused the primary's model name). */
   model: string;
-  /** First-token deadline of one attempt on this entry. */
+  /** First-token deadline of one attempt on this entry (overrides the chain's). */
   timeoutMs?: number;
   /** Extra attempts on this entry for transient failures before moving on (default 0). */
   retries?: number;
@@ -14,12 +15,16 @@ export interface FallbackEntry {
 
 export interface FallbackChainOptions {
   breakers: CircuitBreakerRegistry;
-  /** Default first-token deadline per attempt. */
-  attemptTimeoutMs?: number;
+  /** First-token deadline per attempt and inter-token deadline (default DEFAULT_LLM_DEADLINES). */
+  deadlines?: Partial<LlmDeadlines>;
   /** Pause before retrying the same entry. */
   retryDelayMs?: number;
   /** Monotonic milliseconds; injected in tests. */
   now?: () => number;
+  /** Timers for the deadlines; injected in tests. */
+  schedule?: Schedule;
+  /** Hears every failure that says something about an endpoint (not aborts, not skipped circuits), before or after the first token. */
+  onFailure?: (endpoint: string, error: LlmProviderError) => void;
 }
 
 export interface FallbackRequest {
@@ -36,6 +41,8 @@ export interface FailedAttempt {
   endpoint: string;
   model: string;
   code: LlmProviderErrorCode;
+  /** What happened, as the provider layer says it (HTTP status and message, deadline, host). */
+  error?: LlmProviderError;
   /** From the start of the chain to the failure. */
   elapsedMs: number;
 }
@@ -80,11 +87,16 @@ const NOT_THE_ENDPOINTS_FAULT = new Set([LlmProviderErrorCode.Aborted, LlmProvid
 export class FallbackChain {
   private readonly now: () => number;
 
+  private readonly deadlines: LlmDeadlines;
+  private readonly schedule: Schedule;
+
   constructor(
     private readonly entries: readonly FallbackEntry[],
     private readonly options: FallbackChainOptions,
   ) {
     this.now = options.now ?? (() => performance.now());
+    this.deadlines = { ...DEFAULT_LLM_DEADLINES, ...options.deadlines };
+    this.schedule = options.schedule ?? realSchedule;
   }
 
   async *stream(request: FallbackRequest): AsyncGenerator<FallbackChunk, void, undefined> {
@@ -96,30 +108,51 @@ export class FallbackChain {
       const breaker = this.options.breakers.for(entry.provider.endpoint);
       for (let attempt = 0; attempt <= (entry.retries ?? 0); attempt++) {
         throwIfAborted(request.signal, entry.provider.name);
-        const record = (code: LlmProviderErrorCode) =>
-          failed.push({ provider: entry.provider.name, endpoint: entry.provider.endpoint, model: entry.model, code, elapsedMs: this.now() - startedAtMs });
+        const record = (error: LlmProviderError) =>
+          failed.push({
+            provider: entry.provider.name,
+            endpoint: entry.provider.endpoint,
+            model: entry.model,
+            code: error.code,
+            error,
+            elapsedMs: this.now() - startedAtMs,
+          });
 
         if (!breaker.tryAcquire()) {
-          lastError = new LlmProviderError(LlmProviderErrorCode.CircuitOpen, `circuit open for ${entry.provider.name}`, {
-            phase: 'before_first_token',
-            provider: entry.provider.name,
-          });
-          record(lastError.code);
+          lastError = circuitOpenError(entry.provider.name, breaker);
+          record(lastError);
           break;
         }
 
-        const stream = entry.provider.stream({ ...request, model: entry.model, timeoutMs: entry.timeoutMs ?? this.options.attemptTimeoutMs });
+        // One controller per attempt: the caller's abort and a missed deadline both close the request.
+        const controller = new AbortController();
+        const onCallerAbort = () => controller.abort();
+        request.signal.addEventListener('abort', onCallerAbort, { once: true });
+        const firstTokenMs = entry.timeoutMs ?? this.deadlines.firstTokenMs;
+        const stream = entry.provider.stream({ ...request, signal: controller.signal, model: entry.model, timeoutMs: firstTokenMs });
         const iterator = stream[Symbol.asyncIterator]();
         let first: LlmChunk;
         try {
-          first = await firstDelta(iterator, entry.provider.name);
+          first = await withDeadline(
+            firstDelta(iterator, entry.provider.name),
+            firstTokenMs,
+            this.schedule,
+            () =>
+              new LlmProviderError(LlmProviderErrorCode.Timeout, `no first token within ${firstTokenMs} ms (first-token deadline)`, {
+                phase: 'before_first_token',
+                provider: entry.provider.name,
+              }),
+            () => abandon(controller, iterator),
+          );
         } catch (error) {
-          const failure = asProviderError(error, entry.provider.name);
-          await iterator.return?.();
+          request.signal.removeEventListener('abort', onCallerAbort);
+          const failure = request.signal.aborted ? abortedError(entry.provider.name) : asProviderError(error, entry.provider.name);
+          if (!controller.signal.aborted) await iterator.return?.();
           if (NOT_THE_ENDPOINTS_FAULT.has(failure.code)) breaker.release();
           else breaker.recordFailure();
           if (failure.code === LlmProviderErrorCode.Aborted) throw failure;
-          record(failure.code);
+          this.options.onFailure?.(entry.provider.endpoint, failure);
+          record(failure);
           lastError = failure;
           if (!failure.retryable || attempt === (entry.retries ?? 0)) break;
           await delay(this.options.retryDelayMs ?? 0, request.signal);
@@ -135,7 +168,11 @@ export class FallbackChain {
           ttftMs: this.now() - startedAtMs,
           failedAttempts: failed,
         };
-        yield* this.rest(first, iterator, entry, breaker);
+        try {
+          yield* this.rest(first, iterator, entry, breaker, controller, request.signal);
+        } finally {
+          request.signal.removeEventListener('abort', onCallerAbort);
+        }
         return;
       }
     }
@@ -146,18 +183,34 @@ export class FallbackChain {
     first: LlmChunk,
     iterator: AsyncIterator<LlmChunk>,
     entry: FallbackEntry,
-    breaker: ReturnType<CircuitBreakerRegistry['for']>,
+    breaker: CircuitBreaker,
+    controller: AbortController,
+    callerSignal: AbortSignal,
   ): AsyncGenerator<LlmChunk, void, undefined> {
+    const interTokenMs = this.deadlines.interTokenMs;
     let done = false;
+    let tokens = 1;
     try {
       yield first;
       for (;;) {
         let next: IteratorResult<LlmChunk>;
         try {
-          next = await iterator.next();
+          next = await withDeadline(
+            iterator.next(),
+            interTokenMs,
+            this.schedule,
+            () =>
+              new LlmProviderError(
+                LlmProviderErrorCode.Timeout,
+                `no token for ${interTokenMs} ms after ${tokens} ${tokens === 1 ? 'token' : 'tokens'} (inter-token deadline)`,
+                { phase: 'after_first_token', provider: entry.provider.name },
+              ),
+            () => abandon(controller, iterator),
+          );
         } catch (error) {
-          const failure = asProviderError(error, entry.provider.name, 'after_first_token');
+          const failure = callerSignal.aborted ? abortedError(entry.provider.name, 'after_first_token') : asProviderError(error, entry.provider.name, 'after_first_token');
           if (!NOT_THE_ENDPOINTS_FAULT.has(failure.code)) breaker.recordFailure();
+          if (failure.code !== LlmProviderErrorCode.Aborted) this.options.onFailure?.(entry.provider.endpoint, failure);
           done = true;
           throw failure;
         }
@@ -165,6 +218,7 @@ export class FallbackChain {
           done = true;
           return;
         }
+        if (next.value.type === 'delta' && next.value.text) tokens++;
         yield next.value;
       }
     } finally {
@@ -191,7 +245,29 @@ function asProviderError(error: unknown, provider: string, phase: 'before_first_
 }
 
 function throwIfAborted(signal: AbortSignal, provider: string): void {
-  if (signal.aborted) throw new LlmProviderError(LlmProviderErrorCode.Aborted, 'request aborted by the caller', { phase: 'before_first_token', provider });
+  if (signal.aborted) throw abortedError(provider);
+}
+
+function abortedError(provider: string, phase: 'before_first_token' | 'after_first_token' = 'before_first_token'): LlmProviderError {
+  return new LlmProviderError(LlmProviderErrorCode.Aborted, 'request aborted by the caller', { phase, provider });
+}
+
+function circuitOpenError(provider: string, breaker: CircuitBreaker): LlmProviderError {
+  const retryInS = (breaker.retryInMs / 1000).toFixed(1);
+  return new LlmProviderError(
+    LlmProviderErrorCode.CircuitOpen,
+    `skipped: ${breaker.failures} failures in a row, circuit open; next probe in ${retryInS} s`,
+    { phase: 'before_first_token', provider },
+  );
+}
+
+/**
+ * A missed deadline: closes the request at once and lets the provider's stream wind down on its
+ * own (its pending read ends with the abort; nobody waits for it).
+ */
+function abandon(controller: AbortController, iterator: AsyncIterator<LlmChunk>): void {
+  controller.abort();
+  void iterator.return?.().catch(() => undefined);
 }
 
 async function delay(ms: number, signal: AbortSignal): Promise<void> {

@@ -38,11 +38,13 @@ export class HttpAttempt {
   private timedOut = false;
   private firstToken = false;
   private settled = false;
+  /** `host:port` of the request (never its path: an n8n webhook's path is its credential). */
+  private host = 'the provider';
 
   constructor(
     private readonly provider: string,
     private readonly callerSignal: AbortSignal,
-    firstTokenTimeoutMs: number,
+    private readonly firstTokenTimeoutMs: number,
   ) {
     if (callerSignal.aborted) this.controller.abort();
     else callerSignal.addEventListener('abort', this.onCallerAbort, { once: true });
@@ -58,6 +60,7 @@ export class HttpAttempt {
 
   async post(dispatcher: Dispatcher, url: string, headers: Record<string, string>, body: unknown): Promise<OpenedResponse> {
     this.throwIfAborted();
+    this.host = hostOf(url);
     const response = await request(url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...headers },
@@ -68,7 +71,7 @@ export class HttpAttempt {
     const contentType = headerValue(response.headers['content-type']).toLowerCase();
     if (response.statusCode >= 400) {
       const text = await readLimited(response.body, 16_384);
-      throw new LlmProviderError(codeForHttpStatus(response.statusCode), `HTTP ${response.statusCode}: ${describeErrorBody(text)}`, {
+      throw new LlmProviderError(codeForHttpStatus(response.statusCode), `${this.host} answered HTTP ${response.statusCode}: ${describeErrorBody(text)}`, {
         phase: this.phase,
         provider: this.provider,
         status: response.statusCode,
@@ -125,23 +128,59 @@ export class HttpAttempt {
     if (cause instanceof LlmProviderError) return cause;
     const options = { phase: this.phase, provider: this.provider, cause };
     if (this.callerSignal.aborted) return new LlmProviderError(LlmProviderErrorCode.Aborted, 'request aborted by the caller', options);
-    if (this.timedOut) return new LlmProviderError(LlmProviderErrorCode.Timeout, 'no first token within the attempt timeout', options);
-    const code = errorCode(cause);
-    if (code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
-      return new LlmProviderError(LlmProviderErrorCode.Timeout, `provider timed out (${code})`, options);
+    if (this.timedOut) {
+      return new LlmProviderError(LlmProviderErrorCode.Timeout, `no first token within ${this.firstTokenTimeoutMs} ms (first-token deadline)`, options);
     }
-    const message = cause instanceof Error ? cause.message : String(cause);
-    return new LlmProviderError(LlmProviderErrorCode.Unavailable, `connection failed (${code ?? message})`, options);
+    const code = errorCode(cause);
+    switch (code) {
+      case 'UND_ERR_CONNECT_TIMEOUT':
+        return new LlmProviderError(LlmProviderErrorCode.Timeout, `no connection to ${this.host} in time (connect timeout)`, options);
+      case 'UND_ERR_HEADERS_TIMEOUT':
+        return new LlmProviderError(LlmProviderErrorCode.Timeout, `${this.host} sent no response headers in time (headers timeout)`, options);
+      case 'UND_ERR_BODY_TIMEOUT':
+        return new LlmProviderError(LlmProviderErrorCode.Timeout, `${this.host} sent nothing for too long (body idle timeout)`, options);
+      case 'ECONNREFUSED':
+        return new LlmProviderError(LlmProviderErrorCode.Unavailable, `connection to ${this.host} refused (ECONNREFUSED: nothing listens there)`, options);
+      case 'ENOTFOUND':
+      case 'EAI_AGAIN':
+        return new LlmProviderError(LlmProviderErrorCode.Unavailable, `host ${this.host} not found (${code})`, options);
+      case 'ECONNRESET':
+      case 'UND_ERR_SOCKET':
+        return new LlmProviderError(LlmProviderErrorCode.Unavailable, `${this.host} closed the connection (${code})`, options);
+      default: {
+        const message = typeof cause === 'object' && cause !== null && 'message' in cause ? String(cause.message) : String(cause);
+        return new LlmProviderError(LlmProviderErrorCode.Unavailable, `connection to ${this.host} failed (${code ?? message})`, options);
+      }
+    }
   }
 }
 
+/**
+ * The first system or undici error code in the causes (and an AggregateError's `errors`).
+ * Duck-typed: socket errors may come from another realm (Jest), where `instanceof Error` fails.
+ */
 function errorCode(error: unknown): string | undefined {
-  for (let current = error, depth = 0; current instanceof Error && depth < 4; depth++) {
-    const code = (current as { code?: unknown }).code;
+  const seen = new Set<unknown>();
+  const pending: unknown[] = [error];
+  while (pending.length > 0 && seen.size < 16) {
+    const current = pending.shift();
+    if (typeof current !== 'object' || current === null || seen.has(current)) continue;
+    seen.add(current);
+    const { code, cause, errors } = current as { code?: unknown; cause?: unknown; errors?: unknown };
     if (typeof code === 'string') return code;
-    current = current.cause;
+    pending.push(cause);
+    if (Array.isArray(errors)) pending.push(...(errors as unknown[]));
   }
   return undefined;
+}
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    // Not a URL: the request itself will fail and say so.
+    return 'the provider';
+  }
 }
 
 function headerValue(value: string | string[] | undefined): string {

@@ -5,7 +5,7 @@ import { freePort } from '@voxbridge/testing';
 import { LlmRouterEnv } from '../config/llm-router.env';
 import { LlmFallbackExhaustedError } from '../providers/fallback';
 import { LlmProviderError, LlmProviderErrorCode } from '../providers/llm-provider.errors';
-import { describeOllamaFailure, ProviderChains, resolveStep, type AutoLlmSettings } from './provider-chains';
+import { describeAttempt, describeOllamaFailure, ProviderChains, resolveStep, type AutoLlmSettings } from './provider-chains';
 
 const OLLAMA = 'http://127.0.0.1:11434/v1';
 
@@ -113,14 +113,73 @@ describe(ProviderChains.name, () => {
     );
   });
 
-  it('keeps the usual message for an agent that auto sent to OpenRouter', () => {
+  const failedWith = (endpoint: string, provider: string, model: string, error: LlmProviderError) =>
+    new LlmFallbackExhaustedError([{ provider, endpoint, model, code: error.code, error, elapsedMs: 3 }], error);
+
+  it('says what really happened when the key is set: the HTTP status and the provider message, no key advice', () => {
     const sut = chainsWith({ OPENROUTER_API_KEY: 'sk-or-test', OPENROUTER_BASE_URL: 'https://openrouter.example/api/v1' });
+    const error = new LlmProviderError(LlmProviderErrorCode.Unavailable, 'openrouter.example answered HTTP 503: upstream overloaded', {
+      phase: 'before_first_token',
+      status: 503,
+    });
 
     const { describeFailure } = sut.forAgent(agent());
 
-    expect(describeFailure(exhausted('https://openrouter.example/api/v1', 'openrouter', 'anthropic/claude-3.5-sonnet'))).toBe(
-      "no LLM answered: openrouter (unavailable). Set OPENROUTER_API_KEY on llm-router, or point the agent's LLM provider at a running server.",
+    const message = describeFailure(failedWith('https://openrouter.example/api/v1', 'openrouter', 'anthropic/claude-3.5-sonnet', error));
+    expect(message).toBe('no LLM answered: openrouter (openrouter.example answered HTTP 503: upstream overloaded).');
+    expect(message).not.toContain('OPENROUTER_API_KEY');
+  });
+
+  it('says the key was rejected when OpenRouter answers 401, not that it is missing', () => {
+    const sut = chainsWith({ OPENROUTER_API_KEY: 'sk-or-wrong', OPENROUTER_BASE_URL: 'https://openrouter.example/api/v1' });
+    const error = new LlmProviderError(LlmProviderErrorCode.Unauthorized, 'openrouter.example answered HTTP 401: No auth credentials found', {
+      phase: 'before_first_token',
+      status: 401,
+    });
+
+    const message = sut.forAgent(agent()).describeFailure(failedWith('https://openrouter.example/api/v1', 'openrouter', 'm', error));
+
+    expect(message).toBe('no LLM answered: openrouter (key rejected: openrouter.example answered HTTP 401: No auth credentials found).');
+  });
+
+  it('asks for OPENROUTER_API_KEY only when an openrouter step needed it and it is not set', () => {
+    const sut = chainsWith({ OPENROUTER_API_KEY: undefined });
+
+    const { chain, describeFailure } = sut.forAgent(agent({ llm_provider: 'openrouter' }));
+
+    expect(chain).toBeUndefined();
+    expect(describeFailure(undefined)).toBe(
+      'no LLM answered: openrouter (no OPENROUTER_API_KEY set on llm-router). Set OPENROUTER_API_KEY on llm-router, or point the agent at another provider.',
     );
+  });
+
+  it('names which deadline was missed', () => {
+    const sut = chainsWith({ OLLAMA_BASE_URL: 'http://vllm.lan:8000/v1' });
+    const error = new LlmProviderError(LlmProviderErrorCode.Timeout, 'no first token within 6000 ms (first-token deadline)', { phase: 'before_first_token' });
+
+    const message = sut.forAgent(agent({ llm_provider: 'openai_compatible', llm_model: 'm' })).describeFailure(failedWith('http://vllm.lan:8000/v1', 'openai-compatible', 'm', error));
+
+    expect(message).toBe('no LLM answered: openai_compatible http://vllm.lan:8000/v1 (no first token within 6000 ms (first-token deadline)).');
+  });
+
+  it('says why a skipped circuit opened: the endpoint last error', () => {
+    expect(
+      describeAttempt(
+        LlmProviderErrorCode.CircuitOpen,
+        new LlmProviderError(LlmProviderErrorCode.CircuitOpen, 'skipped: 3 failures in a row, circuit open; next probe in 1.5 s', { phase: 'before_first_token' }),
+        new LlmProviderError(LlmProviderErrorCode.Unavailable, 'connection to 10.0.0.9:8000 refused (ECONNREFUSED: nothing listens there)', { phase: 'before_first_token' }),
+      ),
+    ).toBe('skipped: 3 failures in a row, circuit open; next probe in 1.5 s; last error: connection to 10.0.0.9:8000 refused (ECONNREFUSED: nothing listens there)');
+  });
+
+  it("uses the agent's deadlines where it set them, llm-router's otherwise", () => {
+    const sut = chainsWith({ LLM_FIRST_TOKEN_MS: 7_000, LLM_INTER_TOKEN_MS: 3_000 });
+
+    expect(sut.forAgent(agent()).deadlines).toEqual({ firstTokenMs: 7_000, interTokenMs: 3_000 });
+    expect(sut.forAgent(agent({ deadlines: null })).deadlines).toEqual({ firstTokenMs: 7_000, interTokenMs: 3_000 });
+    expect(sut.forAgent(agent({ deadlines: { llm_first_token_ms: 20_000, llm_inter_token_ms: null } })).deadlines).toEqual({ firstTokenMs: 20_000, interTokenMs: 3_000 });
+    // Out of bounds (an old row, a hand-made message): ignored.
+    expect(sut.forAgent(agent({ deadlines: { llm_first_token_ms: 5 } })).deadlines).toEqual({ firstTokenMs: 7_000, interTokenMs: 3_000 });
   });
 
   it('sends explicit openai_compatible steps without a base URL to OLLAMA_BASE_URL, with their own model', () => {

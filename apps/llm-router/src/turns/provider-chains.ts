@@ -1,10 +1,11 @@
 import { Injectable, OnApplicationShutdown } from '@nestjs/common';
-import type { AgentDto } from '@voxbridge/contracts';
+import { agentDeadlineMs, type AgentDto } from '@voxbridge/contracts';
 import { AppLogger } from '@voxbridge/platform';
 import { LlmRouterEnv } from '../config/llm-router.env';
 import { CircuitBreakerRegistry } from '../providers/circuit-breaker';
+import type { LlmDeadlines } from '../providers/deadlines';
 import { FallbackChain, LlmFallbackExhaustedError, type FailedAttempt, type FallbackEntry } from '../providers/fallback';
-import type { LlmChunk, LlmProvider, LlmStreamRequest } from '../providers/llm-provider';
+import type { LlmProvider } from '../providers/llm-provider';
 import { LlmProviderError, LlmProviderErrorCode } from '../providers/llm-provider.errors';
 import { N8nWebhookProvider } from '../providers/n8n-webhook.provider';
 import { OpenAiCompatibleProvider } from '../providers/openai-compatible.provider';
@@ -16,6 +17,8 @@ export interface AgentChain {
   chain: FallbackChain | undefined;
   /** A message fit to show: every step, why it did not answer, and how to configure it. */
   describeFailure(error: LlmProviderError | undefined): string;
+  /** The deadlines this agent's turns run with (its own, else llm-router's defaults). */
+  deadlines: LlmDeadlines;
 }
 
 /** One step of the agent's chain as stored; the primary's provider may be `auto`. */
@@ -79,7 +82,19 @@ export class ProviderChains implements OnApplicationShutdown {
     private readonly config: LlmRouterEnv,
     private readonly logger: AppLogger,
   ) {
-    this.breakers = new CircuitBreakerRegistry({ failureThreshold: config.LLM_BREAKER_FAILURE_THRESHOLD, coolDownMs: config.LLM_BREAKER_COOL_DOWN_MS });
+    this.breakers = new CircuitBreakerRegistry({
+      failureThreshold: config.LLM_BREAKER_FAILURE_THRESHOLD,
+      coolDownMs: config.LLM_BREAKER_COOL_DOWN_MS,
+      maxCoolDownMs: config.LLM_BREAKER_MAX_COOL_DOWN_MS,
+    });
+  }
+
+  /** The agent's deadlines where it set them, else this llm-router's (LLM_FIRST_TOKEN_MS, LLM_INTER_TOKEN_MS). */
+  deadlinesFor(agent: Pick<AgentDto, 'deadlines'>): LlmDeadlines {
+    return {
+      firstTokenMs: agentDeadlineMs(agent.deadlines, 'llm_first_token_ms', this.config.LLM_FIRST_TOKEN_MS),
+      interTokenMs: agentDeadlineMs(agent.deadlines, 'llm_inter_token_ms', this.config.LLM_INTER_TOKEN_MS),
+    };
   }
 
   forAgent(agent: AgentDto): AgentChain {
@@ -93,34 +108,38 @@ export class ProviderChains implements OnApplicationShutdown {
       ...(Array.isArray(agent.fallback) ? agent.fallback : []).map((s) => ({ provider: s.provider, model: s.model, baseUrl: s.base_url ?? null })),
     ].map((step) => resolveStep(step, settings));
     const skipped: string[] = [];
-    const failures = new Map<string, LlmProviderError>();
     const describers = new Map<string, (attempt: FailedAttempt) => string>();
     const entries: FallbackEntry[] = [];
     let ollamaModel: string | undefined;
-    const onFailure = (endpoint: string, error: LlmProviderError) => {
-      failures.set(endpoint, error);
-      this.lastFailures.set(endpoint, error);
-    };
+    let keyMissing = false;
     for (const step of steps) {
       const built = this.build(step, agent);
       if ('skipped' in built) {
         skipped.push(built.skipped);
+        keyMissing ||= built.keyMissing === true;
         continue;
       }
       const { endpoint } = built.provider;
       if (step.ollama) {
         ollamaModel = step.model;
         describers.set(endpoint, (a) =>
-          describeOllamaFailure(endpoint, a.model, a.code, a.code === LlmProviderErrorCode.CircuitOpen ? this.lastFailures.get(endpoint) : failures.get(endpoint)),
+          describeOllamaFailure(endpoint, a.model, a.code, a.code === LlmProviderErrorCode.CircuitOpen ? this.lastFailures.get(endpoint) : a.error),
         );
       } else if (!describers.has(endpoint)) {
-        describers.set(endpoint, (a) => `${built.label} (${failures.get(endpoint)?.message ?? describeCode(a.code)})`);
+        describers.set(endpoint, (a) => `${built.label} (${describeAttempt(a.code, a.error, this.lastFailures.get(endpoint))})`);
       }
-      entries.push({ provider: new RecordingProvider(built.provider, onFailure), model: step.model });
+      entries.push({ provider: built.provider, model: step.model });
     }
-    const chain = entries.length > 0 ? new FallbackChain(entries, { breakers: this.breakers, attemptTimeoutMs: this.config.LLM_ATTEMPT_TIMEOUT_MS }) : undefined;
+    const deadlines = this.deadlinesFor(agent);
+    const chain = entries.length > 0 ? new FallbackChain(entries, {
+            breakers: this.breakers,
+            deadlines,
+            // Each endpoint's last failure, across turns: an open circuit still says why it opened.
+            onFailure: (endpoint, error) => this.lastFailures.set(endpoint, error),
+          }) : undefined;
     return {
       chain,
+      deadlines,
       describeFailure: (error) => {
         const tried =
           error instanceof LlmFallbackExhaustedError
@@ -128,7 +147,9 @@ export class ProviderChains implements OnApplicationShutdown {
             : [];
         const parts = [...tried, ...skipped];
         if (ollamaModel !== undefined) return `No LLM reachable: ${parts.join(', ')} — ${ollamaAdvice(ollamaModel)}`;
-        return `no LLM answered: ${parts.join(', ') || 'the agent has no LLM provider'}. Set OPENROUTER_API_KEY on llm-router, or point the agent's LLM provider at a running server.`;
+        // Advice only for what is really wrong: the key when a step needed it and it is not set.
+        const advice = keyMissing ? ' Set OPENROUTER_API_KEY on llm-router, or point the agent at another provider.' : '';
+        return `no LLM answered: ${parts.join(', ') || 'the agent has no LLM provider'}.${advice}`;
       },
     };
   }
@@ -139,11 +160,11 @@ export class ProviderChains implements OnApplicationShutdown {
     await Promise.all(providers.map((p) => p.close().catch((error: unknown) => this.logger.warn('llm provider close failed', { err: error }))));
   }
 
-  private build(step: ResolvedStep, agent: AgentDto): { provider: LlmProvider; label: string } | { skipped: string } {
+  private build(step: ResolvedStep, agent: AgentDto): { provider: LlmProvider; label: string } | { skipped: string; keyMissing?: true } {
     switch (step.provider) {
       case 'openrouter': {
         const apiKey = this.config.OPENROUTER_API_KEY;
-        if (!apiKey) return { skipped: 'openrouter (no OPENROUTER_API_KEY set on llm-router)' };
+        if (!apiKey) return { skipped: 'openrouter (no OPENROUTER_API_KEY set on llm-router)', keyMissing: true };
         const baseUrl = step.baseUrl ?? this.config.OPENROUTER_BASE_URL;
         return { provider: this.pooled(`openrouter|${baseUrl}`, () => createOpenRouterProvider({ apiKey, baseUrl })), label: 'openrouter' };
       }
@@ -178,40 +199,6 @@ export class ProviderChains implements OnApplicationShutdown {
   }
 }
 
-/** Passes a pooled provider through, reporting each failure (but the caller's abort) with its endpoint. */
-class RecordingProvider implements LlmProvider {
-  constructor(
-    private readonly inner: LlmProvider,
-    private readonly onFailure: (endpoint: string, error: LlmProviderError) => void,
-  ) {}
-
-  get name(): string {
-    return this.inner.name;
-  }
-
-  get endpoint(): string {
-    return this.inner.endpoint;
-  }
-
-  get capabilities() {
-    return this.inner.capabilities;
-  }
-
-  async *stream(request: LlmStreamRequest): AsyncGenerator<LlmChunk, void, undefined> {
-    try {
-      yield* this.inner.stream(request);
-    } catch (error) {
-      if (error instanceof LlmProviderError && error.code !== LlmProviderErrorCode.Aborted) this.onFailure(this.inner.endpoint, error);
-      throw error;
-    }
-  }
-
-  /** The pooled provider outlives the turn; ProviderChains closes it. */
-  async close(): Promise<void> {
-    return undefined;
-  }
-}
-
 /**
  * Nothing listens at the address: the server is not running (ECONNREFUSED anywhere in the causes).
  * Duck-typed: socket errors may come from another realm (Jest), where `instanceof Error` fails.
@@ -229,6 +216,20 @@ function refusedConnection(error: unknown): boolean {
     if (Array.isArray(errors)) pending.push(...(errors as unknown[]));
   }
   return false;
+}
+
+/**
+ * What happened to one attempt, as it really was: this turn's error (HTTP status and the provider's
+ * words, which deadline, which host refused); for a skipped open circuit, why and the endpoint's
+ * last error.
+ */
+export function describeAttempt(code: LlmProviderErrorCode, failure: LlmProviderError | undefined, lastFailure: LlmProviderError | undefined): string {
+  if (code === LlmProviderErrorCode.CircuitOpen) {
+    const why = failure?.message ?? describeCode(code);
+    return lastFailure ? `${why}; last error: ${lastFailure.message}` : why;
+  }
+  if (code === LlmProviderErrorCode.Unauthorized && failure) return `key rejected: ${failure.message}`;
+  return failure?.message ?? describeCode(code);
 }
 
 function describeCode(code: LlmProviderErrorCode): string {

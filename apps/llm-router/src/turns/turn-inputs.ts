@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { Bus, BusRemoteError } from '@voxbridge/bus';
-import { AgentSubjects, ErrorCode, SessionSubjects, type AgentDto, type HistoryDto } from '@voxbridge/contracts';
+import { Bus, BusRemoteError, describeCallFailure } from '@voxbridge/bus';
+import { AgentContracts, ErrorCode, SessionContracts, type AgentDto } from '@voxbridge/contracts';
 import { AppLogger } from '@voxbridge/platform';
 import { LlmRouterEnv } from '../config/llm-router.env';
 import type { PromptHistoryMessage } from '../prompt/prompt-assembly';
@@ -22,27 +22,24 @@ export class TurnInputs {
   /** Throws TurnsError: not found, or agent-api unavailable. */
   async agent(agentId: string): Promise<AgentDto> {
     try {
-      return await this.bus.requestJson<AgentDto>(AgentSubjects.get, { id: agentId }, { timeoutMs: this.config.LLM_LOOKUP_TIMEOUT_MS });
+      return await this.bus.call(AgentContracts.get, { id: agentId });
     } catch (error) {
       if (error instanceof BusRemoteError && error.code === ErrorCode.NotFound) {
         throw new TurnsError(TurnsErrorCode.AgentNotFound, `agent ${agentId} not found`, { cause: error });
       }
-      throw new TurnsError(TurnsErrorCode.AgentUnavailable, 'agent-api did not answer the agent look-up; is agent-api running?', { cause: error });
+      throw new TurnsError(TurnsErrorCode.AgentUnavailable, `agent look-up failed: ${describeCallFailure('agent-api', error).message}`, { cause: error });
     }
   }
 
   /** Oldest first, assistant turns as heard. Never throws: without session-store the turn goes on without history. */
   async history(sessionId: string): Promise<PromptHistoryMessage[]> {
     try {
-      const history = await this.bus.requestJson<HistoryDto>(
-        SessionSubjects.history,
-        { session_id: sessionId, max_turns: this.config.LLM_HISTORY_MAX_TURNS, max_chars: this.config.LLM_HISTORY_MAX_CHARS },
-        { timeoutMs: this.config.LLM_LOOKUP_TIMEOUT_MS },
-      );
-      const messages = Array.isArray(history.messages) ? history.messages : [];
-      return messages.flatMap((m) =>
-        (m.role === 'user' || m.role === 'assistant') && typeof m.content === 'string' ? [{ role: m.role, content: m.content }] : [],
-      );
+      const history = await this.bus.call(SessionContracts.history, {
+        session_id: sessionId,
+        max_turns: this.config.LLM_HISTORY_MAX_TURNS,
+        max_chars: this.config.LLM_HISTORY_MAX_CHARS,
+      });
+      return history.messages.flatMap((m) => (m.role === 'user' || m.role === 'assistant' ? [{ role: m.role, content: m.content }] : []));
     } catch (error) {
       this.logger.warn('history unavailable; turn goes on without it', { session_id: sessionId, err: error });
       return [];

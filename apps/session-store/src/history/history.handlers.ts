@@ -1,6 +1,6 @@
 import { Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { Bus, type BusSubscription } from '@voxbridge/bus';
-import { HistoryRequest, queueGroup, SessionSubjects, TurnRecordedEvent, type HistoryDto } from '@voxbridge/contracts';
+import { queueGroup, SessionContracts, SessionSubjects, TurnRecordedEvent, type HistoryDto, type HistoryRequest } from '@voxbridge/contracts';
 import { HistoryError, historyErrorToBus } from './history.errors';
 import { HistoryService } from './history.service';
 
@@ -20,7 +20,7 @@ export class HistoryHandlers implements OnApplicationBootstrap, OnApplicationShu
   onApplicationBootstrap(): void {
     const queue = queueGroup(this.bus.namespace, 'session-store');
     this.subscriptions = [
-      this.bus.serveJson(SessionSubjects.history, HistoryRequest, (req) => this.serve(req), { queue }),
+      this.bus.serve(SessionContracts.history, (req) => this.serve(req), { queue }),
       this.bus.subscribeJson(SessionSubjects.turnRecorded, TurnRecordedEvent, (event) => this.history.invalidate(event.session_id)),
     ];
   }

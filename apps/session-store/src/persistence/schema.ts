@@ -4,12 +4,18 @@ import { MessageEntity } from './message.entity';
 import { InitSessionStoreSchema1764028800000 } from './migrations/1764028800000-init-schema';
 import { SessionsAndMessages1764115200000 } from './migrations/1764115200000-sessions-and-messages';
 import { TurnFactsAndTimeline1796500000000 } from './migrations/1796500000000-turn-facts-and-timeline';
+import { SessionsCreatedByKey1796600000000 } from './migrations/1796600000000-sessions-created-by-key';
 import { SessionEntity } from './session.entity';
 
 /** What session-store keeps in Postgres. Migrations in order; `npm run migrate` finds this file by its path. */
 export const serviceSchema: ServiceSchema = {
   service: 'session-store',
   schema: SERVICES['session-store'].schema,
-  migrations: [InitSessionStoreSchema1764028800000, SessionsAndMessages1764115200000, TurnFactsAndTimeline1796500000000],
+  migrations: [
+    InitSessionStoreSchema1764028800000,
+    SessionsAndMessages1764115200000,
+    TurnFactsAndTimeline1796500000000,
+    SessionsCreatedByKey1796600000000,
+  ],
   entities: [SessionEntity, MessageEntity],
 };

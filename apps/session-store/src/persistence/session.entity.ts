@@ -15,4 +15,6 @@ export class SessionEntity {
   @Column({ name: 'session_type', type: 'varchar' }) sessionType!: SessionType;
   @Column({ name: 'session_metadata', type: 'jsonb' }) sessionMetadata!: Record<string, unknown>;
   @Column({ name: 'message_count', type: 'integer' }) messageCount!: number;
+  /** The API key that created the session (agent-api's `api_keys.id`); null: admin keys only. */
+  @Column({ name: 'created_by_key_id', type: 'uuid', nullable: true }) createdByKeyId!: string | null;
 }

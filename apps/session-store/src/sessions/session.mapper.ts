@@ -14,5 +14,6 @@ export function toSessionDto(row: SessionEntity): SessionDto {
     session_type: row.sessionType,
     session_metadata: row.sessionMetadata,
     message_count: row.messageCount,
+    created_by_key_id: row.createdByKeyId,
   };
 }

@@ -2,6 +2,7 @@ import { Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nest
 import { Bus, type BusSubscription } from '@voxbridge/bus';
 import {
   CreateSessionRequest,
+  isUuid,
   ListSessionsRequest,
   queueGroup,
   SessionIdRequest,
@@ -53,6 +54,7 @@ export class SessionsHandlers implements OnApplicationBootstrap, OnApplicationSh
       title: req.title,
       sessionType: req.session_type,
       sessionMetadata: req.session_metadata,
+      createdByKeyId: req.created_by_key_id,
     });
     this.bus.publishJson(SessionSubjects.sessionCreated, session);
     return session;
@@ -60,7 +62,14 @@ export class SessionsHandlers implements OnApplicationBootstrap, OnApplicationSh
 
   private list(req: ListSessionsRequest): Promise<SessionPage> {
     return edge(() =>
-      this.sessions.list({ userId: req.user_id, agentId: req.agent_id, active: req.active, limit: req.limit, cursor: req.cursor }),
+      this.sessions.list({
+        userId: req.user_id,
+        agentId: req.agent_id,
+        active: req.active,
+        createdByKeyId: req.created_by_key_id,
+        limit: req.limit,
+        cursor: req.cursor,
+      }),
     );
   }
 

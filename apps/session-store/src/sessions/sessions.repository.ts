@@ -13,10 +13,12 @@ export interface NewSession {
   agentId: string;
   sessionType: SessionType;
   sessionMetadata: Record<string, unknown>;
+  createdByKeyId: string | null;
 }
 
 export interface SessionFilter {
   userId?: string;
+  createdByKeyId?: string;
   agentId?: string;
   active?: boolean;
 }
@@ -34,9 +36,18 @@ export class SessionsRepository {
   async insert(session: NewSession): Promise<SessionEntity> {
     const id = randomUUID();
     await this.dataSource.query(
-      `insert into "session_store"."sessions" ("id", "user_id", "user_name", "title", "agent_id", "session_type", "session_metadata")
-       values ($1, $2, $3, $4, $5, $6, $7::jsonb)`,
-      [id, session.userId, session.userName, session.title ?? DEFAULT_SESSION_TITLE, session.agentId, session.sessionType, JSON.stringify(session.sessionMetadata)],
+      `insert into "session_store"."sessions" ("id", "user_id", "user_name", "title", "agent_id", "session_type", "session_metadata", "created_by_key_id")
+       values ($1, $2, $3, $4, $5, $6, $7::jsonb, $8)`,
+      [
+        id,
+        session.userId,
+        session.userName,
+        session.title ?? DEFAULT_SESSION_TITLE,
+        session.agentId,
+        session.sessionType,
+        JSON.stringify(session.sessionMetadata),
+        session.createdByKeyId,
+      ],
     );
     return this.dataSource.manager.findOneByOrFail(SessionEntity, { id });
   }
@@ -50,6 +61,7 @@ export class SessionsRepository {
     const query = this.dataSource.manager.createQueryBuilder(SessionEntity, 's');
     if (filter.userId !== undefined) query.andWhere('s.userId = :userId', { userId: filter.userId });
     if (filter.agentId !== undefined) query.andWhere('s.agentId = :agentId', { agentId: filter.agentId });
+    if (filter.createdByKeyId !== undefined) query.andWhere('s.createdByKeyId = :createdByKeyId', { createdByKeyId: filter.createdByKeyId });
     if (filter.active !== undefined) query.andWhere('s.active = :active', { active: filter.active });
     if (cursor) {
       query.andWhere('(s.startedAt, s.id) < (cast(:cursorAt as timestamptz), cast(:cursorId as uuid))', {

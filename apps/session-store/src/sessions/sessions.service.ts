@@ -17,6 +17,8 @@ export interface CreateSession {
   title?: string;
   sessionType?: SessionType;
   sessionMetadata?: Record<string, unknown>;
+  /** The API key creating it (agent-api sets it); absent: null, admin keys only. */
+  createdByKeyId?: string;
 }
 
 export interface ListSessions extends SessionFilter {
@@ -50,6 +52,7 @@ export class SessionsService {
       title: input.title ?? null,
       sessionType: input.sessionType ?? DEFAULT_SESSION_TYPE,
       sessionMetadata: input.sessionMetadata ?? {},
+      createdByKeyId: input.createdByKeyId ?? null,
     });
     this.logger.info('session created', { session_id: row.id, agent_id: row.agentId, session_type: row.sessionType });
     return toSessionDto(row);
@@ -59,7 +62,11 @@ export class SessionsService {
     const limit = input.limit ?? DEFAULT_PAGE_SIZE;
     const cursor = input.cursor !== undefined ? decodeCursor(input.cursor) : null;
     // One extra row tells whether another page exists without a count query.
-    const rows = await this.sessions.list({ userId: input.userId, agentId: input.agentId, active: input.active }, limit + 1, cursor);
+    const rows = await this.sessions.list(
+      { userId: input.userId, agentId: input.agentId, active: input.active, createdByKeyId: input.createdByKeyId },
+      limit + 1,
+      cursor,
+    );
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
     return {

@@ -1,4 +1,5 @@
 import { AUDIO_IN_SAMPLE_RATE_HZ, durationMs, encodeWav, samplesOf } from '@voxbridge/audio';
+import { DEFAULT_AGENT_DEADLINES } from '@voxbridge/contracts';
 import { PartialFeed } from './partial-feed';
 import { SttError, SttErrorCode } from './stt.errors';
 import type { FinalTranscript, PartialTranscript, SttOpenOptions, SttStream } from './stt-provider';
@@ -26,9 +27,30 @@ export function whisperLanguage(tag: string): string {
   return (tag.split(/[-_]/)[0] ?? tag).toLowerCase();
 }
 
+/** Runs `fire` after `ms`; the returned function cancels it. Injected in tests (no real time). */
+export type Schedule = (ms: number, fire: () => void) => () => void;
+
+const realSchedule: Schedule = (ms, fire) => {
+  const timer = setTimeout(fire, ms);
+  return () => clearTimeout(timer);
+};
+
+export interface BatchSttStreamOptions {
+  signal?: AbortSignal;
+  /** End of turn → final text (the agent's `stt_final_ms`); the utterance's duration is added (see below). */
+  finalDeadlineMs?: number;
+  schedule?: Schedule;
+}
+
 /**
  * A stream for providers that transcribe whole utterances (no partials): frames are buffered and
  * sent as one WAV at `finalize`, which then clears the buffer for the next utterance.
+ *
+ * Final deadline: a batch provider only starts on the utterance at the end of the turn, so it gets
+ * the final deadline (default DEFAULT_AGENT_DEADLINES.stt_final_ms) plus the utterance's own
+ * duration — a slow but working offline engine is not cut off, a stalled server is. A miss aborts
+ * that utterance's request or process and rejects with `timeout` naming the deadline; the next
+ * utterance is not held up.
  */
 export class BatchSttStream implements SttStream {
   private chunks: Uint8Array[] = [];
@@ -39,12 +61,17 @@ export class BatchSttStream implements SttStream {
   private readonly closing = new AbortController();
   private readonly signal: AbortSignal;
 
+  private readonly finalDeadlineMs: number;
+  private readonly schedule: Schedule;
+
   constructor(
     private readonly provider: string,
     private readonly transcribe: TranscribeWav,
-    signal?: AbortSignal,
+    options: BatchSttStreamOptions = {},
   ) {
-    this.signal = signal ? AbortSignal.any([signal, this.closing.signal]) : this.closing.signal;
+    this.signal = options.signal ? AbortSignal.any([options.signal, this.closing.signal]) : this.closing.signal;
+    this.finalDeadlineMs = options.finalDeadlineMs ?? DEFAULT_AGENT_DEADLINES.stt_final_ms;
+    this.schedule = options.schedule ?? realSchedule;
   }
 
   write(pcm16Frame: Uint8Array): void {
@@ -60,8 +87,20 @@ export class BatchSttStream implements SttStream {
     const utterance = this.utterance++;
     const audioMs = durationMs(samples.byteLength, AUDIO_IN_SAMPLE_RATE_HZ);
     if (samples.length === 0) return { text: '', utterance, audioMs };
-    const text = await this.transcribe(encodeWav(samples, AUDIO_IN_SAMPLE_RATE_HZ), this.signal);
-    return { text: text.trim(), utterance, audioMs };
+    const deadlineMs = this.finalDeadlineMs + Math.round(audioMs);
+    const missed = new AbortController();
+    const cancel = this.schedule(deadlineMs, () => missed.abort());
+    try {
+      const text = await this.transcribe(encodeWav(samples, AUDIO_IN_SAMPLE_RATE_HZ), AbortSignal.any([this.signal, missed.signal]));
+      return { text: text.trim(), utterance, audioMs };
+    } catch (error) {
+      if (missed.signal.aborted && !this.signal.aborted) {
+        throw new SttError(SttErrorCode.Timeout, this.provider, `no final transcript within ${deadlineMs} ms of the end of the turn (final deadline)`, { cause: error });
+      }
+      throw error;
+    } finally {
+      cancel();
+    }
   }
 
   onPartial(listener: (partial: PartialTranscript) => void): () => void {

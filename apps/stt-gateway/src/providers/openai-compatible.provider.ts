@@ -39,7 +39,7 @@ export class OpenAiCompatibleSttProvider implements SttProvider {
   async open(options: SttOpenOptions): Promise<SttStream> {
     assertOpenable(NAME, options);
     const language = whisperLanguage(options.language);
-    return new BatchSttStream(NAME, (wav, signal) => this.transcribe(wav, language, signal), options.signal);
+    return new BatchSttStream(NAME, (wav, signal) => this.transcribe(wav, language, signal), { signal: options.signal, finalDeadlineMs: options.finalDeadlineMs });
   }
 
   private async transcribe(wav: Uint8Array, language: string, signal: AbortSignal): Promise<string> {

@@ -51,7 +51,7 @@ export class PocketsphinxSttProvider implements SttProvider {
     if (language !== 'en' && !this.options.modelDir) {
       throw new SttError(SttErrorCode.Unavailable, NAME, `no model for language "${language}" (the packaged model is en-us)`);
     }
-    return new BatchSttStream(NAME, (wav, signal) => this.decode(wav, signal), options.signal);
+    return new BatchSttStream(NAME, (wav, signal) => this.decode(wav, signal), { signal: options.signal, finalDeadlineMs: options.finalDeadlineMs });
   }
 
   private async probe(): Promise<LocalEngineStatus> {

@@ -17,6 +17,11 @@ export interface SttOpenOptions {
   signal?: AbortSignal;
   /** Identifies the stream to providers that want one (WhisperX `userId`); random when absent. */
   streamId?: string;
+  /**
+   * End of turn (`finalize`) → final transcript, at most (the agent's `deadlines.stt_final_ms`);
+   * default DEFAULT_AGENT_DEADLINES.stt_final_ms. A miss rejects `finalize` with `timeout`.
+   */
+  finalDeadlineMs?: number;
 }
 
 export interface PartialTranscript {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { AUDIO_IN_SAMPLE_RATE_HZ, bytesOf, durationMs, Resampler, samplesOf } from '@voxbridge/audio';
+import { DEFAULT_AGENT_DEADLINES } from '@voxbridge/contracts';
 import WebSocket from 'ws';
 import { assertOpenable, assertPcm16Frame, whisperLanguage } from './batch-stt-stream';
 import { PartialFeed } from './partial-feed';
@@ -17,7 +18,11 @@ export interface WhisperXSttOptions {
   url: string;
   /** WebSocket opening handshake. */
   connectTimeoutMs?: number;
-  /** From `finalize` sent to `final` received. */
+  /**
+   * From `finalize` sent to `final` received, unless the stream is opened with its own
+   * `finalDeadlineMs` (the agent's); default DEFAULT_AGENT_DEADLINES.stt_final_ms. A miss ends the
+   * socket, so the next utterance starts on a fresh one instead of waiting behind a lost final.
+   */
   finalTimeoutMs?: number;
   /** Keepalive ping; a ping unanswered by the next one drops the socket (and reconnects). */
   pingIntervalMs?: number;
@@ -41,7 +46,8 @@ export class WhisperXSttProvider implements SttProvider {
 
   async open(options: SttOpenOptions): Promise<SttStream> {
     assertOpenable(NAME, options);
-    const stream = new WhisperXStream(this.options, whisperLanguage(options.language), options.streamId ?? randomUUID(), options.signal);
+    const finalTimeoutMs = options.finalDeadlineMs ?? this.options.finalTimeoutMs ?? DEFAULT_AGENT_DEADLINES.stt_final_ms;
+    const stream = new WhisperXStream({ ...this.options, finalTimeoutMs }, whisperLanguage(options.language), options.streamId ?? randomUUID(), options.signal);
     await stream.connect();
     return stream;
   }
@@ -162,7 +168,7 @@ class WhisperXStream implements SttStream {
 
   /** Sends `finalize` and awaits the final; after a drop, reconnects, replays and asks again. */
   private async requestFinal(): Promise<string> {
-    const finalTimeoutMs = this.options.finalTimeoutMs ?? 15_000;
+    const finalTimeoutMs = this.options.finalTimeoutMs ?? DEFAULT_AGENT_DEADLINES.stt_final_ms;
     const deadline = Date.now() + finalTimeoutMs;
     for (;;) {
       await this.waitConnected(deadline);
@@ -187,7 +193,7 @@ class WhisperXStream implements SttStream {
         this.pending = undefined;
         // A server that does not answer is in an unknown state: start the next utterance on a fresh socket.
         this.socket?.terminate();
-        reject(new SttError(SttErrorCode.Timeout, NAME, `no final within ${finalTimeoutMs} ms`));
+        reject(new SttError(SttErrorCode.Timeout, NAME, `no final transcript within ${finalTimeoutMs} ms of the end of the turn (final deadline)`));
       }, Math.max(0, deadline - Date.now()));
       const settle = () => {
         clearTimeout(timer);

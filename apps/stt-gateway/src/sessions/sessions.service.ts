@@ -1,6 +1,6 @@
 import { BeforeApplicationShutdown, Injectable, OnApplicationBootstrap } from '@nestjs/common';
-import { Bus, BusError, SessionHost, type SessionClaim } from '@voxbridge/bus';
-import { AgentSubjects, ErrorCode, queueGroup, type AgentDto } from '@voxbridge/contracts';
+import { Bus, BusError, describeCallFailure, SessionHost, type SessionClaim } from '@voxbridge/bus';
+import { AgentContracts, ErrorCode, queueGroup, type AgentDto } from '@voxbridge/contracts';
 import { AppLogger, ServiceIdentity, TurnFacts } from '@voxbridge/platform';
 import { SttGatewayEnv } from '../config/stt-gateway.env';
 import { SttProviderRegistry } from '../providers';
@@ -8,8 +8,6 @@ import { END_OF_TURN_DEFAULTS } from '../vad';
 import { SessionWorker } from './session-worker';
 import { SttSessionsError, SttSessionsErrorCode, sttSessionsErrorToBus } from './sessions.errors';
 import { SttMetrics } from './stt.metrics';
-
-const AGENT_TIMEOUT_MS = 2_000;
 
 /**
  * Which sessions this replica listens to: the session protocol's worker side (SessionHost, one
@@ -98,15 +96,14 @@ export class SttSessionsService implements OnApplicationBootstrap, BeforeApplica
 
   private async fetchAgent(agentId: string): Promise<AgentDto> {
     try {
-      return await this.bus.requestJson<AgentDto>(AgentSubjects.get, { id: agentId }, { timeoutMs: AGENT_TIMEOUT_MS });
+      return await this.bus.call(AgentContracts.get, { id: agentId });
     } catch (error) {
       if (error instanceof BusError && error.code === ErrorCode.NotFound) {
         this.metrics.messageRejected('agent_not_found');
         throw new SttSessionsError(SttSessionsErrorCode.AgentNotFound, `agent ${agentId} not found`, { cause: error });
       }
       this.metrics.messageRejected('agent_unavailable');
-      const detail = error instanceof BusError ? error.code : 'error';
-      throw new SttSessionsError(SttSessionsErrorCode.AgentUnavailable, `agent-api could not be asked for the agent (${detail})`, { cause: error });
+      throw new SttSessionsError(SttSessionsErrorCode.AgentUnavailable, `agent look-up failed: ${describeCallFailure('agent-api', error).message}`, { cause: error });
     }
   }
 }

@@ -57,6 +57,7 @@ export class ChatterboxProvider implements TtsProvider {
       headers: { accept: 'audio/wav' },
       body: this.form(request),
       signal: request.signal,
+      deadlines: request.deadlines,
       headersTimeoutMs: this.options.headersTimeoutMs ?? 60_000,
       bodyTimeoutMs: this.options.bodyTimeoutMs ?? 30_000,
       dispatcher: this.options.dispatcher,

@@ -43,6 +43,7 @@ export class OpenAiSpeechProvider implements TtsProvider {
       headers,
       body: JSON.stringify(this.body(request)),
       signal: request.signal,
+      deadlines: request.deadlines,
       headersTimeoutMs: this.options.headersTimeoutMs ?? 30_000,
       bodyTimeoutMs: this.options.bodyTimeoutMs ?? 30_000,
       dispatcher: this.options.dispatcher,

@@ -22,11 +22,21 @@ export interface VoiceParams {
 
 export type VoiceParamName = keyof VoiceParams;
 
+/** How long an HTTP provider may keep the turn waiting (the agent's `deadlines`); unset: DEFAULT_AGENT_DEADLINES. */
+export interface AudioDeadlines {
+  /** Request sent → first audio byte. */
+  firstAudioMs?: number;
+  /** Longest gap between two audio chunks. */
+  interChunkMs?: number;
+}
+
 export interface SynthesisRequest {
   text: string;
   voice: VoiceParams;
   /** Aborting closes the HTTP request or kills the process at once. */
   signal: AbortSignal;
+  /** A miss fails the synthesis with `timeout` naming the deadline (HTTP providers; the offline engine has its own limit). */
+  deadlines?: AudioDeadlines;
 }
 
 export interface TtsCapabilities {

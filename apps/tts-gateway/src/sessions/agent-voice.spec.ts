@@ -1,29 +1,43 @@
-import { parseAgentVoice } from './agent-voice';
-import { SessionsErrorCode } from './sessions.errors';
+import { validateAs } from '@voxbridge/bus';
+import { AgentReply } from '@voxbridge/contracts';
+import { agentDto } from '@voxbridge/service-testing';
+import { agentVoiceOf } from './agent-voice';
 
-describe(parseAgentVoice.name, () => {
-  it("maps an AgentDto's voice fields to provider voice parameters, leaving unset ones out", () => {
-    const sut = parseAgentVoice('a1', {
-      name: 'ignored',
+describe(agentVoiceOf.name, () => {
+  it("maps an agent's voice fields to provider voice parameters, leaving unset text ones out", () => {
+    const agent = agentDto({
+      id: '6a1f5e0e-6f7c-4a47-9e39-7a4f1c2b9d10',
       tts_provider: 'chatterbox',
       tts_voice: 'narrator',
       tts_exaggeration: 1.4,
       tts_cfg_weight: 0.35,
       tts_temperature: 0.8,
       tts_language: 'de',
-      tts_speed: null,
+      tts_speed: 1,
       filter_actions_for_tts: true,
     });
-    expect(sut).toEqual({
-      agentId: 'a1',
+    expect(agentVoiceOf(agent)).toEqual({
+      agentId: agent.id,
       provider: 'chatterbox',
-      voice: { voice: 'narrator', exaggeration: 1.4, cfgWeight: 0.35, temperature: 0.8, language: 'de' },
+      voice: { voice: 'narrator', exaggeration: 1.4, cfgWeight: 0.35, temperature: 0.8, language: 'de', speed: 1 },
       filterActions: true,
     });
+    expect(agentVoiceOf({ ...agent, tts_voice: null }).voice).not.toHaveProperty('voice');
+  });
+});
+
+describe('AgentReply (what the pipeline accepts from agent-api)', () => {
+  it('refuses an agent without a provider or with a wrongly typed field, naming the field', () => {
+    const { tts_provider: _dropped, ...withoutProvider } = agentDto();
+    const missing = validateAs(withoutProvider, AgentReply, 'strip');
+    expect(missing.ok ? [] : Object.keys(missing.fields)).toEqual(['tts_provider']);
+    const wrong = validateAs({ ...agentDto(), tts_speed: 'fast' }, AgentReply, 'strip');
+    expect(wrong.ok ? [] : Object.keys(wrong.fields)).toEqual(['tts_speed']);
   });
 
-  it('refuses an agent without a provider or with a wrongly typed field, naming the field', () => {
-    expect(() => parseAgentVoice('a1', { tts_voice: 'x' })).toThrow(expect.objectContaining({ code: SessionsErrorCode.AgentInvalid, message: expect.stringContaining('tts_provider') }));
-    expect(() => parseAgentVoice('a1', { tts_provider: 'local', tts_speed: 'fast' })).toThrow(expect.objectContaining({ message: expect.stringContaining('tts_speed') }));
+  it('drops a field it does not know (a newer agent-api) instead of refusing the agent', () => {
+    const decoded = validateAs({ ...agentDto(), added_later: { x: 1 } }, AgentReply, 'strip');
+    expect(decoded.ok && Object.keys(decoded.value)).not.toContain('added_later');
+    expect(decoded.ok).toBe(true);
   });
 });

@@ -27,11 +27,4 @@ export class WebrtcGatewayEnv extends ServiceEnv {
   @Min(100)
   @Max(30_000)
   VOICE_MAX_BUFFERED_MS = 1_000;
-
-  /** Timeout of each bus request made for a socket to agent-api and session-store (credential, agent, session); the session protocol's calls have their own (contracts). */
-  @Type(() => Number)
-  @IsInt()
-  @Min(100)
-  @Max(60_000)
-  VOICE_REQUEST_TIMEOUT_MS = 5_000;
 }

@@ -6,6 +6,8 @@ import {
   ControlEvent,
   ErrorCode,
   FRAME_DURATION_MS,
+  KEY_REVOKED_CLOSE_CODE,
+  KEY_REVOKED_CLOSE_REASON,
   mediaSubject,
   ReplyEvent,
   TranscriptEvent,
@@ -19,6 +21,7 @@ import type { AppLogger, TurnFacts } from '@voxbridge/platform';
 import { WebSocket, type RawData } from 'ws';
 import { isAudioInFrame, parseClientMessage, wrongFrameSizeMessage } from './client-messages';
 import type { TurnMetricsRelay } from './turn-metrics.relay';
+import type { FrameBatch } from './frame-batch';
 import { closeCodeOf, closeReason, VoiceCloseCode, VoiceSetupError, VoiceSetupErrorCode } from './voice.errors';
 import type { VoiceMetrics } from './voice.metrics';
 import { StageRecovery } from './stage-recovery';
@@ -31,6 +34,8 @@ export interface VoiceConnectionDeps {
   /** Durable facts for session-store: when each turn's first frame reached the user. */
   facts: Pick<TurnFacts, 'delivered'>;
   fleet: VoiceFleetClient;
+  /** Microphone frames of all sockets leave for `audio.in` together, once per event-loop turn. */
+  frames: FrameBatch;
   relay: TurnMetricsRelay;
   metrics: VoiceMetrics;
   logger: AppLogger;
@@ -80,6 +85,8 @@ export class VoiceConnection {
   private lastFrameErrorAtMs = Number.NEGATIVE_INFINITY;
   private awaitingPong = false;
   private closeCode?: number;
+  /** The API key behind the credential (for a voice token: the key that minted it), once verified. */
+  private keyId?: string;
   private cleanup?: Promise<void>;
   private logger: AppLogger;
 
@@ -123,6 +130,13 @@ export class VoiceConnection {
     this.ws.ping();
   }
 
+  /** Its API key was revoked (`auth.v1.evt.key.revoked`): closes with 4401 when the socket is that key's. */
+  closeIfKeyRevoked(keyId: string): boolean {
+    if (this.keyId === undefined || this.keyId !== keyId.toLowerCase() || this.phase === 'closing') return false;
+    this.close(KEY_REVOKED_CLOSE_CODE, KEY_REVOKED_CLOSE_REASON);
+    return true;
+  }
+
   /** Server shutdown: tells the client and undoes everything. */
   shutdown(): Promise<void> {
     this.close(VoiceCloseCode.GoingAway, 'server shutting down');
@@ -139,11 +153,12 @@ export class VoiceConnection {
     }
     const { agentId, sessionId, credential } = parsed.query;
     const { fleet } = this.deps;
-    const principal = await fleet.verify(credential, agentId);
+    const principal = await fleet.verify(credential, agentId, sessionId);
     if (this.phase !== 'opening') return;
+    this.keyId = principal.key_id.toLowerCase();
     const agent = await fleet.agent(agentId);
     if (this.phase !== 'opening') return;
-    const { session, resumed } = await fleet.openSession({ agentId, sessionId, userId: `key:${principal.key_id}` });
+    const { session, resumed } = await fleet.openSession({ agentId, sessionId, userId: `key:${principal.key_id}`, keyId: principal.key_id });
     if (this.phase !== 'opening') return;
 
     this.logger = this.logger.child({ session_id: session.id, agent_id: agentId });
@@ -253,7 +268,7 @@ export class VoiceConnection {
       return;
     }
     const frame = { bytes, seq: this.seq++, timestampMs: Date.now() };
-    this.deps.bus.publishFrame(mediaSubject(this.session.id, 'audio.in'), bytes, { seq: frame.seq, timestampMs: frame.timestampMs });
+    this.deps.frames.publish(mediaSubject(this.session.id, 'audio.in'), bytes, { seq: frame.seq, timestampMs: frame.timestampMs });
     this.recovery.audioSent(frame);
     metrics.frameRelayed('in');
   }
@@ -269,7 +284,8 @@ export class VoiceConnection {
     if (this.phase !== 'live' || !session) return;
     const plan = this.recovery.plan(stage);
     const { bus } = this.deps;
-    for (const frame of plan.replay ?? []) bus.publishFrame(mediaSubject(session.id, 'audio.in'), frame.bytes, { seq: frame.seq, timestampMs: frame.timestampMs });
+    // Through the batch, behind any live frame still waiting in it (order as sent).
+    for (const frame of plan.replay ?? []) this.deps.frames.publish(mediaSubject(session.id, 'audio.in'), frame.bytes, { seq: frame.seq, timestampMs: frame.timestampMs });
     if (plan.republish) bus.publishJson(mediaSubject(session.id, 'transcript'), plan.republish);
     if (plan.cutShort) {
       const cancel: ControlEvent = { session_id: session.id, action: 'cancel', turn_id: plan.cutShort.turnId, reason: 'stage_restarted', at_ms: Date.now() };

@@ -1,13 +1,12 @@
 import { Injectable, OnModuleDestroy } from '@nestjs/common';
-import { Bus, BusError, BusNoRespondersError, BusTimeoutError, PipelineSessions, PipelineStageError, type PipelineSession, type PipelineSessionEvents } from '@voxbridge/bus';
+import { Bus, BusError, BusRemoteError, describeCallFailure, PipelineSessions, PipelineStageError, type PipelineSession, type PipelineSessionEvents } from '@voxbridge/bus';
 import {
-  AgentSubjects,
-  AuthSubjects,
+  AgentContracts,
+  AuthContracts,
   ErrorCode,
-  SessionSubjects,
+  SessionContracts,
   type AgentDto,
   type SessionDto,
-  type Subject,
   type VerifiedCredential,
 } from '@voxbridge/contracts';
 import { AppLogger } from '@voxbridge/platform';
@@ -22,12 +21,7 @@ export interface OpenedSession {
 
 /** The `service_error` for a request that failed: which service, and what happened in words. */
 export function serviceErrorOf(service: string, error: unknown): ServiceErrorData {
-  if (error instanceof BusNoRespondersError) return { code: ErrorCode.NoResponders, message: `${service} is not running`, service };
-  if (error instanceof BusTimeoutError) {
-    return { code: ErrorCode.Timeout, message: `${service} did not answer within ${error.timeoutMs} ms`, service };
-  }
-  if (error instanceof BusError) return { code: error.code, message: `${service} refused: ${error.message}`, service };
-  return { code: ErrorCode.Internal, message: `${service} could not be asked`, service };
+  return { ...describeCallFailure(service, error), service };
 }
 
 function serviceFailed(service: string, error: unknown): VoiceSetupError {
@@ -44,7 +38,6 @@ const isCode = (error: unknown, ...codes: ErrorCode[]) => error instanceof BusEr
  */
 @Injectable()
 export class VoiceFleetClient implements OnModuleDestroy {
-  private readonly timeoutMs: number;
   private readonly pipeline: PipelineSessions;
   private readonly logger: AppLogger;
 
@@ -53,7 +46,6 @@ export class VoiceFleetClient implements OnModuleDestroy {
     config: WebrtcGatewayEnv,
     logger: AppLogger,
   ) {
-    this.timeoutMs = config.VOICE_REQUEST_TIMEOUT_MS;
     this.logger = logger.child({ component: 'voice-fleet' });
     this.pipeline = new PipelineSessions(bus, { leaseMs: config.VOICE_LEASE_MS, logger: this.logger });
   }
@@ -62,13 +54,21 @@ export class VoiceFleetClient implements OnModuleDestroy {
     this.pipeline.close();
   }
 
-  async verify(credential: string, agentId: string): Promise<VerifiedCredential> {
+  /**
+   * Checks the credential for the agent and, when resuming, for the session: agent-api refuses a
+   * session the credential's key may not see (a `client` key sees only its own) exactly as a
+   * missing one, so it closes the socket as `session not found` before anything is reopened.
+   */
+  async verify(credential: string, agentId: string, sessionId?: string): Promise<VerifiedCredential> {
     try {
-      return await this.request<VerifiedCredential>(AuthSubjects.verify, { credential, agent_id: agentId });
+      return await this.bus.call(AuthContracts.verify, { credential, agent_id: agentId, ...(sessionId === undefined ? {} : { session_id: sessionId }) });
     } catch (error) {
       if (isCode(error, ErrorCode.Unauthorized, ErrorCode.Forbidden, ErrorCode.ValidationFailed)) {
         // agent-api's refusal names the problem (unknown, expired, for another agent) and never the credential.
         throw new VoiceSetupError(VoiceSetupErrorCode.Unauthorized, `unauthorized: ${(error as BusError).message}`, undefined, { cause: error });
+      }
+      if (error instanceof BusRemoteError && error.code === ErrorCode.NotFound) {
+        throw new VoiceSetupError(VoiceSetupErrorCode.SessionNotFound, 'session not found', undefined, { cause: error });
       }
       throw serviceFailed('agent-api', error);
     }
@@ -76,7 +76,7 @@ export class VoiceFleetClient implements OnModuleDestroy {
 
   async agent(agentId: string): Promise<AgentDto> {
     try {
-      return await this.request<AgentDto>(AgentSubjects.get, { id: agentId });
+      return await this.bus.call(AgentContracts.get, { id: agentId });
     } catch (error) {
       if (isCode(error, ErrorCode.NotFound)) throw new VoiceSetupError(VoiceSetupErrorCode.AgentNotFound, 'agent not found', undefined, { cause: error });
       throw serviceFailed('agent-api', error);
@@ -84,15 +84,15 @@ export class VoiceFleetClient implements OnModuleDestroy {
   }
 
   /** A new `webrtc` session, or the named one (of this agent), reactivated if it had ended. */
-  async openSession(input: { agentId: string; sessionId?: string; userId: string }): Promise<OpenedSession> {
+  async openSession(input: { agentId: string; sessionId?: string; userId: string; keyId: string }): Promise<OpenedSession> {
     try {
       if (input.sessionId === undefined) {
-        const session = await this.request<SessionDto>(SessionSubjects.create, { user_id: input.userId, agent_id: input.agentId, session_type: 'webrtc' });
+        const session = await this.bus.call(SessionContracts.create, { user_id: input.userId, agent_id: input.agentId, session_type: 'webrtc', created_by_key_id: input.keyId });
         return { session, resumed: false };
       }
-      const found = await this.request<SessionDto>(SessionSubjects.get, { id: input.sessionId });
+      const found = await this.bus.call(SessionContracts.get, { id: input.sessionId });
       if (found.agent_id !== input.agentId) throw new VoiceSetupError(VoiceSetupErrorCode.SessionNotFound, 'session not found for this agent');
-      const session = found.active ? found : await this.request<SessionDto>(SessionSubjects.update, { id: found.id, active: true });
+      const session = found.active ? found : await this.bus.call(SessionContracts.update, { id: found.id, active: true });
       return { session, resumed: true };
     } catch (error) {
       if (error instanceof VoiceSetupError) throw error;
@@ -117,12 +117,8 @@ export class VoiceFleetClient implements OnModuleDestroy {
 
   /** Marks the session ended (inactive); never throws — an unanswered update leaves it active, as a drop would. */
   async endSession(sessionId: string): Promise<void> {
-    await this.request<SessionDto>(SessionSubjects.update, { id: sessionId, active: false }).catch((error: unknown) => {
+    await this.bus.call(SessionContracts.update, { id: sessionId, active: false }).catch((error: unknown) => {
       this.logger.warn('could not mark the voice session ended', { session_id: sessionId, err: error });
     });
-  }
-
-  private request<Res extends object>(subject: Subject, body: object): Promise<Res> {
-    return this.bus.requestJson<Res>(subject, body, { timeoutMs: this.timeoutMs });
   }
 }

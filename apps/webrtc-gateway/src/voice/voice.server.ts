@@ -1,6 +1,7 @@
 import { Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import { VOICE_SOCKET_PATH } from '@voxbridge/contracts';
+import { Bus, type BusSubscription } from '@voxbridge/bus';
+import { AuthSubjects, KeyRevokedEvent, VOICE_SOCKET_PATH } from '@voxbridge/contracts';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -32,6 +33,7 @@ export class VoiceServer implements OnApplicationBootstrap, BeforeApplicationShu
   private readonly connections = new Set<VoiceConnection>();
   private httpServer?: Server;
   private pingTimer?: NodeJS.Timeout;
+  private revocations?: BusSubscription;
   private stopping = false;
 
   private readonly onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -51,6 +53,7 @@ export class VoiceServer implements OnApplicationBootstrap, BeforeApplicationShu
     private readonly config: WebrtcGatewayEnv,
     private readonly metrics: VoiceMetrics,
     private readonly connectionFactory: VoiceConnectionFactory,
+    private readonly bus: Bus,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -58,12 +61,17 @@ export class VoiceServer implements OnApplicationBootstrap, BeforeApplicationShu
     this.httpServer.on('upgrade', this.onUpgrade);
     this.pingTimer = setInterval(() => this.connections.forEach((connection) => connection.ping()), this.config.VOICE_PING_INTERVAL_MS);
     this.pingTimer.unref();
+    // agent-api revoked a key: the sockets opened with it (or with a voice token it minted) close now.
+    this.revocations = this.bus.subscribeJson(AuthSubjects.keyRevoked, KeyRevokedEvent, ({ key_id }) => {
+      this.connections.forEach((connection) => connection.closeIfKeyRevoked(key_id));
+    });
   }
 
   async beforeApplicationShutdown(): Promise<void> {
     this.stopping = true;
     this.httpServer?.off('upgrade', this.onUpgrade);
     clearInterval(this.pingTimer);
+    this.revocations?.unsubscribe();
     await Promise.all([...this.connections].map((connection) => connection.shutdown()));
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
   }

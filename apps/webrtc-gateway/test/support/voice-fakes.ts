@@ -31,7 +31,7 @@ import WebSocket from 'ws';
 
 /** `auth.v1.credential.verify`: one good credential; anything else is refused as agent-api refuses. */
 export class FakeCredentials {
-  readonly key_id = 'k_test';
+  readonly key_id = '0d5f3c52-93a1-4e0e-9b7a-2f6c1e4d8a01';
   readonly checked: VerifyCredentialRequest[] = [];
   private readonly subscription: BusSubscription;
 

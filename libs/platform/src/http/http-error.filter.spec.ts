@@ -15,7 +15,7 @@ function harness() {
   };
   const request = { headers: { 'x-request-id': 'req-1' }, method: 'POST', path: '/api/things' };
   const host = { switchToHttp: () => ({ getRequest: () => request, getResponse: () => response }) } as unknown as ArgumentsHost;
-  return { sut: new HttpErrorFilter(logger), host, sent, lines };
+  return { sut: new HttpErrorFilter(logger, 'agent-api'), host, sent, lines };
 }
 
 describe(HttpErrorFilter.name, () => {
@@ -50,5 +50,31 @@ describe(HttpErrorFilter.name, () => {
     expect(sent.body).toEqual({ error: { code: 'internal', message: 'internal error (id req-1)', request_id: 'req-1' } });
     expect(lines).toHaveLength(1);
     expect(JSON.parse(lines[0] ?? '{}')).toMatchObject({ level: 'error', msg: 'unhandled error in request', request_id: 'req-1' });
+  });
+
+  it('answers a database outage with 503 database_unavailable naming the database, not a 500', () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED', address: '127.0.0.1', port: 5432 });
+    const { sut, host, sent, lines } = harness();
+    sut.catch(refused, host);
+    expect(sent.status).toBe(503);
+    expect(sent.body).toEqual({
+      error: { code: 'database_unavailable', message: 'the database of agent-api is unavailable: connection failed (ECONNREFUSED)', request_id: 'req-1' },
+    });
+    expect(lines.join('')).not.toContain('unhandled error');
+  });
+
+  it('answers a pool that could not connect in time, or a dropped connection, with 503', () => {
+    for (const error of [new Error('timeout exceeded when trying to connect'), new Error('Connection terminated unexpectedly')]) {
+      const { sut, host, sent } = harness();
+      sut.catch(error, host);
+      expect(sent.status).toBe(503);
+      expect((sent.body as { error: { code: string } }).error.code).toBe('database_unavailable');
+    }
+  });
+
+  it('still answers a database refusal of the data itself as a 500 with an id', () => {
+    const { sut, host, sent } = harness();
+    sut.catch(Object.assign(new Error('duplicate key value violates unique constraint'), { code: '23505' }), host);
+    expect(sent.status).toBe(500);
   });
 });

@@ -1,5 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus } from '@nestjs/common';
 import { ErrorCode, type ErrorBody } from '@voxbridge/contracts';
+import { asDatabaseOutage } from '@voxbridge/persistence';
 import type { Request, Response } from 'express';
 import { randomUUID } from 'node:crypto';
 import type { AppLogger } from '../logging/app-logger';
@@ -24,12 +25,17 @@ function bodyParserStatus(error: unknown): number | undefined {
 
 /**
  * The one HTTP error shape: `{error: {code, message, fields?, request_id}}`. Client errors pass
- * through with their code; anything unexpected is logged once with an id and answered as a 500
- * that names the id and nothing else.
+ * through with their code; a database outage (refused, dropped, connect or statement timeout) is a
+ * 503 `database_unavailable` naming whose database and why; anything unexpected is logged once
+ * with an id and answered as a 500 that names the id and nothing else.
  */
 @Catch()
 export class HttpErrorFilter implements ExceptionFilter {
-  constructor(private readonly logger: AppLogger) {}
+  constructor(
+    private readonly logger: AppLogger,
+    /** The service answering: its database is the one named in `database_unavailable`. */
+    private readonly service = 'this service',
+  ) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
@@ -40,7 +46,12 @@ export class HttpErrorFilter implements ExceptionFilter {
 
     let status: number;
     let body: ErrorBody;
-    if (exception instanceof HttpException) {
+    const outage = exception instanceof HttpException || bodyParserStatus(exception) ? undefined : asDatabaseOutage(exception, this.service);
+    if (outage) {
+      status = HttpStatus.SERVICE_UNAVAILABLE;
+      this.logger.warn('request failed: database unavailable', { request_id: requestId, method: request.method, path: request.path, reason: outage.reason });
+      body = { error: { code: outage.code, message: outage.message, request_id: requestId } };
+    } else if (exception instanceof HttpException) {
       status = exception.getStatus();
       const payload = exception.getResponse();
       const given: { code?: ErrorCode; fields?: Record<string, string[]>; message?: unknown } =

@@ -69,6 +69,7 @@ function openAiWire(options: FakeOpenAiCompatibleOptions): FakeWire<FakeLlmScrip
         ? { status: 200, headers: { 'content-type': streaming(request) ? 'text/event-stream' : 'application/json', 'cache-control': 'no-cache' } }
         : { status: 401, headers: { 'content-type': 'application/json' } },
     preamble: (request) => (options.keepAliveComment && streaming(request) && authorized(request) ? ': OPENROUTER PROCESSING\n\n' : ''),
+    keepAlive: (request) => (streaming(request) ? ': OPENROUTER PROCESSING\n\n' : ''),
     token: (request, _script, token, index) =>
       streaming(request) && authorized(request) ? chunk(request, index === 0 ? { role: 'assistant', content: token } : { content: token }, null) : '',
     end: (request, _script, tokens) => {

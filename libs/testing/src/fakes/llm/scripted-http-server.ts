@@ -22,7 +22,13 @@ export type FakeLlmFault =
    * Stop and wait: before the response headers (`afterTokens` omitted) or after that many tokens.
    * `release()` lets hung replies go on; otherwise they hang until the client goes away.
    */
-  | { kind: 'hang'; afterTokens?: number };
+  | { kind: 'hang'; afterTokens?: number }
+  /**
+   * Like `hang` after that many tokens (0: before the first one), but the connection looks alive:
+   * the wire's keep-alive (an SSE comment, as OpenRouter sends while a model is slow) every
+   * `keepAliveEveryMs` (default 500), so only a deadline on tokens, not on bytes, notices.
+   */
+  | { kind: 'stall'; afterTokens: number; keepAliveEveryMs?: number };
 
 export interface FakeLlmRequest {
   index: number;
@@ -61,6 +67,8 @@ export interface FakeWire<S extends FakeLlmScript = FakeLlmScript> {
   head(request: FakeLlmRequest, script: S): { status: number; headers: Record<string, string> };
   /** Bytes sent right after the headers (e.g. an SSE keep-alive comment). */
   preamble?(request: FakeLlmRequest, script: S): string;
+  /** Bytes that keep a stalled reply looking alive (the `stall` fault); none: the stall is silent. */
+  keepAlive?(request: FakeLlmRequest, script: S): string;
   /** Bytes of one token; empty for replies sent whole. */
   token(request: FakeLlmRequest, script: S, token: string, index: number): string;
   /** Closing bytes; gets all tokens for replies sent whole (n8n JSON). */
@@ -208,6 +216,17 @@ export class ScriptedHttpServer<S extends FakeLlmScript = FakeLlmScript> {
         this.waiting.add(done);
       });
 
+    // Hangs as `hang` does, writing the wire's keep-alive meanwhile.
+    const stall = async (everyMs: number) => {
+      const keepAlive = this.wire.keepAlive?.(record, script) ?? '';
+      let over = false;
+      const hung = hang().then(() => (over = true));
+      while (!over && !gone) {
+        if (keepAlive) await write(res, keepAlive);
+        await Promise.race([pause(everyMs), hung]);
+      }
+    };
+
     const fault = script.fault;
     const tokens = script.tokens ?? DEFAULT_FAKE_TOKENS;
     if (fault?.kind === 'status') {
@@ -231,6 +250,10 @@ export class ScriptedHttpServer<S extends FakeLlmScript = FakeLlmScript> {
       if (gone) return;
       if (fault?.kind === 'hang' && fault.afterTokens === i) {
         await hang();
+        if (gone) return;
+      }
+      if (fault?.kind === 'stall' && fault.afterTokens === i) {
+        await stall(fault.keepAliveEveryMs ?? 500);
         if (gone) return;
       }
       if (fault?.kind === 'reset' && fault.afterTokens === i) {

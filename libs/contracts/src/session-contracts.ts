@@ -1,0 +1,37 @@
+import { Type } from 'class-transformer';
+import { IsArray, IsIn, IsString, IsUUID, ValidateNested } from 'class-validator';
+import { requestContract } from './contract';
+import {
+  CreateSessionRequest,
+  HistoryRequest,
+  MESSAGE_ROLES,
+  SessionEvent,
+  SessionIdRequest,
+  SessionSubjects,
+  UpdateSessionRequest,
+  type HistoryDto,
+  type MessageRole,
+} from './sessions';
+
+/** A session as session-store answers it: the same shape as the `sessionCreated` live event. */
+export class SessionReply extends SessionEvent {}
+
+export class HistoryMessage {
+  @IsIn(MESSAGE_ROLES) role!: MessageRole;
+  @IsString() content!: string;
+}
+
+export class HistoryReply implements HistoryDto {
+  @IsUUID() session_id!: string;
+  @IsArray() @ValidateNested({ each: true }) @Type(() => HistoryMessage) messages!: HistoryMessage[];
+}
+
+const SESSION_STORE_TIMEOUT_MS = 2_000;
+
+/** session-store's calls used by the pipeline and the gateways, one timeout for all. */
+export const SessionContracts = {
+  create: requestContract({ subject: SessionSubjects.create, request: CreateSessionRequest, reply: SessionReply, timeoutMs: SESSION_STORE_TIMEOUT_MS }),
+  get: requestContract({ subject: SessionSubjects.get, request: SessionIdRequest, reply: SessionReply, timeoutMs: SESSION_STORE_TIMEOUT_MS }),
+  update: requestContract({ subject: SessionSubjects.update, request: UpdateSessionRequest, reply: SessionReply, timeoutMs: SESSION_STORE_TIMEOUT_MS }),
+  history: requestContract({ subject: SessionSubjects.history, request: HistoryRequest, reply: HistoryReply, timeoutMs: SESSION_STORE_TIMEOUT_MS }),
+} as const;
