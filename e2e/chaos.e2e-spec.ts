@@ -258,6 +258,12 @@ describe('a voice conversation that survives crashes', () => {
     broker.notes.push(`fleet health all healthy by ${clock(t0Ms)(healthy)} (polled from ${clock(t0Ms)(afterNats.utterance.endAtMs)})`);
     await settle(afterNats);
     await settle(await say('later after NATS'));
+    // The user was told the bus was gone while it was, and that it came back — not left talking into silence.
+    const busLost = client.events('service_error', broker.atMs).filter((e) => e.data.service === 'nats');
+    const busBack = client.events('service_recovered', broker.atMs).filter((e) => e.data.service === 'nats');
+    expect(busLost.map((e) => e.data.code)).toContain('unavailable');
+    expect(busBack.length).toBeGreaterThan(0);
+    expect(busBack[0]?.atMs ?? 0).toBeGreaterThanOrEqual(busLost[0]?.atMs ?? Number.POSITIVE_INFINITY);
 
     const outcomes: StepOutcome[] = steps.map((step, i) => outcomeOf(client, step, steps[i + 1]?.utterance.startAtMs ?? Date.now(), BACK_WITHIN_MS));
     const notes = disruptions.filter((d) => d.notes.length > 0).map((d) => `${d.process}: ${d.notes.join('; ')}`);

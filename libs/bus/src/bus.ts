@@ -79,6 +79,7 @@ interface Tracked {
  */
 export class Bus {
   private connected = true;
+  private readonly connectionListeners = new Set<(connected: boolean) => void>();
   private draining?: Promise<void>;
   private readonly subscriptions = new Set<Tracked>();
   private readonly consumers = new Set<DurableConsumer>();
@@ -108,6 +109,15 @@ export class Bus {
     const bus = new Bus(nc, namespace, logger, options.name?.split('/')[0]);
     bus.watchStatus().catch((error: unknown) => logger.error('bus status watcher failed', errorFields(error)));
     return bus;
+  }
+
+  /**
+   * Tells `listener` each time the connection to NATS is lost (false) or back (true); returns the
+   * function that stops telling it.
+   */
+  onConnectionChange(listener: (connected: boolean) => void): () => void {
+    this.connectionListeners.add(listener);
+    return () => this.connectionListeners.delete(listener);
   }
 
   /** For readiness probes: connected and not shutting down. */
@@ -366,10 +376,12 @@ export class Bus {
         case Events.Disconnect:
           this.connected = false;
           this.logger.warn('bus disconnected from NATS', { server: status.data });
+          this.connectionListeners.forEach((listener) => listener(false));
           break;
         case Events.Reconnect:
           this.connected = true;
           this.logger.warn('bus reconnected to NATS', { server: status.data });
+          this.connectionListeners.forEach((listener) => listener(true));
           break;
         case Events.Error:
           this.logger.error('bus async error from NATS', { detail: String(status.data) });

@@ -62,6 +62,8 @@ export interface VoiceServerEvents {
   };
   /** Something failed; `message` says what and, for a provider, how to configure it. */
   service_error: { code: string; message: string; turn_id?: string; service?: string };
+  /** A service (or the message bus, `nats`) that a `service_error` named answers again. */
+  service_recovered: { service: string; message: string };
 }
 
 export type VoiceServerEventName = keyof VoiceServerEvents;

@@ -182,6 +182,14 @@ describe('talkReducer', () => {
       expect(state.error).toBeNull();
     });
 
+    it("clears a service's error when that service is back, and only that service's", () => {
+      const lost = server('service_error', { code: 'unavailable', message: 'webrtc-gateway lost the message bus (NATS)', service: 'nats' });
+      let state = run([lost, server('service_recovered', { service: 'llm-router', message: 'llm-router answers again' })], connected());
+      expect(state.error?.service).toBe('nats');
+      state = run([server('service_recovered', { service: 'nats', message: 'the message bus (NATS) is back' })], state);
+      expect(state.error).toBeNull();
+    });
+
     it('fails without retrying when the microphone cannot be opened', () => {
       const state = run([{ type: 'start', agentId: AGENT }, { type: 'fatal', source: 'microphone', code: 'microphone_unavailable', message: 'Microphone access was refused.' }]);
       expect(state.connection).toBe('failed');

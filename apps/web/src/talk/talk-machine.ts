@@ -194,6 +194,9 @@ function onServer(state: TalkState, message: VoiceServerMessage): TalkState {
         ...state,
         error: { source: 'service', code: message.data.code, message: message.data.message, service: message.data.service },
       };
+    case 'service_recovered':
+      // Only the error of that service goes away; another one's stays.
+      return state.error?.source === 'service' && state.error.service === message.data.service ? { ...state, error: null } : state;
   }
 }
 

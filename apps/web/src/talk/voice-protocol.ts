@@ -26,6 +26,7 @@ const EVENTS: ReadonlyArray<keyof VoiceServerEvents> = [
   'turn_state',
   'turn_metrics',
   'service_error',
+  'service_recovered',
 ];
 
 /**

@@ -8,6 +8,7 @@ import {
   FRAME_DURATION_MS,
   KEY_REVOKED_CLOSE_CODE,
   KEY_REVOKED_CLOSE_REASON,
+  STAGE_SERVICE,
   mediaSubject,
   ReplyEvent,
   TranscriptEvent,
@@ -137,6 +138,23 @@ export class VoiceConnection {
     return true;
   }
 
+  /**
+   * The gateway lost (or got back) its connection to NATS: while it is gone nothing said reaches
+   * the fleet, so the user is told at once instead of talking into silence.
+   */
+  busConnectionChanged(connected: boolean): void {
+    if (this.phase !== 'live') return;
+    this.send([
+      connected
+        ? voiceMessage('service_recovered', { service: 'nats', message: 'the message bus (NATS) is back' })
+        : voiceMessage('service_error', {
+            code: ErrorCode.Unavailable,
+            message: 'webrtc-gateway lost the message bus (NATS): what you say now is not heard; reconnecting',
+            service: 'nats',
+          }),
+    ]);
+  }
+
   /** Server shutdown: tells the client and undoes everything. */
   shutdown(): Promise<void> {
     this.close(VoiceCloseCode.GoingAway, 'server shutting down');
@@ -167,7 +185,11 @@ export class VoiceConnection {
       stageFailed: (failure) => {
         if (this.phase === 'live') this.send([voiceMessage('service_error', serviceErrorOf(failure.service, failure.cause))]);
       },
-      stageRecovered: (stage) => this.logger.info('voice pipeline stage answers again', { stage }),
+      stageRecovered: (stage) => {
+        this.logger.info('voice pipeline stage answers again', { stage });
+        const service = STAGE_SERVICE[stage];
+        if (this.phase === 'live') this.send([voiceMessage('service_recovered', { service, message: `${service} answers again` })]);
+      },
       stageMoved: (stage, move) => {
         this.logger.info('voice pipeline stage moved to another replica', { stage, took_over: move.tookOver });
         // Audio is replayed only to a replica that took over from a dead one (a hand-over overlaps).

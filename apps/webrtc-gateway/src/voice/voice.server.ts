@@ -34,6 +34,7 @@ export class VoiceServer implements OnApplicationBootstrap, BeforeApplicationShu
   private httpServer?: Server;
   private pingTimer?: NodeJS.Timeout;
   private revocations?: BusSubscription;
+  private stopWatchingBus?: () => void;
   private stopping = false;
 
   private readonly onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -65,6 +66,8 @@ export class VoiceServer implements OnApplicationBootstrap, BeforeApplicationShu
     this.revocations = this.bus.subscribeJson(AuthSubjects.keyRevoked, KeyRevokedEvent, ({ key_id }) => {
       this.connections.forEach((connection) => connection.closeIfKeyRevoked(key_id));
     });
+    // NATS lost or back: every live socket is told (a user must not talk into silence).
+    this.stopWatchingBus = this.bus.onConnectionChange((connected) => this.connections.forEach((connection) => connection.busConnectionChanged(connected)));
   }
 
   async beforeApplicationShutdown(): Promise<void> {
@@ -72,6 +75,7 @@ export class VoiceServer implements OnApplicationBootstrap, BeforeApplicationShu
     this.httpServer?.off('upgrade', this.onUpgrade);
     clearInterval(this.pingTimer);
     this.revocations?.unsubscribe();
+    this.stopWatchingBus?.();
     await Promise.all([...this.connections].map((connection) => connection.shutdown()));
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
   }
