@@ -1,4 +1,4 @@
-import type { Bus, BusSubscription } from '@voxbridge/bus';
+import type { Bus, BusSubscription, SessionStopReason } from '@voxbridge/bus';
 import { ControlEvent, mediaSubject, TranscriptEvent, TurnEvent, VadEvent } from '@voxbridge/contracts';
 import type { AppLogger, TurnFacts } from '@voxbridge/platform';
 import type { TurnOutput } from './turn-output';
@@ -41,6 +41,7 @@ export class SessionWorker {
   private readonly work = new Set<Promise<unknown>>();
   private subscriptions: BusSubscription[] = [];
   private current: VoiceTurn | undefined;
+  private transcripts: BusSubscription | undefined;
   private stopped = false;
   private readonly logger: AppLogger;
 
@@ -55,17 +56,32 @@ export class SessionWorker {
   start(): void {
     const { bus } = this.deps;
     const sid = this.sessionId;
+    this.transcripts = bus.subscribeJson(mediaSubject(sid, 'transcript'), TranscriptEvent, (e) => this.onTranscript(e));
     this.subscriptions = [
-      bus.subscribeJson(mediaSubject(sid, 'transcript'), TranscriptEvent, (e) => this.onTranscript(e)),
+      this.transcripts,
       bus.subscribeJson(mediaSubject(sid, 'vad'), VadEvent, (e) => this.onVad(e)),
       bus.subscribeJson(mediaSubject(sid, 'control'), ControlEvent, (e) => this.onControl(e)),
       bus.subscribeJson(mediaSubject(sid, 'turn'), TurnEvent, (e) => this.onTurn(e)),
     ];
   }
 
-  /** Unsubscribes and cancels the running turn; resolves once its answer (as far as it got) is stored. */
-  async stop(): Promise<void> {
+  /**
+   * Unsubscribes and cancels the running turn; resolves once its answer (as far as it got) is
+   * stored. Handed over (SIGTERM, another replica took the session): the next utterance is the
+   * other replica's, but the turn already being answered is finished here — still cancelled by a
+   * barge-in — so the user hears no gap (the provider deadlines bound how long that takes).
+   */
+  async stop(reason?: SessionStopReason): Promise<void> {
     if (this.stopped) return;
+    if (reason === 'handed_over') {
+      this.transcripts?.unsubscribe();
+      this.subscriptions = this.subscriptions.filter((subscription) => subscription !== this.transcripts);
+      const running = this.current;
+      if (running && this.isActive(running)) {
+        this.logger.info('session handed over; finishing the turn being answered', { turn_id: running.turnId });
+        await running.settled;
+      }
+    }
     this.stopped = true;
     for (const subscription of this.subscriptions) subscription.unsubscribe();
     this.subscriptions = [];

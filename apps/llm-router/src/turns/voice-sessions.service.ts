@@ -39,7 +39,7 @@ export class VoiceSessionsService implements OnApplicationBootstrap, BeforeAppli
       queue: queueGroup(this.bus.namespace, 'llm-router'),
       logger: this.logger,
       start: async (claim) => this.start(claim),
-      stop: (worker) => worker.stop(),
+      stop: (worker, _sessionId, reason) => worker.stop(reason),
       renewed: (worker, claim) => (worker.agentId = claim.agentId),
     });
   }

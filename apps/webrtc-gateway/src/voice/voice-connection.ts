@@ -192,8 +192,10 @@ export class VoiceConnection {
       },
       stageMoved: (stage, move) => {
         this.logger.info('voice pipeline stage moved to another replica', { stage, took_over: move.tookOver });
-        // Audio is replayed only to a replica that took over from a dead one (a hand-over overlaps).
-        if (move.tookOver || stage !== 'stt') this.recover(stage);
+        // Only a replica that took over from a dead one needs help. A hand-over (SIGTERM) overlaps:
+        // stt hears on until the new replica listens, llm finishes the turn it is answering; only
+        // tts, which stops speaking, has its turn cut short (and the user is told).
+        if (move.tookOver || stage === 'tts') this.recover(stage);
       },
     });
     await this.pipeline;
