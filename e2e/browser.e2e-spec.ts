@@ -93,6 +93,46 @@ describe('the web app in a real browser', () => {
     expect(session.session_type).toBe('webrtc');
     expect(fleet.consoleErrors).toEqual([]);
   });
+
+  it('takes a typed turn in the voice call, mutes the microphone, ends the call, and ends the session when the tab closes', async () => {
+    const page = await fleet.openTalk(microphoneWav([{ silenceMs: 60_000 }]));
+    expect(await page.title()).toBe('Talk · VoxBridge');
+    await page.getByTestId('mic-button').click();
+    await expectEventually(async () => expect(await page.getByTestId('turn-state').getAttribute('data-state')).toBe('listening'), { timeoutMs: 20_000, context });
+
+    // A typed turn in the same conversation: shown as the user's words, answered in text and voice.
+    await page.getByLabel('Message to the agent').fill('What can you do?');
+    await page.getByTestId('send-text').click();
+    await expectEventually(async () => expect(await page.getByTestId('reply-text').last().textContent()).toContain(FAKE_REPLY_START), { timeoutMs: 20_000, context });
+    const sessionId = (await fleet.debug(page)).state.sessionId ?? '';
+    await expectEventually(async () => {
+      const messages = await fleet.api<MessageDto[]>(`/api/sessions/${sessionId}/messages`);
+      expect(messages.filter((m) => m.role === 'user').map((m) => m.content)).toContain('What can you do?');
+    }, { timeoutMs: 20_000, context });
+
+    // Mute: the microphone's frames stop reaching the fleet, and are counted as muted instead.
+    await page.getByTestId('mute-button').click();
+    expect(await page.getByTestId('mute-button').getAttribute('aria-pressed')).toBe('true');
+    const muted = await fleet.debug(page);
+    await expectEventually(async () => expect((await fleet.debug(page)).framesMuted).toBeGreaterThan(muted.framesMuted + 10), { timeoutMs: 10_000, context });
+    expect((await fleet.debug(page)).framesSent).toBe(muted.framesSent);
+    await page.getByTestId('mute-button').click();
+
+    // End call: the page says the call ended, and the session is ended.
+    await page.getByRole('button', { name: /End call/ }).click();
+    await expectEventually(async () => expect(await page.getByTestId('connection-status').getAttribute('data-in-call')).toBe('false'), { timeoutMs: 10_000, context });
+    expect(await page.getByTestId('connection-status').textContent()).not.toContain('Talking with');
+    await expectEventually(async () => expect((await fleet.api<SessionDto>(`/api/sessions/${sessionId}`)).active).toBe(false), { timeoutMs: 10_000, context });
+
+    // A new call, then the tab closes without End call: the session ends all the same.
+    await page.getByTestId('mic-button').click();
+    await expectEventually(async () => expect((await fleet.debug(page)).state.sessionId).not.toBe(sessionId), { timeoutMs: 20_000, context });
+    await expectEventually(async () => expect(await page.getByTestId('turn-state').getAttribute('data-state')).toBe('listening'), { timeoutMs: 20_000, context });
+    const second = (await fleet.debug(page)).state.sessionId ?? '';
+    await page.close({ runBeforeUnload: true });
+    await expectEventually(async () => expect((await fleet.api<SessionDto>(`/api/sessions/${second}`)).active).toBe(false), { timeoutMs: 10_000, context });
+    expect(fleet.consoleErrors).toEqual([]);
+  });
 });
 
 

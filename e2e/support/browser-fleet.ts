@@ -13,6 +13,7 @@ const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 export interface VoxbridgeDebug {
   state: { connection: string; indicator: string; sessionId: string | null; error: string | null };
   framesSent: number;
+  framesMuted: number;
   lastFrameBytes: number;
   framesPlayed: number;
   framesBuffered: number;
