@@ -2,7 +2,6 @@ import { Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nest
 import { Bus, type BusSubscription } from '@voxbridge/bus';
 import {
   CreateSessionRequest,
-  isUuid,
   ListSessionsRequest,
   queueGroup,
   SessionIdRequest,
