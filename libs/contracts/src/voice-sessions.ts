@@ -18,6 +18,11 @@ import { controlSubject, instanceSubject } from './subjects';
  */
 export const PIPELINE_STAGES = ['stt', 'llm', 'tts'] as const;
 export type PipelineStage = (typeof PIPELINE_STAGES)[number];
+/**
+ * What the same lease protocol holds: a pipeline stage's sessions, or discord-connector's bots
+ * (one live Discord client per bot token across replicas).
+ */
+export type LeaseDomain = PipelineStage | 'discord';
 
 /** The service that runs each stage. */
 export const STAGE_SERVICE: Record<PipelineStage, ServiceName> = { stt: 'stt-gateway', llm: 'llm-router', tts: 'tts-gateway' };
@@ -84,7 +89,7 @@ export interface SessionProtocolContracts {
 }
 
 /** The session protocol's calls for one pipeline stage. */
-export function sessionProtocol(stage: PipelineStage): SessionProtocolContracts {
+export function sessionProtocol(stage: LeaseDomain): SessionProtocolContracts {
   return {
     claim: requestContract({ subject: controlSubject(stage, 'session', 'claim'), request: SessionClaimRequest, reply: SessionClaimReply, timeoutMs: CLAIM_TIMEOUT_MS }),
     release: requestContract({ subject: controlSubject(stage, 'session', 'release'), request: SessionReleaseRequest, reply: SessionReleaseReply, timeoutMs: CLAIM_TIMEOUT_MS }),

@@ -4,7 +4,7 @@ import {
   isUuid,
   sessionProtocol,
   streamName,
-  type PipelineStage,
+  type LeaseDomain,
   type SessionClaimReply,
   type SessionClaimRequest,
   type SessionProtocolContracts,
@@ -28,7 +28,7 @@ export interface SessionHostLogger extends BusLogger {
 }
 
 export interface SessionHostOptions<W> {
-  stage: PipelineStage;
+  stage: LeaseDomain;
   /** This replica (a UUID): other replicas and gateways address it by this id. */
   instanceId: string;
   /** A session is let go this long after the gateway's last claim; also the lease's TTL. */
