@@ -145,6 +145,18 @@ describe('webrtc-gateway /ws/voice', () => {
       expect(store.created.length).toBe(createdBefore);
     });
 
+    it('does not let an end sent before the credential is checked hide the refusal', async () => {
+      const client = open({ agent_id: agents.add().id, token: 'vbt_forged' });
+      client.ws.once('open', () => client.ws.send(JSON.stringify({ type: 'end' })));
+      expect(await client.closed).toEqual({ code: 1008, reason: 'unauthorized: credential unknown, revoked or expired' });
+    });
+
+    it('honours an end sent while the socket was still opening, once it is open', async () => {
+      const client = open({ agent_id: agents.add().id, token: TOKEN });
+      client.ws.once('open', () => client.ws.send(JSON.stringify({ type: 'end' })));
+      expect(await client.closed).toEqual({ code: 1000, reason: 'ended by the client' });
+    });
+
     it('accepts the credential from Authorization: Bearer too', async () => {
       const client = open({ agent_id: agents.add().id }, { headers: { authorization: `Bearer ${TOKEN}` } });
       expect(await client.next('ready')).toMatchObject({ resumed: false });
@@ -193,6 +205,12 @@ describe('webrtc-gateway /ws/voice', () => {
       expect(created).toMatchObject({ session_type: 'webrtc' });
       await expectEventually(() => expect(pipeline.releasedServices(session?.id ?? '')).toEqual(['llm', 'stt']));
     });
+  });
+
+  it('closes 1009 on a message over 64 KiB, saying the limit', async () => {
+    const { client } = await ready();
+    client.ws.send(Buffer.alloc(70_000));
+    expect(await client.closed).toEqual({ code: 1009, reason: 'message of 70000 bytes; at most 65536' });
   });
 
   describe('a live socket', () => {

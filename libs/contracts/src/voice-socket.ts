@@ -21,6 +21,8 @@ export const VoiceCloseCode = {
   GoingAway: 1001,
   /** Unauthorized or bad request; the reason names it. */
   PolicyViolation: 1008,
+  /** A message over `VOICE_MAX_MESSAGE_BYTES`; the reason says the limit. */
+  TooLarge: 1009,
   /** The fleet failed (a `service_error` names the service first). */
   FleetFailed: 1011,
   /** Too slow to keep up with the audio. */
@@ -28,6 +30,9 @@ export const VoiceCloseCode = {
   /** Unknown agent or session. */
   NotFound: 4404,
 } as const;
+
+/** Client messages are 640-byte frames and tiny commands; anything larger closes the socket (1009). */
+export const VOICE_MAX_MESSAGE_BYTES = 64 * 1024;
 
 export const VOICE_CLIENT_ACTIONS = ['mute', 'unmute', 'interrupt', 'end'] as const;
 export type VoiceClientAction = (typeof VOICE_CLIENT_ACTIONS)[number];

@@ -6,6 +6,7 @@ import {
   ControlEvent,
   ErrorCode,
   FRAME_DURATION_MS,
+  VOICE_MAX_MESSAGE_BYTES,
   KEY_REVOKED_CLOSE_CODE,
   KEY_REVOKED_CLOSE_REASON,
   STAGE_SERVICE,
@@ -86,6 +87,8 @@ export class VoiceConnection {
   private lastFrameErrorAtMs = Number.NEGATIVE_INFINITY;
   private awaitingPong = false;
   private closeCode?: number;
+  /** `end` arrived while the socket was still opening: honoured once it is live (a refusal wins). */
+  private endWhenLive = false;
   /** The API key behind the credential (for a voice token: the key that minted it), once verified. */
   private keyId?: string;
   private cleanup?: Promise<void>;
@@ -203,6 +206,11 @@ export class VoiceConnection {
 
     this.follow(session.id);
     this.phase = 'live';
+    if (this.endWhenLive) {
+      this.endedByClient = true;
+      this.close(VoiceCloseCode.Ended, 'ended by the client');
+      return;
+    }
     this.send([
       voiceMessage('ready', {
         session_id: session.id,
@@ -267,6 +275,10 @@ export class VoiceConnection {
 
   private receive(data: RawData, isBinary: boolean): void {
     const bytes = bytesOf(data);
+    if (bytes.byteLength > VOICE_MAX_MESSAGE_BYTES) {
+      this.close(VoiceCloseCode.TooLarge, `message of ${bytes.byteLength} bytes; at most ${VOICE_MAX_MESSAGE_BYTES}`);
+      return;
+    }
     if (isBinary) this.audioIn(bytes);
     else this.command(bytes.toString('utf8'));
   }
@@ -342,6 +354,11 @@ export class VoiceConnection {
         this.interrupt();
         return;
       case 'end':
+        // Before the credential is checked nothing is ended: a refusal must still say why.
+        if (this.phase === 'opening') {
+          this.endWhenLive = true;
+          return;
+        }
         this.endedByClient = true;
         this.close(VoiceCloseCode.Ended, 'ended by the client');
         return;

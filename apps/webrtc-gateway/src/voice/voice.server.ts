@@ -1,7 +1,7 @@
 import { Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { Bus, type BusSubscription } from '@voxbridge/bus';
-import { AuthSubjects, KeyRevokedEvent, VOICE_SOCKET_PATH } from '@voxbridge/contracts';
+import { AuthSubjects, KeyRevokedEvent, VOICE_MAX_MESSAGE_BYTES, VOICE_SOCKET_PATH } from '@voxbridge/contracts';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -10,8 +10,11 @@ import type { VoiceConnection } from './voice-connection';
 import { VoiceConnectionFactory } from './voice-connection.factory';
 import { VoiceMetrics } from './voice.metrics';
 
-/** Client messages are 640-byte frames and tiny commands; anything far larger is refused by `ws` (close 1009). */
-const MAX_CLIENT_MESSAGE_BYTES = 64 * 1024;
+/**
+ * What `ws` itself refuses (close 1009 without a reason). Messages over VOICE_MAX_MESSAGE_BYTES
+ * but under this are refused by the connection, with a reason that says the limit.
+ */
+const MAX_WS_PAYLOAD_BYTES = 16 * VOICE_MAX_MESSAGE_BYTES;
 
 function refuseUpgrade(socket: Duplex, status: 404 | 503, code: string, message: string): void {
   const body = JSON.stringify({ error: { code, message } });
@@ -29,7 +32,7 @@ function refuseUpgrade(socket: Duplex, status: 404 | 503, code: string, message:
  */
 @Injectable()
 export class VoiceServer implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: MAX_CLIENT_MESSAGE_BYTES });
+  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: MAX_WS_PAYLOAD_BYTES });
   private readonly connections = new Set<VoiceConnection>();
   private httpServer?: Server;
   private pingTimer?: NodeJS.Timeout;
