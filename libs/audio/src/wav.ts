@@ -118,7 +118,16 @@ function readFormat(view: DataView, offset: number, size: number): WavFormat {
   return { formatTag: formatTag as 1 | 3, channels, sampleRateHz, bitsPerSample };
 }
 
+/** Typed arrays use the platform's byte order; WAV is little-endian. */
+const LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
+
 function toMonoPcm16(data: Uint8Array, format: WavFormat): Int16Array {
+  if (LITTLE_ENDIAN && format.formatTag === 1 && format.bitsPerSample === 16 && format.channels === 1) {
+    // Already what we want (what TTS servers send): one copy, no per-sample work.
+    const out = new Int16Array(data.byteLength / 2);
+    new Uint8Array(out.buffer).set(data);
+    return out;
+  }
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
   const bytes = format.bitsPerSample / 8;
   const frames = data.byteLength / (bytes * format.channels);

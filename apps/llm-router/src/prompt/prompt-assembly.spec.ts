@@ -64,4 +64,13 @@ describe(dateTimeLine.name, () => {
   it('falls back to UTC, and says so, for an unknown zone', () => {
     expect(dateTimeLine(new Date('2026-11-25T00:05:00Z'), 'Mars/Olympus')).toBe('Current date and time: Wednesday, 25 November 2026, 00:05 (UTC)');
   });
+
+  it('gives the right time for each zone when asked again (the formatter is kept per zone)', () => {
+    const later = new Date('2026-11-26T09:45:00Z');
+    for (let i = 0; i < 3; i++) {
+      expect(dateTimeLine(later, 'Asia/Tokyo')).toBe('Current date and time: Thursday, 26 November 2026, 18:45 (Asia/Tokyo)');
+      expect(dateTimeLine(later, 'Europe/Berlin')).toBe('Current date and time: Thursday, 26 November 2026, 10:45 (Europe/Berlin)');
+      expect(dateTimeLine(later, 'Mars/Olympus')).toBe('Current date and time: Thursday, 26 November 2026, 09:45 (UTC)');
+    }
+  });
 });

@@ -44,8 +44,22 @@ export function assemblePrompt(input: PromptInput): ChatMessage[] {
 
 /** "Current date and time: Wednesday, 25 November 2026, 14:03 (Europe/Berlin)". */
 export function dateTimeLine(now: Date, timezone: string): string {
+  const { zone, format } = formatterFor(timezone);
+  const parts = format.formatToParts(now);
+  const part = (type: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === type)?.value ?? '';
+  return `Current date and time: ${part('weekday')}, ${part('day')} ${part('month')} ${part('year')}, ${part('hour')}:${part('minute')} (${zone})`;
+}
+
+/** Building a formatter costs far more than formatting: one per zone asked for (unknown zones → UTC). */
+const formatters = new Map<string, { zone: string; format: Intl.DateTimeFormat }>();
+/** Agents' zones are a few dozen at most; past this the map starts over instead of growing. */
+const MAX_CACHED_ZONES = 1_000;
+
+function formatterFor(timezone: string): { zone: string; format: Intl.DateTimeFormat } {
+  const cached = formatters.get(timezone);
+  if (cached) return cached;
   const zone = isKnownZone(timezone) ? timezone : 'UTC';
-  const parts = new Intl.DateTimeFormat('en-GB', {
+  const format = new Intl.DateTimeFormat('en-GB', {
     timeZone: zone,
     weekday: 'long',
     day: 'numeric',
@@ -54,9 +68,11 @@ export function dateTimeLine(now: Date, timezone: string): string {
     hour: '2-digit',
     minute: '2-digit',
     hourCycle: 'h23',
-  }).formatToParts(now);
-  const part = (type: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === type)?.value ?? '';
-  return `Current date and time: ${part('weekday')}, ${part('day')} ${part('month')} ${part('year')}, ${part('hour')}:${part('minute')} (${zone})`;
+  });
+  if (formatters.size >= MAX_CACHED_ZONES) formatters.clear();
+  const entry = { zone, format };
+  formatters.set(timezone, entry);
+  return entry;
 }
 
 function isKnownZone(timezone: string): boolean {

@@ -14,6 +14,22 @@ export interface ProviderLinkEvents {
   failed(utterance: UtteranceHandle, error: SttError): void;
 }
 
+/** What every stream of the link is opened with (see SttOpenOptions). */
+export interface ProviderLinkOptions {
+  language: string;
+  streamId: string;
+  signal: AbortSignal;
+  /** End of turn → final transcript, at most (the agent's `deadlines.stt_final_ms`). */
+  finalDeadlineMs?: number;
+}
+
+/**
+ * Frames written to the provider in one piece (60 ms): a socket write per 20 ms frame per session
+ * was the gateway's largest cost. The utterance's final is asked for only after its last piece, so
+ * only partial transcripts can come up to 40 ms later for it.
+ */
+export const FRAMES_PER_WRITE = 3;
+
 /**
  * The provider stream of one session, opened lazily at the first utterance and reopened after a
  * failure. Operations wait (in order) while the stream opens, so the utterance's first frames and
@@ -27,10 +43,12 @@ export class ProviderLink {
   /** Utterances begun on the current stream, by the provider's utterance index. */
   private onStream: UtteranceHandle[] = [];
   private closed = false;
+  /** Frames of one utterance not written yet (see FRAMES_PER_WRITE). */
+  private batch: { stream: SttStream; utterance: UtteranceHandle; frames: Uint8Array[]; bytes: number } | undefined;
 
   constructor(
     private readonly provider: SttProvider,
-    private readonly options: { language: string; streamId: string; signal: AbortSignal },
+    private readonly options: ProviderLinkOptions,
     private readonly events: ProviderLinkEvents,
   ) {}
 
@@ -42,7 +60,9 @@ export class ProviderLink {
   begin(utterance: UtteranceHandle, preRoll: Uint8Array[]): void {
     this.run(utterance, (stream) => {
       this.onStream.push(utterance);
-      preRoll.forEach((frame) => this.write(stream, utterance, frame));
+      preRoll.forEach((frame) => this.write(stream, utterance, frame, false));
+      // The pre-roll goes out at once, in one piece: the provider can start on it.
+      this.flushBatch();
     });
   }
 
@@ -56,6 +76,7 @@ export class ProviderLink {
       this.run(
         utterance,
         (stream) => {
+          this.flushBatch();
           if (utterance.failure) return reject(utterance.failure);
           stream.finalize().then(resolve, (error: unknown) => {
             const failure = asSttError(this.provider.name, error);
@@ -71,6 +92,7 @@ export class ProviderLink {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.batch = undefined;
     const aborted = new SttError(SttErrorCode.Aborted, this.provider.name, 'the session stopped');
     this.queued.forEach((q) => q.onFail?.(aborted));
     this.queued = [];
@@ -117,13 +139,34 @@ export class ProviderLink {
     }
   }
 
-  private write(stream: SttStream, utterance: UtteranceHandle, frame: Uint8Array): void {
+  /** Adds the frame to the utterance's next piece; a full piece (or another utterance's frame) writes it. */
+  private write(stream: SttStream, utterance: UtteranceHandle, frame: Uint8Array, writeWhenFull = true): void {
     if (utterance.failure) return;
+    if (this.batch && (this.batch.stream !== stream || this.batch.utterance !== utterance)) this.flushBatch();
+    this.batch ??= { stream, utterance, frames: [], bytes: 0 };
+    this.batch.frames.push(frame);
+    this.batch.bytes += frame.byteLength;
+    if (writeWhenFull && this.batch.frames.length >= FRAMES_PER_WRITE) this.flushBatch();
+  }
+
+  private flushBatch(): void {
+    const batch = this.batch;
+    this.batch = undefined;
+    if (!batch || batch.utterance.failure || this.stream !== batch.stream) return;
+    let piece = batch.frames[0] as Uint8Array;
+    if (batch.frames.length > 1) {
+      piece = new Uint8Array(batch.bytes);
+      let offset = 0;
+      for (const frame of batch.frames) {
+        piece.set(frame, offset);
+        offset += frame.byteLength;
+      }
+    }
     try {
-      stream.write(frame);
+      batch.stream.write(piece);
     } catch (error) {
-      this.forget(stream);
-      this.fail(utterance, asSttError(this.provider.name, error));
+      this.forget(batch.stream);
+      this.fail(batch.utterance, asSttError(this.provider.name, error));
     }
   }
 
@@ -135,6 +178,7 @@ export class ProviderLink {
 
   private forget(stream: SttStream): void {
     if (this.stream !== stream) return;
+    if (this.batch?.stream === stream) this.batch = undefined;
     this.stream = undefined;
     this.onStream = [];
     void stream.close();

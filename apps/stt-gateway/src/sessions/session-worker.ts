@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { AUDIO_IN_FRAME_BYTES, FRAME_DURATION_MS } from '@voxbridge/audio';
 import type { Bus, BusSubscription, Frame } from '@voxbridge/bus';
-import { ControlEvent, mediaSubject, type TranscriptEvent, type VadEvent, type VadKind } from '@voxbridge/contracts';
+import { agentDeadlineMs, ControlEvent, DEFAULT_AGENT_DEADLINES, mediaSubject, type AgentDeadlines, type TranscriptEvent, type VadEvent, type VadKind } from '@voxbridge/contracts';
 import type { AppLogger, TurnFacts } from '@voxbridge/platform';
 import { SttError, SttErrorCode, type ResolvedSttProvider } from '../providers';
 import { EndOfTurnDetector, EnergyVoiceActivityDetector, PreRollBuffer, type TurnEvent } from '../vad';
-import { ProviderLink, type UtteranceHandle } from './provider-link';
+import { ProviderLink, type ProviderLinkOptions, type UtteranceHandle } from './provider-link';
 import type { FrameDropReason, SttMetrics } from './stt.metrics';
 
 /** Audio kept before the turn is confirmed, so the provider hears the utterance from its start. */
@@ -28,6 +28,18 @@ export interface SessionWorkerOptions {
   howToConfigure: string;
   /** Called when the session's `control` says `end`. */
   onEnd: () => void;
+  /** The agent's deadlines; `stt_final_ms` bounds each final transcript (absent or null: the default). */
+  deadlines?: AgentDeadlines | null;
+}
+
+/** What the session's provider streams are opened with: language, stream id, abort, the agent's final deadline. */
+export function providerLinkOptions(options: SessionWorkerOptions, signal: AbortSignal): ProviderLinkOptions {
+  return {
+    language: options.language,
+    streamId: options.sessionId,
+    signal,
+    finalDeadlineMs: agentDeadlineMs(options.deadlines, 'stt_final_ms', DEFAULT_AGENT_DEADLINES.stt_final_ms),
+  };
 }
 
 export interface SessionWorkerDeps {
@@ -76,7 +88,7 @@ export class SessionWorker {
     if (options.provider.ok) {
       this.link = new ProviderLink(
         options.provider.provider,
-        { language: options.language, streamId: options.sessionId, signal: this.abort.signal },
+        providerLinkOptions(options, this.abort.signal),
         {
           partial: (utterance, partial) => this.publishTranscript({ utterance_id: utterance.id, kind: 'partial', text: partial.text }),
           failed: (utterance, error) => this.reportFailure(utterance as Utterance, error),

@@ -86,6 +86,7 @@ export class SttSessionsService implements OnApplicationBootstrap, BeforeApplica
         provider,
         howToConfigure: this.providers.howToConfigure(agent.stt_provider),
         onEnd: () => void this.host?.end(sessionId),
+        deadlines: agent.deadlines,
       },
       { bus: this.bus, logger: this.log, metrics: this.metrics, facts: this.facts },
     );

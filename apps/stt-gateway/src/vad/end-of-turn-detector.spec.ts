@@ -368,3 +368,38 @@ describe(`${EndOfTurnDetector.name} onsets`, () => {
     expect([...kinds].sort()).toEqual(['end_of_turn', 'speech_started', 'speech_stopped', 'voice_dismissed', 'voice_onset']);
   });
 });
+
+describe('the speech clock under load (frames stamped on arrival come in bursts)', () => {
+  const quiet = (signal: Signal) => () => signal.frame(-60);
+  const tone = (signal: Signal) => () => signal.frame(-60, -20);
+
+  it('places a burst of frames stamped alike one after another, then gives the lead back 5 ms per frame until it is on the capture clock again', () => {
+    const signal = new Signal();
+    const sut = new EnergyVoiceActivityDetector();
+    for (let t = 0; t < 1000; t += FRAME_DURATION_MS) sut.process(signal.frame(-60), t);
+    // Five frames held up 80 ms arrive together, all stamped 1080, then the stream is on time again.
+    const burst = Array.from({ length: 5 }, () => sut.process(signal.frame(-60), 1080));
+    const after = Array.from({ length: 20 }, (_, i) => ({ captureMs: 1100 + i * FRAME_DURATION_MS, frame: sut.process(signal.frame(-60), 1100 + i * FRAME_DURATION_MS) }));
+
+    expect(burst.map((f) => f.startMs)).toEqual([1080, 1095, 1110, 1125, 1140]);
+    const leads = after.map(({ captureMs, frame }) => frame.startMs - captureMs);
+    expect(leads.slice(0, 12)).toEqual([55, 50, 45, 40, 35, 30, 25, 20, 15, 10, 5, 0]);
+    expect(leads.slice(12).every((lead) => lead === 0)).toBe(true);
+    expect(after.every(({ frame }) => frame.endMs === frame.startMs + FRAME_DURATION_MS)).toBe(true);
+  });
+
+  it('dates the end of speech on the capture clock even after a stall in the middle of the utterance', () => {
+    const signal = new Signal();
+    const sut = new EndOfTurnDetector(new EnergyVoiceActivityDetector());
+    const { events } = feed(sut, 0, 1000, quiet(signal));
+    feed(sut, 1000, 100, tone(signal), events);
+    // The gateway stalled: the frames captured 1100–1200 arrive together at 1200 and are stamped so.
+    for (let i = 0; i < 6; i++) events.push(...sut.process(tone(signal)(), 1200));
+    feed(sut, 1220, 380, tone(signal), events);
+    feed(sut, 1600, 1000, quiet(signal), events);
+
+    expect(events.map((e) => e.type)).toEqual(['voice_onset', 'speech_started', 'speech_stopped', 'end_of_turn']);
+    // The last voiced frame was captured at 1580: speech ended at 1600, not a stall's length later.
+    expect(events[2]).toEqual({ type: 'speech_stopped', tSpeechEndMs: 1600, atMs: 2200 });
+  });
+});

@@ -1,4 +1,3 @@
-import { AUDIO_IN_SAMPLE_RATE_HZ, samplesOf } from '@voxbridge/audio';
 import type { VoiceActivityDetector } from './voice-activity-detector';
 
 export interface EndOfTurnOptions {
@@ -8,7 +7,6 @@ export interface EndOfTurnOptions {
   maxUtteranceMs?: number;
   /** Voiced audio needed before a turn starts: shorter bursts (a cough, a click) start nothing. */
   minSpeechMs?: number;
-  sampleRateHz?: number;
 }
 
 export const END_OF_TURN_DEFAULTS = {
@@ -64,7 +62,6 @@ export class EndOfTurnDetector {
   readonly silenceMs: number;
   readonly maxUtteranceMs: number;
   readonly minSpeechMs: number;
-  private readonly sampleRateHz: number;
   private candidate: Candidate | undefined;
   private turn: Turn | undefined;
   private nowMs: number | undefined;
@@ -76,7 +73,6 @@ export class EndOfTurnDetector {
     this.silenceMs = options.silenceMs ?? END_OF_TURN_DEFAULTS.silenceMs;
     this.maxUtteranceMs = options.maxUtteranceMs ?? END_OF_TURN_DEFAULTS.maxUtteranceMs;
     this.minSpeechMs = options.minSpeechMs ?? END_OF_TURN_DEFAULTS.minSpeechMs;
-    this.sampleRateHz = options.sampleRateHz ?? AUDIO_IN_SAMPLE_RATE_HZ;
     if (!(this.silenceMs > 0 && this.maxUtteranceMs > 0 && this.minSpeechMs >= 0)) {
       throw new RangeError('silenceMs and maxUtteranceMs must be positive, minSpeechMs not negative');
     }
@@ -94,15 +90,16 @@ export class EndOfTurnDetector {
 
   /** Feeds one frame captured at `captureMs`; returns what it decided, in order. */
   process(frame: Uint8Array, captureMs: number): TurnEvent[] {
-    // Only the turn's clock here: a gap in the frames reaches the candidate through the VAD's segment.
-    const events = this.advanceTurnTo(captureMs);
-    const startMs = Math.max(captureMs, this.nowMs ?? captureMs);
-    const endMs = startMs + (samplesOf(frame).length / this.sampleRateHz) * 1000;
+    // The frame's place on the VAD's speech clock, which follows the capture clock (see VadFrame).
     const result = this.vad.process(frame, captureMs);
-    this.nowMs = endMs;
+    const { startMs, endMs } = result;
+    // Only the turn's clock here: a gap in the frames reaches the candidate through the VAD's segment.
+    const events = this.advanceTurnTo(startMs);
+    // A timer tick may have moved the turn's clock past this frame (it came late): never backwards.
+    this.nowMs = Math.max(this.nowMs ?? endMs, endMs);
 
     if (this.turn) {
-      if (result.voiced && result.speaking) this.turn.lastVoicedEndMs = endMs;
+      if (result.voiced && result.speaking) this.turn.lastVoicedEndMs = Math.max(this.turn.lastVoicedEndMs, endMs);
       const cut = this.checkEnd(endMs);
       if (cut) events.push(...cut);
       return events;

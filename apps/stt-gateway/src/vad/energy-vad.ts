@@ -19,6 +19,13 @@ export interface EnergyVadOptions {
    * speech (the listener subscribed late, a user who talks at once) must not learn speech as noise.
    */
   maxSeedFloorDbfs?: number;
+  /**
+   * A frame stamped before the previous one ended (capture-clock jitter, frames that queued during
+   * a stall and arrive together) is placed right after it, less up to this much (never before its
+   * own capture time): the speech clock gives back this much per frame of any lead it took on the
+   * capture clock, instead of staying ahead of it for the rest of the stream.
+   */
+  catchUpMsPerFrame?: number;
   /** The floor never goes below this (so near-digital silence does not make a breath "speech"). */
   minNoiseFloorDbfs?: number;
   /**
@@ -38,6 +45,7 @@ export const ENERGY_VAD_DEFAULTS = {
   onsetMs: 60,
   hangoverMs: 200,
   minGapMs: 20,
+  catchUpMsPerFrame: 5,
   minNoiseFloorDbfs: -70,
   maxSeedFloorDbfs: -45,
   floorWindowMs: 5_000,
@@ -85,9 +93,14 @@ export class EnergyVoiceActivityDetector implements VoiceActivityDetector {
   process(frame: Uint8Array, captureMs: number): VadFrame {
     const samples = samplesOf(frame);
     const frameMs = (samples.length / this.sampleRateHz) * 1000;
-    // A frame earlier than expected (jitter, duplicate) is taken as contiguous; so is one late by
-    // less than `minGapMs` (jitter), but it keeps its own capture time so lateness never adds up.
-    const startMs = this.nextCaptureMs === undefined ? captureMs : Math.max(captureMs, this.nextCaptureMs);
+    // A frame earlier than expected (jitter, a burst after a stall) is taken as contiguous, less up
+    // to `catchUpMsPerFrame` so that the clock comes back to the capture clock instead of running
+    // ahead for good; one late by less than `minGapMs` (jitter) keeps its own capture time, so
+    // lateness never adds up either.
+    const startMs =
+      this.nextCaptureMs === undefined || captureMs >= this.nextCaptureMs
+        ? captureMs
+        : Math.max(captureMs, this.nextCaptureMs - this.options.catchUpMsPerFrame);
     if (this.nextCaptureMs !== undefined && startMs - this.nextCaptureMs >= this.options.minGapMs) this.onGap(startMs);
     const endMs = startMs + frameMs;
     this.nextCaptureMs = endMs;
@@ -111,7 +124,7 @@ export class EnergyVoiceActivityDetector implements VoiceActivityDetector {
       if (!this.speaking || sinceVoicedMs >= this.options.hangoverMs) this.endSegment();
     }
     this.liftFloorToWindowMinimum();
-    return { voiced, speaking: this.speaking, segmentStartMs: this.segmentStartMs, levelDbfs, noiseFloorDbfs: this.noiseFloorDbfs };
+    return { voiced, speaking: this.speaking, segmentStartMs: this.segmentStartMs, levelDbfs, noiseFloorDbfs: this.noiseFloorDbfs, startMs, endMs };
   }
 
   reset(): void {

@@ -16,6 +16,14 @@ export interface VadFrame {
   levelDbfs: number;
   /** The detector's current noise floor, in dBFS (NaN for detectors that do not track one). */
   noiseFloorDbfs: number;
+  /**
+   * Where the frame sits on the stream's speech clock (ms): its capture time, except that a frame
+   * arriving earlier than the previous one's end (jitter, a burst after a stall) is placed after it,
+   * and that lead is given back a little per frame, so the clock never drifts ahead of the capture
+   * clock. Everything downstream (onset, turn start and end) is timed on these.
+   */
+  startMs: number;
+  endMs: number;
 }
 
 export interface VoiceActivityDetector {

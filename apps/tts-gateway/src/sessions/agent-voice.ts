@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Bus, BusRemoteError, BusValidationError, describeCallFailure } from '@voxbridge/bus';
-import { AgentContracts, ErrorCode, type AgentDto } from '@voxbridge/contracts';
-import type { VoiceParams } from '../providers';
+import { AgentContracts, agentDeadlineMs, DEFAULT_AGENT_DEADLINES, ErrorCode, type AgentDto } from '@voxbridge/contracts';
+import type { AudioDeadlines, VoiceParams } from '../providers';
 import { SessionsError, SessionsErrorCode } from './sessions.errors';
 
 /** What tts-gateway needs of an agent (`AgentDto`): which provider, which voice, whether to drop `*actions*`. */
@@ -11,6 +11,8 @@ export interface AgentVoice {
   provider: string;
   voice: VoiceParams;
   filterActions: boolean;
+  /** The agent's TTS deadlines (`tts_first_audio_ms`, `tts_inter_chunk_ms`), defaults filled in; absent: the providers' defaults. */
+  deadlines?: AudioDeadlines;
 }
 
 /** Fetches agents from agent-api (`AgentContracts.get`) when a session is taken. */
@@ -42,5 +44,12 @@ export function agentVoiceOf(agent: AgentDto): AgentVoice {
   voice.cfgWeight = agent.tts_cfg_weight;
   voice.temperature = agent.tts_temperature;
   voice.speed = agent.tts_speed;
-  return { agentId: agent.id, provider: agent.tts_provider, voice, filterActions: agent.filter_actions_for_tts };
+  // An agent without deadlines leaves them to the providers' defaults (DEFAULT_AGENT_DEADLINES).
+  const deadlines: AudioDeadlines | undefined = agent.deadlines
+    ? {
+        firstAudioMs: agentDeadlineMs(agent.deadlines, 'tts_first_audio_ms', DEFAULT_AGENT_DEADLINES.tts_first_audio_ms),
+        interChunkMs: agentDeadlineMs(agent.deadlines, 'tts_inter_chunk_ms', DEFAULT_AGENT_DEADLINES.tts_inter_chunk_ms),
+      }
+    : undefined;
+  return { agentId: agent.id, provider: agent.tts_provider, voice, filterActions: agent.filter_actions_for_tts, deadlines };
 }

@@ -1,3 +1,5 @@
+import type { AudioDeadlines, SynthesisRequest, TtsProvider } from '../providers';
+import { FrameClock } from './frame-clock';
 import { LEAD_FRAMES, TurnPlayer } from './turn-player';
 import { advance, advanceUntil, chunksOf, heardAfter, logger, RecordingFacts, RecordingOutput, reply, SESSION, TEXT, testMetrics, tonePerChar, TURN } from '../../test/support/turn-fakes';
 
@@ -15,23 +17,35 @@ describe(TurnPlayer.name, () => {
     jest.useRealTimers();
   });
 
-  function start(text = TEXT): TurnPlayer {
+  function start(text = TEXT, agentDeadlines?: AudioDeadlines, provider: TtsProvider = tonePerChar): TurnPlayer {
     const sut = new TurnPlayer({
       sessionId: SESSION,
       turnId: TURN,
-      agent: { agentId: '22222222-2222-4222-8222-222222222222', provider: 'tone', voice: {}, filterActions: false },
-      provider: tonePerChar,
+      agent: { agentId: '22222222-2222-4222-8222-222222222222', provider: 'tone', voice: {}, filterActions: false, deadlines: agentDeadlines },
+      provider,
       fallback: () => Promise.resolve(null),
       filterActions: false,
       output,
       metrics: testMetrics(),
       logger,
       facts,
+      clock: new FrameClock(),
     });
     sut.onReply(reply(TURN, 'delta', 0, text));
     sut.onReply(reply(TURN, 'done', 1, text));
     return sut;
   }
+
+  it("asks the provider for every sentence with the agent's deadlines", async () => {
+    const requests: SynthesisRequest[] = [];
+    const recording: TtsProvider = { ...tonePerChar, synthesize: (request) => (requests.push(request), tonePerChar.synthesize(request)) };
+    const sut = start(TEXT, { firstAudioMs: 1_500, interChunkMs: 900 }, recording);
+    await advanceUntil(() => output.ended() !== undefined);
+    await sut.finished;
+
+    expect(requests.length).toBeGreaterThan(1);
+    expect(requests.map((r) => r.deadlines)).toEqual(requests.map(() => ({ firstAudioMs: 1_500, interChunkMs: 900 })));
+  });
 
   it('publishes nothing while paused, then resumes where it stopped: every frame once, in order, and done with the whole text', async () => {
     const sut = start();

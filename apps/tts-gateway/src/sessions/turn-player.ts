@@ -4,6 +4,7 @@ import { TtsProviderError, type SynthesisRequest, type TtsProvider } from '../pr
 import { SentenceChunker } from '../sentences';
 import { SynthesisPipeline } from '../synthesis';
 import type { AgentVoice } from './agent-voice';
+import { sharedFrameClock, type FrameClock } from './frame-clock';
 import type { SessionsMetrics } from './sessions.metrics';
 import { TextQueue } from './text-queue';
 
@@ -40,6 +41,8 @@ export interface TurnPlayerOptions {
   logger: AppLogger;
   /** Durable facts for session-store: what was heard (progress and final), the TTS marks. */
   facts: Pick<TurnFacts, 'heard'>;
+  /** What paces the frames (default: the process's shared tick, so all turns publish together). */
+  clock?: FrameClock;
 }
 
 /** One provider's share of the turn's audio (the apology after a failure is a second one). */
@@ -85,7 +88,10 @@ export class TurnPlayer {
   /** Heard facts still being stored; `finished` waits for them. */
   private readonly storing = new Set<Promise<boolean>>();
 
+  private readonly clock: FrameClock;
+
   constructor(private readonly options: TurnPlayerOptions) {
+    this.clock = options.clock ?? sharedFrameClock;
     this.chunker = new SentenceChunker({ filterActions: options.filterActions });
     this.finished = this.run();
   }
@@ -257,11 +263,12 @@ export class TurnPlayer {
         this.marks.tts_first_byte ??= requestAtMs + Math.round(ms);
       }
     });
-    const pipeline = new SynthesisPipeline({ provider: measured, voice: this.options.agent.voice, lookahead: 1 });
+    const pipeline = new SynthesisPipeline({ provider: measured, voice: this.options.agent.voice, deadlines: this.options.agent.deadlines, lookahead: 1 });
     const segment: Segment = { pipeline, provider: provider.name, frames: 0, ttfbMs: () => ttfbMs };
     this.segments.push(segment);
     for await (const frame of segment.pipeline.run(sentences)) {
-      await this.sleep(this.playoutEndMs - performance.now() - (LEAD_FRAMES - 1) * FRAME_DURATION_MS);
+      // Due when LEAD_FRAMES - 1 frames are left ahead of the listener; released on the shared tick.
+      await this.clock.waitUntil(this.playoutEndMs - (LEAD_FRAMES - 1) * FRAME_DURATION_MS, this.stopped.signal);
       // Paused: hold this frame. On resume the listener's buffer has drained, so `publish` re-paces from now.
       while (this.pauseGate && !this.outcome) await this.pauseGate.released;
       if (this.outcome) return;

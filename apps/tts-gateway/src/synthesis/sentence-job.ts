@@ -1,5 +1,5 @@
 import { AUDIO_OUT_SAMPLE_RATE_HZ, Resampler, WavError, WavStreamDecoder } from '@voxbridge/audio';
-import { TtsErrorCode, TtsProvider, TtsProviderError, VoiceParams } from '../providers';
+import { AudioDeadlines, TtsErrorCode, TtsProvider, TtsProviderError, VoiceParams } from '../providers';
 
 /**
  * One sentence being synthesized: pulls the provider's WAV stream as fast as it comes, decodes
@@ -24,6 +24,8 @@ export class SentenceJob {
     private readonly voice: VoiceParams,
     private readonly now: () => number,
     private readonly onChange: () => void,
+    /** The agent's first-audio / inter-chunk deadlines (unset: the provider's defaults). */
+    private readonly deadlines?: AudioDeadlines,
   ) {
     this.finished = this.pump();
   }
@@ -42,7 +44,7 @@ export class SentenceJob {
     const decoder = new WavStreamDecoder();
     let resampler: Resampler | undefined;
     try {
-      for await (const bytes of this.provider.synthesize({ text: this.text, voice: this.voice, signal: this.controller.signal })) {
+      for await (const bytes of this.provider.synthesize({ text: this.text, voice: this.voice, signal: this.controller.signal, deadlines: this.deadlines })) {
         this.ttfbMs ??= this.now() - startedMs;
         const samples = decoder.push(bytes);
         if (decoder.format && !resampler) resampler = new Resampler(decoder.format.sampleRateHz, AUDIO_OUT_SAMPLE_RATE_HZ);

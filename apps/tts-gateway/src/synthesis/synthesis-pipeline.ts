@@ -1,11 +1,13 @@
 import { AUDIO_OUT_FRAME_BYTES, AUDIO_OUT_SAMPLE_RATE_HZ, BYTES_PER_SAMPLE, bytesOf, durationMs, Framer } from '@voxbridge/audio';
-import { TtsProvider, VoiceParams } from '../providers';
+import { AudioDeadlines, TtsProvider, VoiceParams } from '../providers';
 import { SentenceJob } from './sentence-job';
 import { SpokenTextTimeline } from './spoken-text-timeline';
 
 export interface SynthesisPipelineOptions {
   provider: TtsProvider;
   voice: VoiceParams;
+  /** The agent's deadlines, passed with every synthesis request (unset: the provider's defaults). */
+  deadlines?: AudioDeadlines;
   /** Sentences synthesized ahead of the one playing (default 1): the next is ready when this one ends. */
   lookahead?: number;
   /** Called once per sentence whose audio has fully arrived, in order. */
@@ -154,7 +156,7 @@ export class SynthesisPipeline {
       if (text === undefined) break;
       const index = this.timeline.addSentence(text);
       this.sentenceCount = index + 1;
-      this.jobs.push(new SentenceJob(index, text, this.options.provider, this.options.voice, this.now, () => this.notify()));
+      this.jobs.push(new SentenceJob(index, text, this.options.provider, this.options.voice, this.now, () => this.notify(), this.options.deadlines));
     }
     this.notify();
   }
