@@ -8,3 +8,4 @@ export * from './fakes/llm';
 export * from './fakes/stt';
 export * from './fakes/tts';
 export * from './fakes/fake-control';
+export * from './fakes/discord';
