@@ -7,6 +7,7 @@ import { AgentApiEnv } from './config/agent-api.env';
 import { EventsModule } from './events/events.module';
 import { FleetModule } from './fleet/fleet.module';
 import { serviceSchema } from './persistence/schema';
+import { DiscordPluginModule } from './plugins/discord/discord-plugin.module';
 import { SessionsModule } from './sessions/sessions.module';
 import { VoiceModule } from './voice/voice.module';
 
@@ -24,6 +25,7 @@ export class AppModule {
         EventsModule,
         FleetModule,
         VoiceModule,
+        DiscordPluginModule,
       ],
     };
   }

@@ -7,6 +7,7 @@ export * from './auth';
 export * from './bus';
 export * from './chat-contracts';
 export * from './contract';
+export * from './discord';
 export * from './errors';
 export * from './fleet';
 export * from './routes';

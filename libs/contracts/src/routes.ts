@@ -1,9 +1,10 @@
 import { AgentSubjects } from './agents';
 import { AuthSubjects } from './auth';
 import { BusSubjects } from './bus';
+import { DISCORD_DOMAIN, DiscordSubjects } from './discord';
 import type { ServiceName } from './services';
 import { SessionSubjects } from './sessions';
-import { FleetSubjects, mediaSubject, type MediaStream, type Subject } from './subjects';
+import { controlSubject, FleetSubjects, mediaSubject, type MediaStream, type Subject } from './subjects';
 import { TurnFactSubjects } from './turn-facts';
 import { VoiceSubjects } from './voice';
 import { PIPELINE_STAGES, sessionProtocol, STAGE_SERVICE } from './voice-sessions';
@@ -44,6 +45,9 @@ export const ROUTES: readonly Route[] = [
     to: [STAGE_SERVICE[stage]],
     what: 'the session protocol (a stopping replica claims for its sibling): claim (queue group), release (all replicas); `.instance.<id>.renew` and `.ping` to one replica',
   })),
+  { subject: plain(DiscordSubjects.bots), plane: 'request', from: ['discord-connector'], to: ['agent-api'], what: 'agents with an enabled Discord bot, token still encrypted' },
+  { subject: plain(DiscordSubjects.join), plane: 'request', from: ['agent-api'], to: ['discord-connector'], what: 'Discord voice join (also `.leave`, `.status`); passed on to the bot’s replica as `discord.v1.instance.<id>.voice-*`' },
+  { subject: plain(controlSubject(DISCORD_DOMAIN, 'session', 'claim')), plane: 'request', from: ['discord-connector'], to: ['discord-connector'], what: 'bot leases: the session protocol with the agent id as session id (one live client per bot token)' },
   { subject: plain(SessionSubjects.turnCommitted), plane: 'durable', from: ['llm-router'], to: ['session-store'], what: 'a text turn, as answered' },
   { subject: plain(TurnFactSubjects.transcribed), plane: 'durable', from: ['stt-gateway'], to: ['session-store'], what: 'a voice turn’s user words and speech marks' },
   { subject: plain(TurnFactSubjects.answered), plane: 'durable', from: ['llm-router'], to: ['session-store'], what: 'a voice turn’s answer and LLM marks' },

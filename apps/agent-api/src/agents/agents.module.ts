@@ -5,11 +5,12 @@ import { AgentsHandlers } from './agents.handlers';
 import { AgentsRepository } from './agents.repository';
 import { AgentsSeeder } from './agents.seeder';
 import { AgentsService } from './agents.service';
+import { DiscordBotsHandlers } from './discord-bots.handlers';
 import { PluginSecretsService } from './secrets/plugin-secrets.service';
 
 @Module({
   controllers: [AgentsController],
-  providers: [AgentsService, AgentsHandlers, AgentsRepository, AgentEventsPublisher, AgentsSeeder, PluginSecretsService],
+  providers: [AgentsService, AgentsHandlers, AgentsRepository, AgentEventsPublisher, AgentsSeeder, PluginSecretsService, DiscordBotsHandlers],
   exports: [AgentsService],
 })
 export class AgentsModule {}

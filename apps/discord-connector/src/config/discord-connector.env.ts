@@ -1,7 +1,47 @@
+import { Type } from 'class-transformer';
+import { IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
 import { SERVICES } from '@voxbridge/contracts';
-import { DatabaseServiceEnv } from '@voxbridge/platform';
+import { DatabaseServiceEnv, Secret } from '@voxbridge/platform';
+
+/** `<key id>:<32 bytes in base64>`, as every service reads VOXBRIDGE_ENCRYPTION_KEY. */
+const ENCRYPTION_KEY = /^[A-Za-z0-9_-]{1,32}:[A-Za-z0-9+/]{43}=$/;
+const KEY = ENCRYPTION_KEY.source.slice(1, -1);
 
 /** Environment of discord-connector (see apps/discord-connector/README.md). */
 export class DiscordConnectorEnv extends DatabaseServiceEnv {
   override HTTP_PORT = SERVICES['discord-connector'].defaultPort;
+
+  /** The fleet's key for plugin secrets: decrypts the agents' bot tokens (nothing else here sees them in clear). */
+  @Secret()
+  @IsOptional()
+  @Matches(ENCRYPTION_KEY, { message: 'must be <key id>:<32 bytes in base64>' })
+  VOXBRIDGE_ENCRYPTION_KEY?: string;
+
+  /** Earlier keys, comma-separated, for tokens not yet re-encrypted. */
+  @Secret()
+  @IsOptional()
+  @Matches(new RegExp(`^${KEY}(,${KEY})*$`), { message: 'must be comma-separated <key id>:<32 bytes in base64>' })
+  VOXBRIDGE_ENCRYPTION_OLD_KEYS?: string;
+
+  /**
+   * A bot's lease (JetStream KV TTL): every replica claims each bot every third of it, and a dead
+   * holder is replaced at the next claim, so a bot is back within about a third of this.
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1_000)
+  @Max(120_000)
+  DISCORD_LEASE_MS = 6_000;
+
+  /** How often the list of bots is read again from agent-api (events are applied at once; this catches missed ones). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1_000)
+  @Max(3_600_000)
+  DISCORD_RESYNC_MS = 60_000;
+
+  /** Discord's REST API root (default `https://discord.com/api`); the gateway address comes from it. Tests point it at a fake. */
+  @IsOptional()
+  @Matches(/^https?:\/\/\S+$/, { message: 'must be an http:// or https:// URL' })
+  DISCORD_API_URL?: string;
 }
