@@ -28,6 +28,27 @@ describe('frame headers', () => {
     expect(() => encodeFrameHeaders({ seq: 1, timestampMs: 1, turnId: '' })).toThrow(/turnId/);
   });
 
+  it('round-trip a speaker id and a display name with any characters', () => {
+    const meta = { seq: 3, timestampMs: 10, speakerId: '80351110224678912', speakerName: 'Zoë “the voice” 🎙 : 100%' };
+    expect(decodeFrameHeaders(encodeFrameHeaders(meta))).toEqual({ ok: true, meta });
+  });
+
+  it('refuse a speaker id that is not an id', () => {
+    expect(() => encodeFrameHeaders({ seq: 1, timestampMs: 1, speakerId: 'a b' })).toThrow(/speakerId/);
+    expect(() => encodeFrameHeaders({ seq: 1, timestampMs: 1, speakerId: '' })).toThrow(/speakerId/);
+  });
+
+  it('report a bad speaker header', () => {
+    const h = headers();
+    h.set(MediaHeaders.sequence, '1');
+    h.set(MediaHeaders.timestampMs, '1');
+    h.set(MediaHeaders.speakerId, 'x/y');
+    expect(decodeFrameHeaders(h)).toEqual({ ok: false, problem: 'invalid header Vb-Speaker-Id' });
+    h.set(MediaHeaders.speakerId, '42');
+    h.set(MediaHeaders.speakerName, '%E0%A4%A');
+    expect(decodeFrameHeaders(h)).toEqual({ ok: false, problem: 'invalid header Vb-Speaker-Name' });
+  });
+
   it('report a message without headers', () => {
     expect(decodeFrameHeaders(undefined)).toEqual({ ok: false, problem: 'message has no headers' });
   });

@@ -1,4 +1,4 @@
-import { MediaHeaders, type Subject } from '@voxbridge/contracts';
+import { MediaHeaders, SPEAKER_ID_PATTERN, SPEAKER_NAME_MAX_CHARS, type Subject } from '@voxbridge/contracts';
 import { headers, type MsgHdrs } from 'nats';
 
 /** What travels beside a media payload, in NATS headers. */
@@ -8,6 +8,10 @@ export interface FrameMeta {
   /** Capture (or synthesis) time in ms since the epoch. */
   timestampMs: number;
   turnId?: string;
+  /** `audio.in` with several people: whose voice (MediaHeaders.speakerId); each speaker's `seq` counts on its own. */
+  speakerId?: string;
+  /** The speaker's display name (sent only with `speakerId`). */
+  speakerName?: string;
 }
 
 /** One media-plane message: raw bytes plus the headers decoded. */
@@ -47,6 +51,13 @@ export function encodeFrameHeaders(meta: FrameMeta): MsgHdrs {
     if (!isHeaderSafe(meta.turnId)) throw new RangeError('turnId must be a non-empty header-safe string');
     h.set(MediaHeaders.turnId, meta.turnId);
   }
+  if (meta.speakerId !== undefined) {
+    if (!SPEAKER_ID_PATTERN.test(meta.speakerId)) throw new RangeError('speakerId must be 1–64 letters, digits, _ - . or :');
+    h.set(MediaHeaders.speakerId, meta.speakerId);
+    if (meta.speakerName !== undefined && meta.speakerName !== '') {
+      h.set(MediaHeaders.speakerName, encodeURIComponent(meta.speakerName.slice(0, SPEAKER_NAME_MAX_CHARS)));
+    }
+  }
   return h;
 }
 
@@ -68,5 +79,24 @@ export function decodeFrameHeaders(h: MsgHdrs | undefined): DecodedMeta {
   const meta: FrameMeta = { seq, timestampMs };
   const turnId = h.has(MediaHeaders.turnId) ? h.get(MediaHeaders.turnId) : '';
   if (turnId !== '') meta.turnId = turnId;
+  if (h.has(MediaHeaders.speakerId)) {
+    const speakerId = h.get(MediaHeaders.speakerId);
+    if (!SPEAKER_ID_PATTERN.test(speakerId)) return { ok: false, problem: `invalid header ${MediaHeaders.speakerId}` };
+    meta.speakerId = speakerId;
+    const name = h.has(MediaHeaders.speakerName) ? decodeName(h.get(MediaHeaders.speakerName)) : undefined;
+    if (name === null) return { ok: false, problem: `invalid header ${MediaHeaders.speakerName}` };
+    if (name) meta.speakerName = name;
+  }
   return { ok: true, meta };
+}
+
+/** A percent-encoded display name; null when it is not valid percent-encoding or too long. */
+function decodeName(raw: string): string | null | undefined {
+  if (raw === '') return undefined;
+  try {
+    const name = decodeURIComponent(raw);
+    return name.length <= SPEAKER_NAME_MAX_CHARS ? name : null;
+  } catch {
+    return null;
+  }
 }

@@ -23,4 +23,16 @@ export const MediaHeaders = {
   sequence: 'Vb-Seq',
   timestampMs: 'Vb-Ts-Ms',
   turnId: 'Vb-Turn-Id',
+  /**
+   * `audio.in` of a session with several people (Discord): whose voice this is. Each speaker is its
+   * own stream — its own `Vb-Seq` from 0, its own voice detection and end of turn in stt-gateway.
+   * Absent: the session's one speaker (the browser).
+   */
+  speakerId: 'Vb-Speaker-Id',
+  /** The speaker's display name, percent-encoded (encodeURIComponent), at most 100 characters decoded. */
+  speakerName: 'Vb-Speaker-Name',
 } as const;
+
+/** A speaker id travels in a header: 1–64 characters, letters, digits, `_`, `-`, `.`, `:`. */
+export const SPEAKER_ID_PATTERN = /^[A-Za-z0-9_.:-]{1,64}$/;
+export const SPEAKER_NAME_MAX_CHARS = 100;
