@@ -71,6 +71,7 @@ export class SessionHost<W> {
   private claims: BusSubscription | undefined;
   private others: BusSubscription[] = [];
   private timer: NodeJS.Timeout | undefined;
+  private stopWatchingConnection: (() => void) | undefined;
   private closing: Promise<void> | undefined;
 
   private constructor(
@@ -136,6 +137,11 @@ export class SessionHost<W> {
     ];
     this.timer = setInterval(() => this.track(this.renewAll()), Math.max(100, Math.floor(this.options.leaseMs / 3)));
     this.timer.unref();
+    // Back from a NATS outage: another replica may have taken a session while this one could not
+    // answer for it. Check every lease at once, not at the next tick, so the two never both work on it.
+    this.stopWatchingConnection = this.bus.onConnectionChange((connected) => {
+      if (connected && !this.closing) this.track(this.renewAll());
+    });
   }
 
   private claim(req: SessionClaimRequest): Promise<SessionClaimReply> {
@@ -282,6 +288,7 @@ export class SessionHost<W> {
 
   private async closeOnce(): Promise<void> {
     clearInterval(this.timer);
+    this.stopWatchingConnection?.();
     // No more claims reach this replica: the hand-over claims below go to the others.
     this.claims?.unsubscribe();
     await this.bus.connection.flush().catch((error: unknown) => this.options.logger.warn('session host flush failed', errorFields(error)));
