@@ -42,6 +42,9 @@ export interface BusOptions {
   /** Connection name shown by the server (`agent-api/<instance>`). */
   name: string;
   logger?: BusLogger;
+  /** Credentials, when the NATS server requires them. */
+  user?: string;
+  pass?: string;
 }
 
 export interface BusSubscription {
@@ -102,6 +105,7 @@ export class Bus {
     const nc = await connect({
       servers: options.servers,
       name: options.name,
+      ...(options.user !== undefined ? { user: options.user, pass: options.pass } : {}),
       maxReconnectAttempts: -1,
       reconnectTimeWait: RECONNECT_WAIT_MS,
       reconnectJitter: RECONNECT_JITTER_MS,

@@ -3,7 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { queueGroup, ServiceExitCode, type ServiceName } from '@voxbridge/contracts';
 import { ConfigError, loadConfig } from './config/load-config';
 import { redactConfig } from './config/secret';
-import type { ServiceEnv } from './config/service-env';
+import { natsCredentials, type ServiceEnv } from './config/service-env';
 import { HttpErrorFilter } from './http/http-error.filter';
 import { httpValidationPipe } from './http/validation';
 import { AppLogger } from './logging/app-logger';
@@ -37,6 +37,7 @@ export async function startServiceApp<E extends ServiceEnv>(
   app.connectMicroservice({
     strategy: new NamespacedNatsServer(config.VOXBRIDGE_NAMESPACE, {
       servers: config.NATS_URL.split(','),
+      ...natsCredentials(config),
       queue: queueGroup(config.VOXBRIDGE_NAMESPACE, definition.service),
       name: `${definition.service}-control`,
       gracefulShutdown: true,

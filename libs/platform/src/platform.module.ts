@@ -4,7 +4,7 @@ import { Bus } from '@voxbridge/bus';
 import type { ServiceName } from '@voxbridge/contracts';
 import { dataSourceOptions, pingDatabase, type ServiceSchema } from '@voxbridge/persistence';
 import { DataSource } from 'typeorm';
-import { DatabaseServiceEnv, ServiceEnv } from './config/service-env';
+import { DatabaseServiceEnv, natsCredentials, ServiceEnv } from './config/service-env';
 import { TurnFacts } from './facts/turn-facts';
 import { FleetResponder } from './fleet/fleet-responder';
 import { servicePingController } from './fleet/service-ping.controller';
@@ -66,6 +66,7 @@ export class PlatformModule {
             namespace: config.VOXBRIDGE_NAMESPACE,
             name: service,
             logger: logger.child({ component: 'bus' }),
+            ...natsCredentials(config),
           }),
       },
       ReadinessRegistry,

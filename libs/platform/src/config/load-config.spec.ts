@@ -2,7 +2,7 @@ import { IsInt, Min } from 'class-validator';
 import { Type } from 'class-transformer';
 import { ConfigError, loadConfig } from './load-config';
 import { redactConfig } from './secret';
-import { DatabaseServiceEnv } from './service-env';
+import { DatabaseServiceEnv, natsCredentials } from './service-env';
 
 class ExampleEnv extends DatabaseServiceEnv {
   override HTTP_PORT = 4902;
@@ -53,5 +53,14 @@ describe(loadConfig.name, () => {
     expect(sut['DATABASE_URL']).toBe('[secret]');
     expect(sut['HTTP_PORT']).toBe(4902);
     expect(JSON.stringify(sut)).not.toContain('hunter2');
+  });
+
+  it('logs in to NATS as NATS_USER with a secret NATS_PASSWORD, and refuses a user without a password', () => {
+    const sut = loadConfig('example', ExampleEnv, { ...valid, NATS_USER: 'stt-gateway', NATS_PASSWORD: 's3cret-pw' });
+    expect(natsCredentials(sut)).toEqual({ user: 'stt-gateway', pass: 's3cret-pw' });
+    expect(JSON.stringify(redactConfig(sut))).not.toContain('s3cret-pw');
+    expect(natsCredentials(loadConfig('example', ExampleEnv, valid))).toEqual({});
+    expect(() => loadConfig('example', ExampleEnv, { ...valid, NATS_USER: 'stt-gateway' })).toThrow(/NATS_PASSWORD: must be set when NATS_USER is/);
+    expect(() => loadConfig('example', ExampleEnv, { ...valid, NATS_USER: 'no spaces' })).toThrow(/NATS_USER/);
   });
 });

@@ -1,5 +1,5 @@
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsString, Matches, Max, Min } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, ValidateIf } from 'class-validator';
 import { Secret } from './secret';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -14,6 +14,20 @@ export class ServiceEnv {
     message: 'must be one or more comma-separated nats:// URLs',
   })
   NATS_URL = 'nats://127.0.0.1:4222';
+
+  /**
+   * The NATS user this service logs in as (deployments give each service its own, allowed only its
+   * own subjects: deploy/nats). Unset: no authentication. nats.js ignores `user:pass@` in a URL.
+   */
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9_.-]{1,64}$/, { message: 'must be 1-64 of A-Z, a-z, 0-9, _, . or -' })
+  NATS_USER?: string;
+
+  /** NATS_USER's password (or NATS_PASSWORD_FILE through the image's entry point). */
+  @Secret()
+  @ValidateIf((env: ServiceEnv) => env.NATS_USER !== undefined || env.NATS_PASSWORD !== undefined)
+  @IsString({ message: 'must be set when NATS_USER is' })
+  NATS_PASSWORD?: string;
 
   /** Prefix of every subject, queue group and stream: fleets with different namespaces never meet. */
   @Matches(/^[a-z][a-z0-9_-]{0,31}$/, { message: 'must be 1-32 of a-z, 0-9, _ or -, starting with a letter' })
@@ -56,4 +70,9 @@ export class DatabaseServiceEnv extends ServiceEnv {
   @Min(1)
   @Max(100)
   DATABASE_POOL_MAX = 5;
+}
+
+/** The NATS login of a service, in the shape nats.js (and Nest's NATS transport) take. */
+export function natsCredentials(config: ServiceEnv): { user?: string; pass?: string } {
+  return config.NATS_USER === undefined ? {} : { user: config.NATS_USER, pass: config.NATS_PASSWORD ?? '' };
 }
