@@ -21,10 +21,14 @@ interface LiveMessage {
 class EventsClient {
   readonly messages: LiveMessage[] = [];
   closeCode?: number;
+  closeReason?: string;
 
   private constructor(readonly ws: WebSocket) {
     ws.on('message', (data) => this.messages.push(JSON.parse(String(data)) as LiveMessage));
-    ws.on('close', (code) => (this.closeCode = code));
+    ws.on('close', (code, reason) => {
+      this.closeCode = code;
+      this.closeReason = reason.toString();
+    });
   }
 
   static open(url: string, headers: Record<string, string> = {}): Promise<EventsClient> {
@@ -201,6 +205,17 @@ describe('/ws/events (agent-api, NATS and Postgres real)', () => {
     await expectEventually(() => expect(client.events()).toEqual(['ready', 'error', 'pong', 'pong']));
     expect(client.messages[1]).toEqual({ event: 'error', data: { code: 'validation_failed', message: 'session_id must be a UUID' } });
     expect(client.closeCode).toBeUndefined();
+  });
+
+  it.each([
+    ['a text message of 4097 bytes', 'x'.repeat(4097), 4097],
+    ['a binary message of 100 KB', Buffer.alloc(100_000, 1), 100_000],
+  ])('closes with 1009 and a reason naming the size on %s', async (_what, message, sizeBytes) => {
+    const client = await open();
+    client.ws.send(message);
+    await expectEventually(() => expect(client.closeCode).toBe(1009));
+    expect(client.closeReason).toBe(`message of ${sizeBytes} bytes; at most 4096`);
+    expect(client.of('error')).toEqual([]);
   });
 
   it('drops a client that stops reading once its backlog passes the limit, and keeps serving the others', async () => {

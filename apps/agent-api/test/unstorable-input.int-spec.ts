@@ -13,6 +13,7 @@ import {
 import { testLogger } from '@voxbridge/service-testing';
 import { testInfra } from '@voxbridge/testing';
 import { randomUUID } from 'node:crypto';
+import { connect } from 'node:net';
 import { DataSource } from 'typeorm';
 import { startAgentApi, type AgentApiHarness } from './support/agent-api-harness';
 
@@ -178,6 +179,82 @@ describe('unstorable input at the HTTP edge (agent-api real; session-store FAKE 
     it('accepts a surrogate pair (an emoji) and a JSON-escaped one alike', async () => {
       const created = await api.request('POST', '/api/sessions', `{"user_id":"u","agent_id":"${agentId}","title":"hi 🎉 \\ud83c\\udf89"}`);
       expect(created).toMatchObject({ status: 201, body: { title: 'hi 🎉 🎉' } });
+    });
+  });
+
+  describe('prototype keys', () => {
+    const cases: Array<[string, string, string, () => string, string]> = [
+      ['"__proto__" at the top of a session', 'POST', '/api/sessions', () => `{"user_id":"u","agent_id":"${agentId}","__proto__":{"isAdmin":true}}`, '__proto__'],
+      ['"constructor" in session_metadata', 'POST', '/api/sessions', () => `{"user_id":"u","agent_id":"${agentId}","session_metadata":{"constructor":{"prototype":{"x":1}}}}`, 'session_metadata.constructor'],
+      ['"prototype" in an agent\'s plugins', 'POST', '/api/agents', () => `{"name":"proto","system_prompt":"p","plugins":{"prototype":{"enabled":true}}}`, 'plugins.prototype'],
+      ['"__proto__" in a message', 'POST', `/api/sessions/${sessionId}/messages`, () => `{"role":"user","content":"hi","__proto__":{"role":"system"}}`, '__proto__'],
+    ];
+
+    it.each(cases)('refuses %s with 400 naming its path, asking nobody', async (_what, method, path, body, field) => {
+      const asked = store.asked.length;
+      expectRefused(await api.request(method, path, body()), field, /not allowed/);
+      expect(store.asked.length).toBe(asked);
+    });
+  });
+
+  describe('null for an optional field that has no null', () => {
+    const cases: Array<[string, string, string, () => unknown]> = [
+      ['user_name', 'POST', '/api/sessions', () => session({ user_name: null })],
+      ['title', 'POST', '/api/sessions', () => session({ title: null })],
+      ['session_type', 'POST', '/api/sessions', () => session({ session_type: null })],
+      ['session_metadata', 'POST', '/api/sessions', () => session({ session_metadata: null })],
+      ['title', 'PATCH', '/api/sessions/:id', () => ({ title: null })],
+      ['active', 'PATCH', '/api/sessions/:id', () => ({ active: null })],
+      ['speaker', 'POST', '/api/sessions/:id/messages', () => ({ role: 'user', content: 'hi', speaker: null })],
+      ['rate_limit_per_second', 'POST', '/api/keys', () => ({ name: 'k', role: 'client', rate_limit_per_second: null })],
+      ['rate_limit_burst', 'POST', '/api/keys', () => ({ name: 'k', role: 'client', rate_limit_burst: null })],
+      ['agent_id', 'POST', '/api/voice/token', () => ({ agent_id: null })],
+      ['session_id', 'POST', '/api/voice/token', () => ({ session_id: null })],
+      ['session_id', 'POST', '/api/plugins/discord/voice/join', () => ({ agent_id: agentId, guild_id: '112233445566778899', channel_id: '998877665544332211', session_id: null })],
+    ];
+
+    it.each(cases)('refuses null for %s (%s %s) with 400 naming it, asking nobody', async (field, method, path, body) => {
+      const asked = store.asked.length;
+      expectRefused(await api.request(method, path.replace(':id', sessionId), body()), field, /./);
+      expect(store.asked.length).toBe(asked);
+    });
+  });
+
+  describe('query strings that are not percent-encoded UTF-8', () => {
+    it.each([
+      ['a byte that is not UTF-8', 'user_id=%ff'],
+      ['a stray "%"', 'user_id=%'],
+      ['an encoded lone surrogate', 'user_id=%ED%A0%80'],
+    ])('refuses %s with 400 naming the parameter, asking nobody', async (_what, query) => {
+      const asked = store.asked.length;
+      expectRefused(await api.request('GET', `/api/sessions?${query}`), 'user_id', /percent-encoded UTF-8/);
+      expect(store.asked.length).toBe(asked);
+    });
+  });
+
+  describe("requests Node's HTTP parser refuses", () => {
+    /** Sends raw bytes and reads until the server closes. */
+    const raw = (text: string) =>
+      new Promise<string>((resolve, reject) => {
+        const { hostname, port } = new URL(api.baseUrl);
+        const socket = connect(Number(port), hostname, () => socket.end(text));
+        let received = '';
+        socket.on('data', (chunk: Buffer) => (received += chunk.toString()));
+        socket.on('close', () => resolve(received));
+        socket.on('error', reject);
+      });
+
+    it('answers a URL and headers over 16 KB with 431 in the error shape', async () => {
+      const reply = await api.request('GET', `/api/sessions/${'a'.repeat(20_000)}`);
+      expect(reply.status).toBe(431);
+      expect((reply.body as ErrorReply).error).toEqual({ code: ErrorCode.PayloadTooLarge, message: 'the URL and headers are larger than 16384 bytes', request_id: expect.any(String) });
+    });
+
+    it('answers a malformed request line with 400 in the error shape', async () => {
+      const reply = await raw('NOT HTTP AT ALL\r\n\r\n');
+      expect(reply).toMatch(/^HTTP\/1\.1 400 /);
+      const body = JSON.parse(reply.slice(reply.indexOf('\r\n\r\n') + 4)) as ErrorReply;
+      expect(body.error).toEqual({ code: ErrorCode.ValidationFailed, message: 'malformed HTTP request', request_id: expect.any(String) });
     });
   });
 

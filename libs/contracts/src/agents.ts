@@ -23,6 +23,16 @@ export class AgentIdRequest {
   @IsUUID() id!: string;
 }
 
+/**
+ * The providers an agent can name, per stage (`auto`: the service picks from what it is configured
+ * with). agent-api refuses any other value; the web app offers exactly these.
+ */
+export const AGENT_LLM_PROVIDERS = ['auto', 'openrouter', 'openai_compatible', 'n8n'] as const satisfies ReadonlyArray<AgentDto['llm_provider']>;
+export const AGENT_STT_PROVIDERS = ['auto', 'whisperx', 'openai_compatible', 'local'] as const;
+export const AGENT_TTS_PROVIDERS = ['auto', 'chatterbox', 'openai_compatible', 'local'] as const;
+export type AgentSttProvider = (typeof AGENT_STT_PROVIDERS)[number];
+export type AgentTtsProvider = (typeof AGENT_TTS_PROVIDERS)[number];
+
 /** One step of an agent's LLM fallback chain. */
 export interface AgentFallbackStep {
   provider: 'openrouter' | 'openai_compatible';

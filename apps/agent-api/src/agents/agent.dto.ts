@@ -1,5 +1,12 @@
 import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
-import { AGENT_DEADLINE_BOUNDS, DEFAULT_AGENT_DEADLINES, type AgentDeadlineField, type AgentDeadlines } from '@voxbridge/contracts';
+import {
+  AGENT_DEADLINE_BOUNDS,
+  AGENT_STT_PROVIDERS,
+  AGENT_TTS_PROVIDERS,
+  DEFAULT_AGENT_DEADLINES,
+  type AgentDeadlineField,
+  type AgentDeadlines,
+} from '@voxbridge/contracts';
 import { PLUGIN_SECRET_FIELDS, type PluginsConfig } from '@voxbridge/plugin-sdk';
 import { Type } from 'class-transformer';
 import {
@@ -19,18 +26,17 @@ import {
   MaxLength,
   Min,
   registerDecorator,
-  ValidateIf,
   ValidateNested,
   type ValidationOptions,
 } from 'class-validator';
 import { FALLBACK_PROVIDERS, LLM_PROVIDERS, type FallbackProvider, type FallbackStep, type LlmProvider } from './agent.entity';
+import { OmitOrSet } from '../http/omit-or-set';
 import { AGENT_DEFAULTS } from './agent.model';
 
-/** May be omitted, but not `null` (the field has no "unset" state). */
-const OmitOrSet = () => ValidateIf((_object: object, value: unknown) => value !== undefined);
 const HTTP_URL = { protocols: ['http', 'https'], require_protocol: true, require_tld: false };
 const LANGUAGE = /^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/;
-const PROVIDER_NAME = /^[a-z][a-z0-9_-]{0,49}$/;
+/** Names the choices: `stt_provider must be one of: auto, whisperx, openai_compatible, local`. */
+const oneOf = (choices: readonly string[]) => ({ message: `$property must be one of: ${choices.join(', ')}` });
 const FINITE = { allowNaN: false, allowInfinity: false };
 
 function IsIanaTimezone(options?: ValidationOptions): PropertyDecorator {
@@ -134,7 +140,7 @@ export class CreateAgentDto {
   @Length(1, 100)
   name!: string;
 
-  @ApiPropertyOptional({ example: 'Friendly general-purpose assistant', maxLength: 1000, nullable: true, default: null })
+  @ApiPropertyOptional({ type: String, example: 'Friendly general-purpose assistant', maxLength: 1000, nullable: true, default: null })
   @IsOptional()
   @IsString()
   @MaxLength(1000)
@@ -162,7 +168,7 @@ export class CreateAgentDto {
       'n8n (needs n8n_webhook_url)',
   })
   @OmitOrSet()
-  @IsIn(LLM_PROVIDERS)
+  @IsIn(LLM_PROVIDERS, oneOf(LLM_PROVIDERS))
   llm_provider?: LlmProvider;
 
   @ApiPropertyOptional({
@@ -177,13 +183,13 @@ export class CreateAgentDto {
   @Length(1, 200)
   llm_model?: string;
 
-  @ApiPropertyOptional({ example: 'http://127.0.0.1:11434/v1', maxLength: 500, nullable: true, description: 'http(s) base URL of an OpenAI-compatible server' })
+  @ApiPropertyOptional({ type: String, example: 'http://127.0.0.1:11434/v1', maxLength: 500, nullable: true, description: 'http(s) base URL of an OpenAI-compatible server' })
   @IsOptional()
   @IsUrl(HTTP_URL)
   @MaxLength(500)
   llm_base_url?: string | null;
 
-  @ApiPropertyOptional({ example: 'https://n8n.example.com/webhook/voice', maxLength: 500, nullable: true, description: 'http(s) webhook for the n8n provider' })
+  @ApiPropertyOptional({ type: String, example: 'https://n8n.example.com/webhook/voice', maxLength: 500, nullable: true, description: 'http(s) webhook for the n8n provider' })
   @IsOptional()
   @IsUrl(HTTP_URL)
   @MaxLength(500)
@@ -203,17 +209,16 @@ export class CreateAgentDto {
   is_default?: boolean;
 
   @ApiPropertyOptional({
+    enum: AGENT_STT_PROVIDERS,
     example: 'auto',
-    pattern: PROVIDER_NAME.source,
     default: AGENT_DEFAULTS.stt_provider,
     description: 'Speech-to-text provider: auto (stt-gateway decides: whisperx, else openai_compatible, else local, by what it is configured with), whisperx, openai_compatible or local (pocketsphinx)',
   })
   @OmitOrSet()
-  @IsString()
-  @Matches(PROVIDER_NAME)
+  @IsIn(AGENT_STT_PROVIDERS, oneOf(AGENT_STT_PROVIDERS))
   stt_provider?: string;
 
-  @ApiPropertyOptional({ example: 'en', maxLength: 35, nullable: true, default: AGENT_DEFAULTS.stt_language, description: 'Spoken language (BCP 47); null: detect' })
+  @ApiPropertyOptional({ type: String, example: 'en', maxLength: 35, nullable: true, default: AGENT_DEFAULTS.stt_language, description: 'Spoken language (BCP 47); null: detect' })
   @IsOptional()
   @IsString()
   @MaxLength(35)
@@ -235,17 +240,16 @@ export class CreateAgentDto {
   max_utterance_ms?: number;
 
   @ApiPropertyOptional({
+    enum: AGENT_TTS_PROVIDERS,
     example: 'auto',
-    pattern: PROVIDER_NAME.source,
     default: AGENT_DEFAULTS.tts_provider,
     description: 'Text-to-speech provider: auto (tts-gateway decides: chatterbox, else openai_compatible, else local, by what it is configured with), chatterbox, openai_compatible or local (flite / espeak-ng)',
   })
   @OmitOrSet()
-  @IsString()
-  @Matches(PROVIDER_NAME)
+  @IsIn(AGENT_TTS_PROVIDERS, oneOf(AGENT_TTS_PROVIDERS))
   tts_provider?: string;
 
-  @ApiPropertyOptional({ example: 'auren_voice', maxLength: 100, nullable: true, default: null, description: 'Voice id at the TTS provider' })
+  @ApiPropertyOptional({ type: String, example: 'auren_voice', maxLength: 100, nullable: true, default: null, description: 'Voice id at the TTS provider' })
   @IsOptional()
   @IsString()
   @Length(1, 100)

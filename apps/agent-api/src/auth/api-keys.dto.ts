@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsInt, IsNumber, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
+import { IsIn, IsInt, IsNumber, IsString, Length, Matches, Max, Min } from 'class-validator';
+import { OmitOrSet } from '../http/omit-or-set';
 import { API_KEY_ROLES, type ApiKeyMetadata, type ApiKeyRole } from './principal';
 
 export class CreateApiKeyDto {
@@ -19,14 +20,14 @@ export class CreateApiKeyDto {
     example: 5,
     description: "This key's steady rate in requests per second (a fraction is fine: 0.5 = one every 2 s). Default: the fleet's RATE_LIMIT_PER_SECOND",
   })
-  @IsOptional()
+  @OmitOrSet()
   @IsNumber({ allowNaN: false, allowInfinity: false })
   @Min(0.001)
   @Max(100_000)
   rate_limit_per_second?: number;
 
   @ApiPropertyOptional({ minimum: 1, maximum: 100_000, example: 20, description: "How many requests this key may make at once. Default: the fleet's RATE_LIMIT_BURST" })
-  @IsOptional()
+  @OmitOrSet()
   @IsInt()
   @Min(1)
   @Max(100_000)

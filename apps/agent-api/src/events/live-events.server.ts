@@ -8,8 +8,16 @@ import { LiveEventsHub } from './live-events.hub';
 import type { Viewer } from './session-visibility';
 
 export const LIVE_EVENTS_PATH = '/ws/events';
-/** Client frames are tiny commands; anything larger is refused by `ws` (close 1009). */
-const MAX_CLIENT_FRAME_BYTES = 4 * 1024;
+/** Client messages are tiny commands; a larger one closes the socket with 1009 and a reason saying so. */
+const MAX_CLIENT_MESSAGE_BYTES = 4 * 1024;
+/** RFC 6455 "message too big". */
+const CLOSE_TOO_LARGE = 1009;
+/**
+ * What `ws` itself refuses, before our code sees the message (close 1009 without a reason, as `ws`
+ * cannot give one). Above MAX_CLIENT_MESSAGE_BYTES so that oversized messages up to here are
+ * refused with a reason; bounded so a client cannot make us buffer without end.
+ */
+const MAX_WS_PAYLOAD_BYTES = 1024 * 1024;
 const BEARER = /^Bearer +([^\s]+) *$/i;
 
 /** `Authorization: Bearer <key>`, else `?token=<key>` (browsers cannot set headers on a WebSocket). */
@@ -18,6 +26,11 @@ export function upgradeToken(request: IncomingMessage): string | undefined {
   if (header) return header;
   const query = new URL(request.url ?? '/', 'http://localhost').searchParams.get('token');
   return query ?? undefined;
+}
+
+function rawDataBytes(data: RawData): number {
+  if (Array.isArray(data)) return data.reduce((sum, part) => sum + part.byteLength, 0);
+  return data.byteLength;
 }
 
 function refuseUpgrade(socket: Duplex, status: 401 | 503, code: string, message: string): void {
@@ -36,7 +49,7 @@ function refuseUpgrade(socket: Duplex, status: 401 | 503, code: string, message:
  */
 @Injectable()
 export class LiveEventsServer implements BeforeApplicationShutdown {
-  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: MAX_CLIENT_FRAME_BYTES });
+  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: MAX_WS_PAYLOAD_BYTES });
   private readonly logger: AppLogger;
   private httpServer?: Server;
   private readonly onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -84,6 +97,11 @@ export class LiveEventsServer implements BeforeApplicationShutdown {
   private accept(ws: WebSocket, viewer: Viewer): void {
     const { keyId } = viewer;
     ws.on('message', (data: RawData, isBinary: boolean) => {
+      const sizeBytes = rawDataBytes(data);
+      if (sizeBytes > MAX_CLIENT_MESSAGE_BYTES) {
+        ws.close(CLOSE_TOO_LARGE, `message of ${sizeBytes} bytes; at most ${MAX_CLIENT_MESSAGE_BYTES}`);
+        return;
+      }
       this.hub.receive(ws, isBinary ? '' : data.toString());
     });
     ws.on('close', () => this.hub.disconnect(ws));

@@ -3,6 +3,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppLogger } from '@voxbridge/platform';
 import type { AgentApiEnv } from '../config/agent-api.env';
 import { useWebSocketAdapter } from '../events/use-websocket-adapter';
+import { answerClientErrors } from './client-errors';
 import { setUpOpenApi } from './openapi';
 import { refuseUnstorableInput } from './unstorable-input';
 import { defaultWebRoot, serveWebApp } from './web-app';
@@ -33,9 +34,11 @@ export function configureHttp(app: INestApplication, config: AgentApiEnv): void 
       maxAge: 600,
     });
   }
-  // NUL, lone surrogates and deep nesting: 400 before the validation pipe recurses or Postgres
-  // refuses. After CORS, so a browser can read the refusal.
+  // NUL, lone surrogates, deep nesting, prototype keys and undecodable queries: 400 before the
+  // validation pipe recurses or Postgres refuses. After CORS, so a browser can read the refusal.
   express.use(refuseUnstorableInput());
+  // What Node's parser refuses before Express (a URL and headers over 16 KB): the API's error shape too.
+  answerClientErrors(express.getHttpServer());
   setUpOpenApi(app);
   const webRoot = config.WEB_ROOT ?? defaultWebRoot();
   if (!serveWebApp(app, webRoot)) app.get(AppLogger).warn('the web app is not built: / serves nothing (npm run build builds it)', { web_root: webRoot });

@@ -1,5 +1,5 @@
 import { ErrorCode } from '@voxbridge/contracts';
-import { findUnstorableInput, MAX_JSON_DEPTH, UNSTORABLE, unstorableInputError } from './unstorable-input';
+import { findUndecodableQuery, findUnstorableInput, MAX_JSON_DEPTH, UNSTORABLE, unstorableInputError } from './unstorable-input';
 
 /** `levels` arrays inside each other, built without recursion. */
 function nestedArrays(levels: number): unknown[] {
@@ -48,6 +48,17 @@ describe(findUnstorableInput.name, () => {
     expect(sut).toEqual({ tooDeep: true, fields: { [`meta${'.0'.repeat(MAX_JSON_DEPTH - 1)}`]: [UNSTORABLE.tooDeep] } });
   });
 
+  it('names __proto__, constructor and prototype keys at any depth, as JSON.parse makes them', () => {
+    const sut = findUnstorableInput(JSON.parse('{"__proto__":{"isAdmin":true},"meta":{"a":[{"constructor":{"prototype":{"x":1}}}],"prototype":1}}'));
+
+    expect(sut?.fields).toEqual({
+      ['__proto__']: [UNSTORABLE.prototypeKey],
+      'meta.a.0.constructor': [UNSTORABLE.prototypeKey],
+      'meta.prototype': [UNSTORABLE.prototypeKey],
+    });
+    expect(findUnstorableInput({ meta: { proto: 1, constructors: 2, __proto: 3 } })).toBeNull();
+  });
+
   it('walks 100,000 levels without overflowing the stack', () => {
     expect(findUnstorableInput(nestedArrays(100_000))?.tooDeep).toBe(true);
   });
@@ -56,6 +67,24 @@ describe(findUnstorableInput.name, () => {
     const sut = findUnstorableInput(Array.from({ length: 10_000 }, () => '\u0000'));
 
     expect(Object.keys(sut?.fields ?? {})).toHaveLength(20);
+  });
+});
+
+describe(findUndecodableQuery.name, () => {
+  it('finds nothing in a well-encoded query, "+" and encoded UTF-8 included', () => {
+    expect(findUndecodableQuery('/api/sessions?user_id=Zo%C3%AB+x&limit=5&flag&=&a=b=c')).toBeNull();
+    expect(findUndecodableQuery('/api/sessions')).toBeNull();
+  });
+
+  it('names each parameter whose value or name is not valid percent-encoded UTF-8', () => {
+    const sut = findUndecodableQuery('/api/sessions?user_id=%ff&limit=5&cursor=%&title=%ED%A0%80&%E0%A4=1');
+
+    expect(sut?.fields).toEqual({
+      user_id: [UNSTORABLE.badEncoding],
+      cursor: [UNSTORABLE.badEncoding],
+      title: [UNSTORABLE.badEncoding],
+      '["%E0%A4"]': [UNSTORABLE.badEncoding],
+    });
   });
 });
 

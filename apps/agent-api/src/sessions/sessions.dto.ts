@@ -13,6 +13,7 @@ import {
 } from '@voxbridge/contracts';
 import { Transform, Type } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsNotEmpty, IsObject, IsOptional, IsString, IsUUID, Max, MaxLength, Min } from 'class-validator';
+import { OmitOrSet } from '../http/omit-or-set';
 
 /*
  * HTTP shapes of /api/sessions. Limits mirror the session-store contract (libs/contracts
@@ -47,24 +48,24 @@ export class CreateSessionBody {
   agent_id!: string;
 
   @ApiPropertyOptional({ maxLength: 100, example: 'Ada' })
-  @IsOptional()
+  @OmitOrSet()
   @IsString()
   @MaxLength(100)
   user_name?: string;
 
   @ApiPropertyOptional({ description: 'Defaults to "New Conversation".', maxLength: 200, example: 'Trip planning' })
-  @IsOptional()
+  @OmitOrSet()
   @IsString()
   @MaxLength(200)
   title?: string;
 
   @ApiPropertyOptional({ enum: SESSION_TYPES, default: 'api', example: 'api' })
-  @IsOptional()
+  @OmitOrSet()
   @IsIn(SESSION_TYPES)
   session_type?: SessionType;
 
   @ApiPropertyOptional({ description: 'Free-form JSON object kept with the session.', example: { source: 'crm' } })
-  @IsOptional()
+  @OmitOrSet()
   @IsObject()
   session_metadata?: Record<string, unknown>;
 }
@@ -104,13 +105,13 @@ export class ListSessionsQuery {
 
 export class UpdateSessionBody {
   @ApiPropertyOptional({ maxLength: 200, example: 'Trip planning (Rome)' })
-  @IsOptional()
+  @OmitOrSet()
   @IsString()
   @MaxLength(200)
   title?: string;
 
   @ApiPropertyOptional({ description: '`false` ends the session (sets `ended_at`).', example: false })
-  @IsOptional()
+  @OmitOrSet()
   @IsBoolean()
   active?: boolean;
 }
@@ -137,7 +138,7 @@ export class AppendMessageBody {
   content!: string;
 
   @ApiPropertyOptional({ description: 'Display name of who spoke.', maxLength: 100, example: 'Ada' })
-  @IsOptional()
+  @OmitOrSet()
   @IsString()
   @MaxLength(100)
   speaker?: string;
@@ -199,6 +200,9 @@ export class MessageResponse implements MessageDto {
   @ApiProperty({ enum: MESSAGE_ROLES, example: 'assistant' }) role!: MessageRole;
   @ApiProperty({ example: 'It is sunny in Rome.' }) content!: string;
   @ApiProperty({ type: String, nullable: true }) speaker!: string | null;
+  @ApiProperty({ type: String, nullable: true, required: false, description: 'User messages with several speakers (Discord): whose words.' })
+  speaker_id?: string | null;
+  @ApiProperty({ type: String, nullable: true, required: false, description: "That speaker's display name." }) speaker_name?: string | null;
   @ApiProperty({ format: 'date-time' }) created_at!: string;
   @ApiProperty({ type: Number, nullable: true }) stt_latency_ms!: number | null;
   @ApiProperty({ type: Number, nullable: true }) llm_ttft_ms!: number | null;

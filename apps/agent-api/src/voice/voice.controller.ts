@@ -1,7 +1,7 @@
 import { Body, Controller, HttpCode, HttpStatus, NotFoundException, Post, Req, UnauthorizedException } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiProperty, ApiPropertyOptional, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { ErrorCode, type VoiceTokenDto } from '@voxbridge/contracts';
-import { IsOptional, IsUUID } from 'class-validator';
+import { IsUUID } from 'class-validator';
 import type { Request } from 'express';
 import { AgentsError, AgentsErrorCode } from '../agents/agents.errors';
 import { AgentsService } from '../agents/agents.service';
@@ -10,17 +10,18 @@ import type { Principal } from '../auth/principal';
 import { CredentialRefused, VoiceTokenService } from '../auth/voice-token.service';
 import { AgentApiEnv } from '../config/agent-api.env';
 import { ErrorResponse } from '../http/error-response.dto';
+import { OmitOrSet } from '../http/omit-or-set';
 import { toSessionsHttpError } from '../sessions/sessions.errors';
 import { SessionsService } from '../sessions/sessions.service';
 
 class MintVoiceTokenBody {
   @ApiPropertyOptional({ format: 'uuid', description: 'bind the token to this agent (recommended)' })
-  @IsOptional()
+  @OmitOrSet()
   @IsUUID()
   agent_id?: string;
 
   @ApiPropertyOptional({ format: 'uuid', description: 'the session to resume with this token: 404 when your key may not see it' })
-  @IsOptional()
+  @OmitOrSet()
   @IsUUID()
   session_id?: string;
 }

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { SNOWFLAKE, SNOWFLAKE_MESSAGE } from '@voxbridge/contracts';
-import { IsOptional, IsUUID, Matches } from 'class-validator';
+import { IsUUID, Matches } from 'class-validator';
+import { OmitOrSet } from '../../http/omit-or-set';
 
 export class DiscordVoiceJoinBody {
   @ApiProperty({ format: 'uuid' })
@@ -16,7 +17,7 @@ export class DiscordVoiceJoinBody {
   channel_id!: string;
 
   @ApiPropertyOptional({ format: 'uuid', description: 'an existing (web) session to continue in the channel' })
-  @IsOptional()
+  @OmitOrSet()
   @IsUUID()
   session_id?: string;
 }
