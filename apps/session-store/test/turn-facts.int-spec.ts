@@ -6,6 +6,7 @@ import {
   streamName,
   TIMELINE_MARKS,
   TurnFactSubjects,
+  type HistoryDto,
   type MessageDto,
   type SessionDto,
   type TurnAnsweredFact,
@@ -146,6 +147,46 @@ describe('session-store assembles voice turns from their facts', () => {
     expect(timeline?.spans.reduce((sum, span) => sum + span.duration_ms, 0)).toBe(1_327);
     await expectEventually(() => expect(recorded.filter((r) => r.turn_id === turn.turnId)).toHaveLength(1));
     await expectEventually(async () => expect(await factsLeft(turn.turnId)).toBe(0));
+  });
+
+  it('keeps whose words each user message holds when several people talk, returns them with the messages and names them in the history', async () => {
+    const session = await createSession();
+    const alice = { speaker_id: '80351110224678912', speaker_name: 'Alice' };
+    const bob = { speaker_id: '80351110224678913', speaker_name: 'Bob “the builder”' };
+    for (const [who, text] of [
+      [alice, 'Who wants pizza?'],
+      [bob, 'Me!'],
+    ] as const) {
+      const turn = factsOf(session.id);
+      await turn.publish.transcribed({ ...turn.transcribed, user_text: text, speaker: who.speaker_name, ...who });
+      await turn.publish.answered({ ...turn.answered, user_text: text, speaker: who.speaker_name, ...who });
+      await turn.publish.heard(turn.heard({}));
+      await expectEventually(async () => expect((await messages(session.id)).filter((m) => m.turn_id === turn.turnId)).toHaveLength(2));
+    }
+    const single = factsOf(session.id); // no speaker id: the one default speaker
+    await single.publish.transcribed();
+    await single.publish.answered();
+    await single.publish.heard(single.heard({}));
+
+    const stored = await expectEventually(async () => {
+      const found = await messages(session.id);
+      expect(found).toHaveLength(6);
+      return found;
+    });
+    expect(stored.map((m) => [m.role, m.speaker_id, m.speaker_name])).toEqual([
+      ['user', alice.speaker_id, 'Alice'],
+      ['assistant', null, null],
+      ['user', bob.speaker_id, 'Bob “the builder”'],
+      ['assistant', null, null],
+      ['user', null, null],
+      ['assistant', null, null],
+    ]);
+    const history = await bus.requestJson<HistoryDto>(SessionSubjects.history, { session_id: session.id });
+    expect(history.messages.filter((m) => m.role === 'user')).toEqual([
+      { role: 'user', content: 'Who wants pizza?', speaker_name: 'Alice' },
+      { role: 'user', content: 'Me!', speaker_name: 'Bob “the builder”' },
+      { role: 'user', content: 'Where is the Colosseum?' },
+    ]);
   });
 
   it('when tts-gateway dies mid-answer, writes the turn after the quiet time as interrupted with exactly what was played', async () => {

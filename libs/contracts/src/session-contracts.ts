@@ -1,5 +1,6 @@
 import { Type } from 'class-transformer';
-import { IsArray, IsIn, IsString, IsUUID, ValidateNested } from 'class-validator';
+import { IsArray, IsIn, IsOptional, IsString, IsUUID, MaxLength, ValidateNested } from 'class-validator';
+import { SPEAKER_NAME_MAX_CHARS } from './audio';
 import { requestContract } from './contract';
 import {
   CreateSessionRequest,
@@ -19,6 +20,8 @@ export class SessionReply extends SessionEvent {}
 export class HistoryMessage {
   @IsIn(MESSAGE_ROLES) role!: MessageRole;
   @IsString() content!: string;
+  /** User messages of a conversation with several people: who said it. */
+  @IsOptional() @IsString() @MaxLength(SPEAKER_NAME_MAX_CHARS) speaker_name?: string;
 }
 
 export class HistoryReply implements HistoryDto {

@@ -10,9 +10,11 @@ import {
   IsString,
   IsUUID,
   Max,
+  Matches,
   MaxLength,
   Min,
 } from 'class-validator';
+import { SPEAKER_ID_PATTERN, SPEAKER_NAME_MAX_CHARS } from './audio';
 import type { SpanOwner, TimelineMarks } from './timeline';
 import { controlSubject, eventSubject } from './subjects';
 
@@ -122,6 +124,9 @@ export interface MessageDto {
   role: MessageRole;
   content: string;
   speaker: string | null;
+  /** User messages of a session with several people (Discord): whose words, and their display name. */
+  speaker_id?: string | null;
+  speaker_name?: string | null;
   created_at: string;
   stt_latency_ms: number | null;
   llm_ttft_ms: number | null;
@@ -150,7 +155,7 @@ export interface MessageTimeline {
 export interface HistoryDto {
   session_id: string;
   /** Oldest first; assistant turns as the user heard them. */
-  messages: Array<{ role: MessageRole; content: string }>;
+  messages: Array<{ role: MessageRole; content: string; speaker_name?: string }>;
 }
 
 /** A finished turn (durable): written once per `turn_id`, however often it is delivered. */
@@ -163,6 +168,9 @@ export class TurnCommittedEvent {
   @IsString() @MaxLength(100_000) assistant_text!: string;
   @IsBoolean() interrupted!: boolean;
   @IsOptional() @IsString() @MaxLength(100) speaker?: string;
+  /** Sessions with several people: whose words (the frames' `Vb-Speaker-Id`) and their display name. */
+  @IsOptional() @Matches(SPEAKER_ID_PATTERN) speaker_id?: string;
+  @IsOptional() @IsString() @MaxLength(SPEAKER_NAME_MAX_CHARS) speaker_name?: string;
   @IsOptional() @IsInt() @Min(0) stt_latency_ms?: number;
   @IsOptional() @IsInt() @Min(0) llm_ttft_ms?: number;
   @IsOptional() @IsInt() @Min(0) tts_ttfb_ms?: number;

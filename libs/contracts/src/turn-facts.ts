@@ -1,5 +1,6 @@
 import { Type } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUUID, MaxLength, Min, ValidateNested } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUUID, Matches, MaxLength, Min, ValidateNested } from 'class-validator';
+import { SPEAKER_ID_PATTERN, SPEAKER_NAME_MAX_CHARS } from './audio';
 import { SessionSubjects } from './sessions';
 import { eventSubject, type Subject } from './subjects';
 import { TIMELINE_MARKS, type TimelineMark } from './timeline';
@@ -59,6 +60,9 @@ export class TurnTranscribedFact extends TurnFact {
   @IsUUID() agent_id!: string;
   @IsString() @MaxLength(100_000) user_text!: string;
   @IsOptional() @IsString() @MaxLength(100) speaker?: string;
+  /** Sessions with several people: whose words (the frames' `Vb-Speaker-Id`) and their display name. */
+  @IsOptional() @Matches(SPEAKER_ID_PATTERN) speaker_id?: string;
+  @IsOptional() @IsString() @MaxLength(SPEAKER_NAME_MAX_CHARS) speaker_name?: string;
   @IsOptional() @IsString() @MaxLength(100) stt_provider?: string;
 }
 
@@ -70,6 +74,9 @@ export class TurnAnsweredFact extends TurnFact {
   /** The user's words as llm-router answered them (so a lost transcribed fact loses nothing). */
   @IsString() @MaxLength(100_000) user_text!: string;
   @IsOptional() @IsString() @MaxLength(100) speaker?: string;
+  /** Sessions with several people: whose words (the frames' `Vb-Speaker-Id`) and their display name. */
+  @IsOptional() @Matches(SPEAKER_ID_PATTERN) speaker_id?: string;
+  @IsOptional() @IsString() @MaxLength(SPEAKER_NAME_MAX_CHARS) speaker_name?: string;
   /** Everything the model said (what was heard is tts-gateway's fact). */
   @IsString() @MaxLength(100_000) assistant_text!: string;
   @IsIn(ANSWER_OUTCOMES) outcome!: AnswerOutcome;

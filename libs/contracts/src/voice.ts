@@ -1,4 +1,5 @@
-import { IsBoolean, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, IsUUID, MaxLength, Min } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, IsUUID, Matches, MaxLength, Min } from 'class-validator';
+import { SPEAKER_ID_PATTERN, SPEAKER_NAME_MAX_CHARS } from './audio';
 import { controlSubject } from './subjects';
 
 /**
@@ -42,6 +43,10 @@ export class VadEvent {
    * speech_stopped), capture time.
    */
   @IsInt() @Min(0) at_ms!: number;
+  /** Sessions with several people (`Vb-Speaker-Id` on audio.in): whose voice; absent for the one default speaker. */
+  @IsOptional() @Matches(SPEAKER_ID_PATTERN) speaker_id?: string;
+  /** The speaker's display name (`Vb-Speaker-Name`), when the gateway knows it. */
+  @IsOptional() @IsString() @MaxLength(SPEAKER_NAME_MAX_CHARS) speaker_name?: string;
 }
 
 export class TranscriptEvent {
@@ -50,7 +55,11 @@ export class TranscriptEvent {
   /** `error`: the STT provider failed for this utterance (`error_code`, `error_message`). */
   @IsIn(['partial', 'final', 'error']) kind!: 'partial' | 'final' | 'error';
   @IsString() @MaxLength(100_000) text!: string;
+  /** The speaker's display name (legacy; equal to `speaker_name` when stt-gateway sets it). */
   @IsOptional() @IsString() @MaxLength(100) speaker?: string;
+  /** Sessions with several people: whose utterance (the `Vb-Speaker-Id` of its frames). */
+  @IsOptional() @Matches(SPEAKER_ID_PATTERN) speaker_id?: string;
+  @IsOptional() @IsString() @MaxLength(SPEAKER_NAME_MAX_CHARS) speaker_name?: string;
   /** Finals: t_speech_end, the last voiced sample. */
   @IsOptional() @IsInt() @Min(0) speech_end_at_ms?: number;
   /** Finals: when the final transcript was published. */

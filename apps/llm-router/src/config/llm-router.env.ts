@@ -87,4 +87,18 @@ export class LlmRouterEnv extends DatabaseServiceEnv {
   @Min(100)
   @Max(1_000_000)
   LLM_HISTORY_MAX_CHARS = 16_000;
+
+  /** Several speakers: an utterance waits at most this long for another speaker to finish before it is answered. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(60_000)
+  LLM_FLOOR_MAX_WAIT_MS = 5_000;
+
+  /** Several speakers: an utterance waits at most this long for the agent to finish speaking an earlier answer (tts-gateway's turn end). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1_000)
+  @Max(600_000)
+  LLM_FLOOR_SPEECH_MAX_WAIT_MS = 60_000;
 }

@@ -6,6 +6,8 @@ export interface PromptHistoryMessage {
   content: string;
   /** The user spoke over this assistant turn. */
   interrupted?: boolean;
+  /** User turns of a conversation with several people: who said it. */
+  speakerName?: string;
 }
 
 export interface PromptInput {
@@ -16,6 +18,8 @@ export interface PromptInput {
   /** Oldest first. */
   history: readonly PromptHistoryMessage[];
   userText: string;
+  /** Several people share the conversation: who said `userText` (shown to the model as "Name: …"). */
+  speakerName?: string;
   /** Upper bound on the characters of all message contents; oldest history goes first. */
   budgetChars?: number;
 }
@@ -25,14 +29,21 @@ export const INTERRUPTED_MARK = '—';
 
 /**
  * System prompt + date/time line, history as heard, the user's text. Pure: same input, same output.
- * The system prompt and the user's text are never trimmed, only history (oldest first).
+ * The system prompt and the user's text are never trimmed, only history (oldest first). User
+ * messages that name their speaker (several people in one conversation) read "Name: text", so the
+ * model sees who said what; without a name they are the text alone.
  */
 export function assemblePrompt(input: PromptInput): ChatMessage[] {
   const system: ChatMessage = { role: 'system', content: `${input.systemPrompt.trim()}\n\n${dateTimeLine(input.now, input.timezone)}` };
-  const user: ChatMessage = { role: 'user', content: input.userText };
+  const user: ChatMessage = { role: 'user', content: spokenBy(input.speakerName, input.userText) };
   const history: ChatMessage[] = input.history.map((message) => ({
     role: message.role,
-    content: message.role === 'assistant' && message.interrupted ? `${message.content.trimEnd()}${INTERRUPTED_MARK}` : message.content,
+    content:
+      message.role === 'assistant'
+        ? message.interrupted
+          ? `${message.content.trimEnd()}${INTERRUPTED_MARK}`
+          : message.content
+        : spokenBy(message.speakerName, message.content),
   }));
 
   if (input.budgetChars !== undefined) {
@@ -40,6 +51,12 @@ export function assemblePrompt(input: PromptInput): ChatMessage[] {
     while (history.length > 0 && used > input.budgetChars) used -= history.shift()?.content.length ?? 0;
   }
   return [system, ...history, user];
+}
+
+/** "Alice: text" when the speaker has a name (line breaks in a name would forge turns: flattened). */
+export function spokenBy(speakerName: string | undefined, text: string): string {
+  const name = speakerName?.replace(/[\r\n:]+/g, ' ').trim();
+  return name ? `${name}: ${text}` : text;
 }
 
 /** "Current date and time: Wednesday, 25 November 2026, 14:03 (Europe/Berlin)". */

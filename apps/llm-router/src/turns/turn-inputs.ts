@@ -39,7 +39,9 @@ export class TurnInputs {
         max_turns: this.config.LLM_HISTORY_MAX_TURNS,
         max_chars: this.config.LLM_HISTORY_MAX_CHARS,
       });
-      return history.messages.flatMap((m) => (m.role === 'user' || m.role === 'assistant' ? [{ role: m.role, content: m.content }] : []));
+      return history.messages.flatMap((m) =>
+        m.role === 'user' || m.role === 'assistant' ? [{ role: m.role, content: m.content, ...(m.role === 'user' && m.speaker_name ? { speakerName: m.speaker_name } : {}) }] : [],
+      );
     } catch (error) {
       this.logger.warn('history unavailable; turn goes on without it', { session_id: sessionId, err: error });
       return [];

@@ -19,6 +19,9 @@ export interface TurnRequest {
   turnId: string;
   userText: string;
   speaker?: string;
+  /** Several speakers: whose words; with a name, the prompt shows it ("Alice: …"). */
+  speakerId?: string;
+  speakerName?: string;
   /** Aborting stops the turn at once and closes the LLM request. */
   signal: AbortSignal;
   /** Already looked up (text turns check the agent before accepting). */
@@ -125,6 +128,7 @@ export class TurnsService {
       now: new Date(),
       history: messagesSoFar,
       userText: request.userText,
+      ...(request.speakerId !== undefined && request.speakerName ? { speakerName: request.speakerName } : {}),
       budgetChars: this.config.LLM_HISTORY_MAX_CHARS,
     });
     const { chain, describeFailure } = this.chains.forAgent(agent);

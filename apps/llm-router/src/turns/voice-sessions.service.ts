@@ -63,6 +63,7 @@ export class VoiceSessionsService implements OnApplicationBootstrap, BeforeAppli
         logger: this.logger,
         facts: this.facts,
         onEnd: (id) => void this.host?.end(id),
+        floor: { maxWaitMs: this.config.LLM_FLOOR_MAX_WAIT_MS, speechMaxWaitMs: this.config.LLM_FLOOR_SPEECH_MAX_WAIT_MS },
       },
       sessionId,
       agentId,

@@ -3,6 +3,8 @@ import type { MessageRole } from '@voxbridge/contracts';
 export interface HistoryMessage {
   role: MessageRole;
   content: string;
+  /** User messages of a conversation with several people: who said it. */
+  speaker_name?: string;
 }
 
 const ELLIPSIS = '…';
@@ -59,7 +61,7 @@ function cutToFit(turn: HistoryMessage[], maxChars: number): HistoryMessage[] {
       left -= message.content.length;
       continue;
     }
-    kept.unshift({ role: message.role, content: ELLIPSIS + message.content.slice(message.content.length - (left - ELLIPSIS.length)) });
+    kept.unshift({ ...message, content: ELLIPSIS + message.content.slice(message.content.length - (left - ELLIPSIS.length)) });
     break;
   }
   return kept;

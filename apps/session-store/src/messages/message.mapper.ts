@@ -9,6 +9,8 @@ export function toMessageDto(row: MessageEntity): MessageDto {
     role: row.role,
     content: row.content,
     speaker: row.speaker,
+    speaker_id: row.speakerId,
+    speaker_name: row.speakerName,
     created_at: row.createdAt.toISOString(),
     stt_latency_ms: row.sttLatencyMs,
     llm_ttft_ms: row.llmTtftMs,

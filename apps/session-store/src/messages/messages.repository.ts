@@ -10,6 +10,9 @@ export interface NewMessage {
   role: MessageRole;
   content: string;
   speaker: string | null;
+  /** Several people: whose words (user messages only). */
+  speakerId: string | null;
+  speakerName: string | null;
   turnId: string | null;
   /** Null: the database's now(). */
   createdAt: Date | null;
@@ -69,23 +72,26 @@ export class MessagesRepository {
     const rows = messages.map((m, index) => {
       const values: unknown[] = [index, randomUUID(), m.role, m.content, m.speaker, m.createdAt ? m.createdAt.toISOString() : null];
       values.push(m.sttLatencyMs, m.llmTtftMs, m.ttsTtfbMs, m.totalLatencyMs, m.overheadMs, m.interrupted, m.provider, m.model, m.timeline ? JSON.stringify(m.timeline) : null);
+      values.push(m.speakerId, m.speakerName);
       const first = params.length + 1;
       params.push(...values);
       const p = (offset: number, cast: string) => `$${first + offset}::${cast}`;
-      return `(${p(0, 'int')}, ${p(1, 'uuid')}, ${p(2, 'varchar')}, ${p(3, 'text')}, ${p(4, 'varchar')}, ${p(5, 'timestamptz')}, ${p(6, 'int')}, ${p(7, 'int')}, ${p(8, 'int')}, ${p(9, 'int')}, ${p(10, 'int')}, ${p(11, 'bool')}, ${p(12, 'varchar')}, ${p(13, 'varchar')}, ${p(14, 'jsonb')})`;
+      return `(${p(0, 'int')}, ${p(1, 'uuid')}, ${p(2, 'varchar')}, ${p(3, 'text')}, ${p(4, 'varchar')}, ${p(5, 'timestamptz')}, ${p(6, 'int')}, ${p(7, 'int')}, ${p(8, 'int')}, ${p(9, 'int')}, ${p(10, 'int')}, ${p(11, 'bool')}, ${p(12, 'varchar')}, ${p(13, 'varchar')}, ${p(14, 'jsonb')}, ${p(15, 'varchar')}, ${p(16, 'varchar')})`;
     });
     const [outcome] = await this.dataSource.query<Array<{ found: number; inserted: MessageRow[] }>>(
       `with target as (
          select "id" from "session_store"."sessions" where "id" = $1 for update
        ), incoming ("ord", "id", "role", "content", "speaker", "created_at",
-                    "stt", "llm", "tts", "total", "overhead", "interrupted", "provider", "model", "timeline") as (
+                    "stt", "llm", "tts", "total", "overhead", "interrupted", "provider", "model", "timeline", "speaker_id", "speaker_name") as (
          values ${rows.join(', ')}
        ), inserted as (
          insert into "session_store"."messages"
            ("id", "session_id", "turn_id", "role", "content", "speaker", "created_at",
-            "stt_latency_ms", "llm_ttft_ms", "tts_ttfb_ms", "total_latency_ms", "overhead_ms", "interrupted", "provider", "model", "timeline")
+            "stt_latency_ms", "llm_ttft_ms", "tts_ttfb_ms", "total_latency_ms", "overhead_ms", "interrupted", "provider", "model", "timeline",
+            "speaker_id", "speaker_name")
          select i."id", t."id", $2::uuid, i."role", i."content", i."speaker", coalesce(i."created_at", now()),
-                i."stt", i."llm", i."tts", i."total", i."overhead", i."interrupted", i."provider", i."model", i."timeline"
+                i."stt", i."llm", i."tts", i."total", i."overhead", i."interrupted", i."provider", i."model", i."timeline",
+                i."speaker_id", i."speaker_name"
          from incoming i cross join target t
          order by i."ord"
          on conflict ("turn_id", "role") do nothing
@@ -128,9 +134,9 @@ export class MessagesRepository {
    * The messages from the `maxTurns`-th newest user message on (all of them when there are fewer),
    * newest first: enough for a history of `maxTurns` turns.
    */
-  recentTurns(sessionId: string, maxTurns: number): Promise<Array<Pick<MessageEntity, 'role' | 'content'>>> {
+  recentTurns(sessionId: string, maxTurns: number): Promise<Array<Pick<MessageEntity, 'role' | 'content' | 'speakerName'>>> {
     return this.dataSource.query(
-      `select "role", "content" from "session_store"."messages"
+      `select "role", "content", "speaker_name" as "speakerName" from "session_store"."messages"
        where "session_id" = $1 and "seq" >= coalesce((
          select "seq" from "session_store"."messages"
          where "session_id" = $1 and "role" = 'user' order by "seq" desc offset $2 limit 1), 0)
@@ -152,6 +158,8 @@ function messageFromRow(row: MessageRow): MessageEntity {
     role: row.role,
     content: row.content,
     speaker: row.speaker,
+    speakerId: row.speaker_id ?? null,
+    speakerName: row.speaker_name ?? null,
     createdAt: new Date(row.created_at),
     sttLatencyMs: row.stt_latency_ms,
     llmTtftMs: row.llm_ttft_ms,

@@ -21,6 +21,9 @@ export interface TurnRecord {
   assistantText: string;
   interrupted: boolean;
   speaker?: string;
+  /** Several people in the session: whose words (on the user message). */
+  speakerId?: string;
+  speakerName?: string;
   sttLatencyMs?: number;
   llmTtftMs?: number;
   ttsTtfbMs?: number;
@@ -39,6 +42,8 @@ export type TurnWrite =
 
 const blank: Omit<NewMessage, 'role' | 'content'> = {
   speaker: null,
+  speakerId: null,
+  speakerName: null,
   turnId: null,
   createdAt: null,
   sttLatencyMs: null,
@@ -78,7 +83,15 @@ export class MessagesService {
    * Latencies go on the assistant message (they describe producing the answer); the speaker on the user's.
    */
   async recordTurn(turn: TurnRecord): Promise<TurnWrite> {
-    const user: NewMessage = { ...blank, role: 'user', content: turn.userText, speaker: turn.speaker ?? null, createdAt: turn.committedAt };
+    const user: NewMessage = {
+      ...blank,
+      role: 'user',
+      content: turn.userText,
+      speaker: turn.speaker ?? null,
+      speakerId: turn.speakerId ?? null,
+      speakerName: turn.speakerName ?? null,
+      createdAt: turn.committedAt,
+    };
     const assistant: NewMessage = {
       ...blank,
       role: 'assistant',
@@ -102,9 +115,9 @@ export class MessagesService {
   }
 
   /** Newest first, from the `maxTurns`-th newest user message on; null for an unknown session. */
-  async recentTurns(sessionId: string, maxTurns: number): Promise<Array<{ role: MessageRole; content: string }> | null> {
+  async recentTurns(sessionId: string, maxTurns: number): Promise<Array<{ role: MessageRole; content: string; speaker_name?: string }> | null> {
     const rows = await this.messages.recentTurns(sessionId, maxTurns);
     if (rows.length === 0 && !(await this.messages.sessionExists(sessionId))) return null;
-    return rows;
+    return rows.map((row) => ({ role: row.role, content: row.content, ...(row.role === 'user' && row.speakerName ? { speaker_name: row.speakerName } : {}) }));
   }
 }

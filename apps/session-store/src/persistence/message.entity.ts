@@ -12,6 +12,9 @@ export class MessageEntity {
   @Column({ type: 'varchar' }) role!: MessageRole;
   @Column({ type: 'text' }) content!: string;
   @Column({ type: 'varchar', nullable: true }) speaker!: string | null;
+  /** User messages with several people in the session: whose words (the frames' speaker id), and their display name. */
+  @Column({ name: 'speaker_id', type: 'varchar', nullable: true }) speakerId!: string | null;
+  @Column({ name: 'speaker_name', type: 'varchar', nullable: true }) speakerName!: string | null;
   @Column({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
   @Column({ name: 'stt_latency_ms', type: 'integer', nullable: true }) sttLatencyMs!: number | null;
   @Column({ name: 'llm_ttft_ms', type: 'integer', nullable: true }) llmTtftMs!: number | null;

@@ -5,6 +5,7 @@ import { InitSessionStoreSchema1764028800000 } from './migrations/1764028800000-
 import { SessionsAndMessages1764115200000 } from './migrations/1764115200000-sessions-and-messages';
 import { TurnFactsAndTimeline1796500000000 } from './migrations/1796500000000-turn-facts-and-timeline';
 import { SessionsCreatedByKey1796600000000 } from './migrations/1796600000000-sessions-created-by-key';
+import { MessageSpeakers1796700000000 } from './migrations/1796700000000-message-speakers';
 import { SessionEntity } from './session.entity';
 
 /** What session-store keeps in Postgres. Migrations in order; `npm run migrate` finds this file by its path. */
@@ -16,6 +17,7 @@ export const serviceSchema: ServiceSchema = {
     SessionsAndMessages1764115200000,
     TurnFactsAndTimeline1796500000000,
     SessionsCreatedByKey1796600000000,
+    MessageSpeakers1796700000000,
   ],
   entities: [SessionEntity, MessageEntity],
 };

@@ -43,6 +43,16 @@ describe(assembleTurn.name, () => {
     expect(assembleTurn(TURN, { transcribed, answered, heard: heard({ final: false }) }, false)).toEqual({ kind: 'wait' });
   });
 
+  it('keeps whose words they were when several people talk, from either fact (the transcribed one first)', () => {
+    const alice = { speaker_id: '80351110224678912', speaker_name: 'Alice' };
+    const both = assembleTurn(TURN, { transcribed: { ...transcribed, ...alice }, answered: { ...answered, speaker_id: 'other', speaker_name: 'Other' }, heard: heard() }, false);
+    const sttLost = assembleTurn(TURN, { answered: { ...answered, ...alice }, heard: heard() }, true);
+    const single = assembleTurn(TURN, { transcribed, answered, heard: heard() }, false);
+    expect(both).toMatchObject({ kind: 'write', record: { speakerId: alice.speaker_id, speakerName: 'Alice' } });
+    expect(sttLost).toMatchObject({ kind: 'write', record: { speakerId: alice.speaker_id, speakerName: 'Alice' } });
+    expect(single.kind === 'write' && [single.record.speakerId, single.record.speakerName]).toEqual([undefined, undefined]);
+  });
+
   it('writes a complete turn with the full answer, its figures from one timeline, and the speaker', () => {
     const sut = assembleTurn(TURN, { transcribed, answered, heard: heard(), delivered }, false);
     if (sut.kind !== 'write') throw new Error(`expected a write, got ${sut.kind}`);

@@ -48,6 +48,8 @@ export function assembleTurn(turnId: string, facts: TurnFactSet, quiet: boolean)
   const timeline = buildTimeline(marks);
   const span = (name: string) => timeline.spans.find((s) => s.name === name)?.durationMs;
   const speaker = transcribed?.speaker ?? answered?.speaker;
+  const speakerId = transcribed?.speaker_id ?? answered?.speaker_id;
+  const speakerName = transcribed?.speaker_name ?? answered?.speaker_name;
   return {
     kind: 'write',
     agentId,
@@ -59,6 +61,8 @@ export function assembleTurn(turnId: string, facts: TurnFactSet, quiet: boolean)
       assistantText,
       interrupted,
       ...(speaker ? { speaker } : {}),
+      ...(speakerId ? { speakerId } : {}),
+      ...(speakerName ? { speakerName } : {}),
       ...defined('sttLatencyMs', span('stt_ms')),
       ...defined('llmTtftMs', span('llm_ttft_ms')),
       ...defined('ttsTtfbMs', span('tts_ttfb_ms')),

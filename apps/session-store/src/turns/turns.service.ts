@@ -34,6 +34,8 @@ export class TurnsService {
       assistantText: turn.assistant_text,
       interrupted: turn.interrupted,
       speaker: turn.speaker,
+      speakerId: turn.speaker_id,
+      speakerName: turn.speaker_name,
       sttLatencyMs: turn.stt_latency_ms,
       llmTtftMs: turn.llm_ttft_ms,
       ttsTtfbMs: turn.tts_ttfb_ms,

@@ -14,6 +14,20 @@ export class SttGatewayEnv extends ServiceEnv {
   @Max(120_000)
   STT_LEASE_MS = 15_000;
 
+  /** A named speaker (`Vb-Speaker-Id`) without frames for this long is closed; its next frame opens it again. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1_000)
+  @Max(3_600_000)
+  STT_SPEAKER_IDLE_MS = 30_000;
+
+  /** Speakers transcribed at once per session; frames of one more are dropped and reported (`stt_too_many_speakers`). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(256)
+  STT_MAX_SPEAKERS_PER_SESSION = 16;
+
   /** WhisperX streaming server (`ws://whisperx:4901`), for agents with `stt_provider: whisperx`; when set, also what `auto` uses. */
   @IsOptional()
   @Matches(/^wss?:\/\/\S+$/, { message: 'must be a ws:// or wss:// URL' })

@@ -1,20 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { AUDIO_IN_FRAME_BYTES, FRAME_DURATION_MS } from '@voxbridge/audio';
 import type { Bus, BusSubscription, Frame } from '@voxbridge/bus';
-import { agentDeadlineMs, ControlEvent, DEFAULT_AGENT_DEADLINES, mediaSubject, type AgentDeadlines, type TranscriptEvent, type VadEvent, type VadKind } from '@voxbridge/contracts';
+import { agentDeadlineMs, ControlEvent, DEFAULT_AGENT_DEADLINES, mediaSubject, type AgentDeadlines, type TranscriptEvent, type VadEvent } from '@voxbridge/contracts';
 import type { AppLogger, TurnFacts } from '@voxbridge/platform';
-import { SttError, SttErrorCode, type ResolvedSttProvider } from '../providers';
-import { EndOfTurnDetector, EnergyVoiceActivityDetector, PreRollBuffer, type TurnEvent } from '../vad';
-import { ProviderLink, type ProviderLinkOptions, type UtteranceHandle } from './provider-link';
+import type { ResolvedSttProvider } from '../providers';
+import type { ProviderLinkOptions } from './provider-link';
+import { SpeakerStream, type Speaker, type SpeakerStreamSink } from './speaker-stream';
 import type { FrameDropReason, SttMetrics } from './stt.metrics';
 
-/** Audio kept before the turn is confirmed, so the provider hears the utterance from its start. */
-const PRE_ROLL_KEEP_MS = 1_000;
-/** Lead-in before the first voiced frame sent to the provider. */
-const PRE_ROLL_LEAD_MS = 100;
-/** No frame for this long: the stream stalled (or stopped), and the timer lets time pass as silence. */
-const STALL_MS = 2 * FRAME_DURATION_MS;
-const ERROR_MESSAGE_MAX = 500;
+/** Defaults of the per-session speaker bounds (STT_SPEAKER_IDLE_MS, STT_MAX_SPEAKERS_PER_SESSION). */
+export const SPEAKER_DEFAULTS = { idleMs: 30_000, maxPerSession: 16 } as const;
+/** Refused speakers remembered (so each is reported once) before the memory starts over. */
+const REFUSED_SPEAKERS_KEPT = 256;
+/** The default speaker's key: frames without `Vb-Speaker-Id`. */
+const DEFAULT_SPEAKER = '';
 
 export interface SessionWorkerOptions {
   sessionId: string;
@@ -30,13 +29,21 @@ export interface SessionWorkerOptions {
   onEnd: () => void;
   /** The agent's deadlines; `stt_final_ms` bounds each final transcript (absent or null: the default). */
   deadlines?: AgentDeadlines | null;
+  /** A named speaker without frames for this long is closed (the next frame opens it again). */
+  speakerIdleMs?: number;
+  /** Speakers open at once; frames of one more are dropped and reported. */
+  maxSpeakers?: number;
 }
 
-/** What the session's provider streams are opened with: language, stream id, abort, the agent's final deadline. */
-export function providerLinkOptions(options: SessionWorkerOptions, signal: AbortSignal): ProviderLinkOptions {
+/**
+ * What the session's provider streams are opened with: language, stream id (the session's, plus
+ * the speaker id for a named speaker: each speaker is its own provider stream), abort, the agent's
+ * final deadline.
+ */
+export function providerLinkOptions(options: SessionWorkerOptions, signal: AbortSignal, speakerId?: string): ProviderLinkOptions {
   return {
     language: options.language,
-    streamId: options.sessionId,
+    streamId: speakerId === undefined ? options.sessionId : `${options.sessionId}:${speakerId}`,
     signal,
     finalDeadlineMs: agentDeadlineMs(options.deadlines, 'stt_final_ms', DEFAULT_AGENT_DEADLINES.stt_final_ms),
   };
@@ -50,55 +57,50 @@ export interface SessionWorkerDeps {
   facts: Pick<TurnFacts, 'transcribed'>;
 }
 
-interface Utterance extends UtteranceHandle {
-  reported: boolean;
-}
-
 /**
- * One session's audio in → VAD / end of turn → provider → `vad` and `transcript` events. Frame
- * times are the gateway's capture times; a timer lets wall-clock time pass as silence when frames
- * stop (on the stream's clock, so clock skew between hosts does not end turns early).
+ * One session's audio in → one SpeakerStream per speaker (`Vb-Speaker-Id`; frames without it are
+ * the default speaker) → `vad` and `transcript` events naming the speaker. Speakers are bounded
+ * per session; a named speaker whose frames stop is closed once nothing of it is in flight.
  */
 export class SessionWorker {
-  private readonly detector: EndOfTurnDetector;
-  private readonly preRoll = new PreRollBuffer(PRE_ROLL_KEEP_MS);
   private readonly abort = new AbortController();
-  private readonly link: ProviderLink | undefined;
+  private readonly speakers = new Map<string, SpeakerStream>();
+  private readonly refused = new Set<string>();
   private readonly loggedDrops = new Set<string>();
   private readonly log: AppLogger;
+  private readonly sink: SpeakerStreamSink;
   private subscriptions: BusSubscription[] = [];
   private timer: NodeJS.Timeout | undefined;
-  private lastFrame: { endMs: number; arrivedAtMs: number } | undefined;
-  private current: Utterance | undefined;
-  /** The utterance id of a `voice_onset` not yet confirmed or dismissed; `speech_started` reuses it. */
-  private onsetUtteranceId: string | undefined;
   private stopped = false;
   /** Facts still being stored (retried through a NATS outage); stop waits for them. */
   private readonly storing = new Set<Promise<boolean>>();
+  /** Speaker streams closing (idle); stop waits for them. */
+  private readonly closing = new Set<Promise<void>>();
 
   constructor(
     private readonly options: SessionWorkerOptions,
     private readonly deps: SessionWorkerDeps,
   ) {
     this.log = deps.logger.child({ session_id: options.sessionId, agent_id: options.agentId });
-    this.detector = new EndOfTurnDetector(new EnergyVoiceActivityDetector(), {
-      silenceMs: options.silenceMs,
-      maxUtteranceMs: options.maxUtteranceMs,
-    });
-    if (options.provider.ok) {
-      this.link = new ProviderLink(
-        options.provider.provider,
-        providerLinkOptions(options, this.abort.signal),
-        {
-          partial: (utterance, partial) => this.publishTranscript({ utterance_id: utterance.id, kind: 'partial', text: partial.text }),
-          failed: (utterance, error) => this.reportFailure(utterance as Utterance, error),
-        },
-      );
-    }
+    this.sink = {
+      vad: (event) => this.publishVad(event),
+      transcript: (event) => this.publishTranscript(event),
+      transcribed: (fact) => {
+        const storing = this.deps.facts.transcribed({ session_id: this.options.sessionId, ...fact });
+        this.storing.add(storing);
+        void storing.finally(() => this.storing.delete(storing));
+        return storing;
+      },
+    };
   }
 
   get providerName(): string {
     return this.options.provider.ok ? this.options.provider.provider.name : this.options.provider.error.provider;
+  }
+
+  /** Speakers with an open stream (the default speaker included once it sent a frame). */
+  get speakerCount(): number {
+    return this.speakers.size;
   }
 
   start(): void {
@@ -117,33 +119,93 @@ export class SessionWorker {
    */
   async stop(): Promise<void> {
     if (this.stopped) return;
-    this.detector.reset().forEach((event) => this.onTurnEvent(event));
+    const streams = [...this.speakers.values()];
+    this.speakers.clear();
+    const closed = streams.map((stream) => stream.stop());
     this.stopped = true;
     clearInterval(this.timer);
     this.subscriptions.forEach((subscription) => subscription.unsubscribe());
     this.abort.abort();
-    await Promise.all([this.link?.close(), ...this.subscriptions.map((subscription) => subscription.closed)]);
+    await Promise.all([...closed, ...this.closing, ...this.subscriptions.map((subscription) => subscription.closed)]);
     this.subscriptions = [];
+    this.deps.metrics.speakersActive(-streams.length);
     await Promise.all([...this.storing]);
   }
 
   private onFrame(frame: Frame): void {
     if (this.stopped) return;
     if (frame.payload.byteLength !== AUDIO_IN_FRAME_BYTES) return this.drop('wrong_size', { size_bytes: frame.payload.byteLength });
-    this.lastFrame = { endMs: frame.timestampMs + FRAME_DURATION_MS, arrivedAtMs: Date.now() };
-    const running = this.detector.inTurn ? this.current : undefined;
-    this.preRoll.push(frame.payload, frame.timestampMs);
-    const events = this.detector.process(frame.payload, frame.timestampMs);
-    // A frame of a turn in progress belongs to it (at worst as trailing silence before finalize).
-    if (running) this.link?.push(running, frame.payload);
-    events.forEach((event) => this.onTurnEvent(event));
+    const stream = this.speakerFor({ id: frame.speakerId, name: frame.speakerName });
+    stream?.onFrame(frame.payload, frame.timestampMs);
+  }
+
+  /** The speaker's stream, opened at its first frame; undefined when the session has too many speakers. */
+  private speakerFor(speaker: Speaker): SpeakerStream | undefined {
+    const key = speaker.id ?? DEFAULT_SPEAKER;
+    const open = this.speakers.get(key);
+    if (open) {
+      open.rename(speaker.name);
+      return open;
+    }
+    if (this.speakers.size >= this.maxSpeakers) {
+      this.refuse(speaker);
+      return undefined;
+    }
+    const stream = new SpeakerStream(
+      {
+        sessionId: this.options.sessionId,
+        agentId: this.options.agentId,
+        speaker: { ...speaker },
+        silenceMs: this.options.silenceMs,
+        maxUtteranceMs: this.options.maxUtteranceMs,
+        provider: this.options.provider,
+        howToConfigure: this.options.howToConfigure,
+        link: providerLinkOptions(this.options, this.abort.signal, speaker.id),
+      },
+      { logger: speaker.id === undefined ? this.log : this.log.child({ speaker_id: speaker.id }), metrics: this.deps.metrics, sink: this.sink },
+    );
+    this.speakers.set(key, stream);
+    this.deps.metrics.speakersActive(1);
+    if (speaker.id !== undefined) this.log.info('stt speaker stream opened', { speaker_id: speaker.id, speakers: this.speakers.size });
+    return stream;
+  }
+
+  /** Frames of a speaker beyond the session's bound: counted always, reported once per speaker. */
+  private refuse(speaker: Speaker): void {
+    this.drop('too_many_speakers', { max_speakers: this.maxSpeakers });
+    const key = speaker.id ?? DEFAULT_SPEAKER;
+    if (this.refused.has(key)) return;
+    if (this.refused.size >= REFUSED_SPEAKERS_KEPT) this.refused.clear();
+    this.refused.add(key);
+    this.publishTranscript({
+      utterance_id: randomUUID(),
+      kind: 'error',
+      text: '',
+      ...(speaker.id === undefined ? {} : { speaker_id: speaker.id }),
+      ...(speaker.id !== undefined && speaker.name ? { speaker_name: speaker.name, speaker: speaker.name } : {}),
+      error_code: 'stt_too_many_speakers',
+      error_message: `This session already listens to ${this.maxSpeakers} speakers (STT_MAX_SPEAKERS_PER_SESSION); this speaker is not transcribed until one of them stops speaking.`,
+    });
   }
 
   private onTick(): void {
-    if (this.stopped || !(this.detector.inTurn || this.detector.onsetPending) || !this.lastFrame) return;
-    const sinceArrivalMs = Date.now() - this.lastFrame.arrivedAtMs;
-    if (sinceArrivalMs < STALL_MS) return;
-    this.detector.advanceTo(this.lastFrame.endMs + sinceArrivalMs).forEach((event) => this.onTurnEvent(event));
+    if (this.stopped) return;
+    const nowMs = Date.now();
+    for (const [key, stream] of this.speakers) {
+      stream.tick();
+      if (key !== DEFAULT_SPEAKER && stream.idle && nowMs - stream.lastArrivalMs >= this.speakerIdleMs) this.closeSpeaker(key, stream);
+    }
+  }
+
+  /** A named speaker that stopped sending: its provider stream closes; its next frame opens a new one. */
+  private closeSpeaker(key: string, stream: SpeakerStream): void {
+    this.speakers.delete(key);
+    this.refused.clear();
+    this.deps.metrics.speakersActive(-1);
+    this.log.info('stt speaker stream closed: idle', { speaker_id: key, idle_ms: this.speakerIdleMs });
+    const closing = stream.stop().catch((error: unknown) => this.log.warn('stt speaker stream failed to close', { speaker_id: key, err: error }));
+    this.closing.add(closing);
+    void closing.finally(() => this.closing.delete(closing));
   }
 
   private onControl(event: ControlEvent): void {
@@ -156,103 +218,9 @@ export class SessionWorker {
     this.options.onEnd();
   }
 
-  private onTurnEvent(event: TurnEvent): void {
-    this.deps.metrics.vadEvent(event.type);
-    switch (event.type) {
-      case 'voice_onset': {
-        this.onsetUtteranceId = randomUUID();
-        this.publishVad('voice_onset', this.onsetUtteranceId, event.tVoiceStartMs);
-        return;
-      }
-      case 'voice_dismissed': {
-        const utteranceId = this.onsetUtteranceId;
-        this.onsetUtteranceId = undefined;
-        if (utteranceId) this.publishVad('voice_dismissed', utteranceId, event.tVoiceEndMs);
-        return;
-      }
-      case 'speech_started': {
-        const utterance: Utterance = { id: this.onsetUtteranceId ?? randomUUID(), reported: false };
-        this.onsetUtteranceId = undefined;
-        this.current = utterance;
-        this.publishVad('speech_started', utterance.id, event.tSpeechStartMs);
-        if (this.link) this.link.begin(utterance, this.preRoll.since(event.tSpeechStartMs - PRE_ROLL_LEAD_MS));
-        else if (!this.options.provider.ok) this.reportFailure(utterance, this.options.provider.error);
-        return;
-      }
-      case 'speech_stopped':
-        if (this.current) this.publishVad('speech_stopped', this.current.id, event.tSpeechEndMs);
-        return;
-      case 'end_of_turn': {
-        const utterance = this.current;
-        this.current = undefined;
-        if (utterance) void this.finish(utterance, event);
-        return;
-      }
-    }
-  }
-
-  private async finish(utterance: Utterance, event: Extract<TurnEvent, { type: 'end_of_turn' }>): Promise<void> {
-    if (!this.link) return;
-    const decidedAtMs = Date.now();
-    try {
-      const final = await this.link.finish(utterance);
-      if (this.stopped) return;
-      const finalAtMs = Date.now();
-      const sttLatencyMs = finalAtMs - decidedAtMs;
-      this.deps.metrics.final(this.link.providerName, this.options.agentId, sttLatencyMs);
-      this.publishTranscript({
-        utterance_id: utterance.id,
-        kind: 'final',
-        text: final.text,
-        speech_end_at_ms: Math.round(event.tSpeechEndMs),
-        end_of_turn_silence_ms: Math.round(event.atMs - event.tSpeechEndMs),
-        final_at_ms: finalAtMs,
-        stt_latency_ms: sttLatencyMs,
-        provider: this.link.providerName,
-      });
-      this.log.debug('stt final transcript published', { utterance_id: utterance.id, stt_latency_ms: sttLatencyMs, text: final.text });
-      // The turn's first durable fact; its id is the utterance's, so every stage names the same turn.
-      const storing = this.deps.facts.transcribed({
-        session_id: this.options.sessionId,
-        turn_id: utterance.id,
-        agent_id: this.options.agentId,
-        user_text: final.text,
-        stt_provider: this.link.providerName,
-        marks: {
-          speech_end: Math.round(event.tSpeechEndMs),
-          end_of_turn_due: Math.round(event.tSpeechEndMs + this.options.silenceMs),
-          end_of_turn: decidedAtMs,
-          stt_final: finalAtMs,
-        },
-      });
-      this.storing.add(storing);
-      void storing.finally(() => this.storing.delete(storing));
-    } catch (error) {
-      this.reportFailure(utterance, error instanceof SttError ? error : new SttError(SttErrorCode.Protocol, this.providerName, 'unexpected failure', { cause: error }));
-    }
-  }
-
-  /** One `transcript` error per utterance, naming the provider and how to configure it. */
-  private reportFailure(utterance: Utterance, error: SttError): void {
-    if (utterance.reported || this.stopped || error.code === SttErrorCode.Aborted) return;
-    utterance.reported = true;
-    const provider = error.provider || this.providerName;
-    const message = `Speech-to-text provider ${provider} failed (${error.code}): ${error.message}. ${this.options.howToConfigure}`;
-    this.deps.metrics.providerError(provider, error.code);
-    this.log.warn('stt provider failed for an utterance', { utterance_id: utterance.id, provider, code: error.code, err: error });
-    this.publishTranscript({
-      utterance_id: utterance.id,
-      kind: 'error',
-      text: '',
-      provider,
-      error_code: `stt_${error.code}`,
-      error_message: message.slice(0, ERROR_MESSAGE_MAX),
-    });
-  }
-
-  private publishVad(kind: VadKind, utteranceId: string, atMs: number): void {
+  private publishVad(fields: Omit<VadEvent, 'session_id'>): void {
     if (this.stopped) return;
-    const event: VadEvent = { session_id: this.options.sessionId, kind, utterance_id: utteranceId, at_ms: Math.round(atMs) };
+    const event: VadEvent = { session_id: this.options.sessionId, ...fields };
     this.deps.bus.publishJson(mediaSubject(this.options.sessionId, 'vad'), event);
   }
 
@@ -260,6 +228,14 @@ export class SessionWorker {
     if (this.stopped) return;
     const event: TranscriptEvent = { session_id: this.options.sessionId, ...fields };
     this.deps.bus.publishJson(mediaSubject(this.options.sessionId, 'transcript'), event);
+  }
+
+  private get speakerIdleMs(): number {
+    return this.options.speakerIdleMs ?? SPEAKER_DEFAULTS.idleMs;
+  }
+
+  private get maxSpeakers(): number {
+    return this.options.maxSpeakers ?? SPEAKER_DEFAULTS.maxPerSession;
   }
 
   /** Counted every time, logged once per session and reason. */

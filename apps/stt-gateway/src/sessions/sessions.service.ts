@@ -87,6 +87,8 @@ export class SttSessionsService implements OnApplicationBootstrap, BeforeApplica
         howToConfigure: this.providers.howToConfigure(agent.stt_provider),
         onEnd: () => void this.host?.end(sessionId),
         deadlines: agent.deadlines,
+        speakerIdleMs: this.env.STT_SPEAKER_IDLE_MS,
+        maxSpeakers: this.env.STT_MAX_SPEAKERS_PER_SESSION,
       },
       { bus: this.bus, logger: this.log, metrics: this.metrics, facts: this.facts },
     );

@@ -3,8 +3,8 @@ import { MetricsService } from '@voxbridge/platform';
 import { Counter, Gauge, Histogram } from 'prom-client';
 import type { TurnEvent } from '../vad';
 
-/** Why a frame on `audio.in` was not processed. */
-export type FrameDropReason = 'wrong_size';
+/** Why a frame on `audio.in` was not processed (`too_many_speakers`: the session has STT_MAX_SPEAKERS_PER_SESSION open). */
+export type FrameDropReason = 'wrong_size' | 'too_many_speakers';
 /** Why a bus message was refused (`unknown_session`: a release or control for a session nobody here holds). */
 export type RejectReason = 'unknown_session' | 'session_mismatch' | 'agent_not_found' | 'agent_unavailable';
 
@@ -17,12 +17,13 @@ export class SttMetrics {
   private readonly providerErrors: Counter<'provider' | 'code'>;
   private readonly sessions: Gauge;
   private readonly vadEvents: Counter<'kind'>;
+  private readonly speakers: Gauge;
 
   constructor(metrics: MetricsService) {
     const registers = [metrics.registry];
     this.framesDropped = new Counter({
       name: 'stt_frames_dropped_total',
-      help: 'audio.in frames dropped, by reason (wrong_size: not 640 bytes)',
+      help: 'audio.in frames dropped, by reason (wrong_size: not 640 bytes; too_many_speakers: the session is at its speaker bound)',
       labelNames: ['reason'],
       registers,
     });
@@ -45,6 +46,7 @@ export class SttMetrics {
       labelNames: ['provider', 'code'],
       registers,
     });
+    this.speakers = new Gauge({ name: 'stt_speakers_active', help: 'Speaker streams open (each its own VAD and provider stream), all sessions', registers });
     this.sessions = new Gauge({ name: 'stt_sessions_active', help: 'Sessions this replica is listening to', registers });
     this.vadEvents = new Counter({
       name: 'stt_vad_events_total',
@@ -72,6 +74,11 @@ export class SttMetrics {
 
   providerError(provider: string, code: string): void {
     this.providerErrors.inc({ provider, code });
+  }
+
+  /** +1 when a speaker stream opens, -n when n close. */
+  speakersActive(delta: number): void {
+    this.speakers.inc(delta);
   }
 
   sessionsActive(count: number): void {
