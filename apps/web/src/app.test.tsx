@@ -2,7 +2,7 @@ import { fireEvent, render, screen, waitFor } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
 import { App } from './app';
 import { API_KEY_STORAGE, AuthGate } from './auth/auth';
-import { fakeFetch, json } from './test-support';
+import { apiError, fakeFetch, json } from './test-support';
 
 const agent = (id: string, name: string, is_default: boolean) => ({
   id,
@@ -19,6 +19,15 @@ const agent = (id: string, name: string, is_default: boolean) => ({
 });
 const AGENTS = [agent('6f1c1c9e-4a8e-4c59-9a53-2f1f4f0d9b11', 'Auren', true), agent('7f1c1c9e-4a8e-4c59-9a53-2f1f4f0d9b12', 'Nova', false)];
 
+const DISCORD_RUNNING = {
+  agent_id: AGENTS[0]?.id,
+  agent_name: 'Auren',
+  instance_id: '0d3f1c9e-4a8e-4c59-9a53-2f1f4f0d9b11',
+  bot: { state: 'logged_in', username: 'Auren#0420', reconnects: 0 },
+  guilds: [{ guild_id: '123456789012345678', name: 'Home', allowed: true }],
+  connections: [],
+};
+
 function renderAt(hash: string) {
   sessionStorage.setItem(API_KEY_STORAGE, 'vbk_test');
   window.location.hash = hash;
@@ -26,6 +35,8 @@ function renderAt(hash: string) {
     if (request.path === '/api/agents') return json(200, AGENTS);
     if (request.path === '/api/keys') return json(200, []);
     if (request.path.startsWith('/api/sessions')) return json(200, { items: [], next_cursor: null });
+    if (request.path === `/api/plugins/discord/voice/status/${AGENTS[0]?.id}`) return json(200, DISCORD_RUNNING);
+    if (request.path.startsWith('/api/plugins/discord/voice/status/')) return apiError(503, 'unavailable', 'discord-connector is not running');
     if (request.path === '/api/fleet/health') return json(200, { status: 'healthy', namespace: 'vb', checked_at: '2026-11-25T10:00:00.000Z', services: [] });
     return undefined;
   });
@@ -68,12 +79,25 @@ describe(App.name, () => {
     expect(new Set(names).size).toBe(names.length);
   });
 
-  it('says plainly that Discord and the plugins are not running yet', async () => {
+  it('shows each Discord bot as discord-connector reports it, and says other plugins are not running yet', async () => {
     renderAt('#/agents');
-    expect((await screen.findAllByTestId('agent-plugins'))[0]?.textContent).toBe('Discord: configured, not running yet');
+    await waitFor(() =>
+      expect(screen.getAllByTestId('agent-plugins').map((element) => element.textContent)).toEqual([
+        'Discord — Running: logged in as Auren#0420, on 1 server, in no voice channel.',
+        'Discord — Not running: discord-connector is not running, or no replica has started this bot yet.',
+      ]),
+    );
     go('#/system');
-    expect((await screen.findByTestId('plugins-not-running')).textContent).toContain('Plugins are not running yet');
-    expect((await screen.findAllByTestId('plugin-status'))[0]?.textContent).toContain('enabled in settings, not running');
+    expect((await screen.findByTestId('plugins-not-running')).textContent).toContain('Other plugins (n8n, webhooks, …) are not running yet');
+    await waitFor(() => expect(screen.getAllByTestId('discord-status').map((element) => element.getAttribute('data-state'))).toEqual(['running', 'not_running']));
+    expect(screen.getByRole('button', { name: 'Check again: Nova’s Discord bot' })).toBeTruthy();
+  });
+
+  it('does not claim a model for an automatic LLM: it says when the agent’s model applies', async () => {
+    renderAt('#/agents');
+    const card = (await screen.findAllByTestId('agent-card'))[0] as HTMLElement;
+    expect(card.querySelector('.badge')?.textContent).toBe('LLM: automatic');
+    expect(card.textContent).toContain("llama3.1:8b if llm-router uses OpenRouter; otherwise Ollama's OLLAMA_MODEL");
   });
 
   it('links to the API keys page from the navigation', async () => {

@@ -4,6 +4,8 @@ export interface RecordedRequest {
   path: string;
   headers: Record<string, string>;
   body: unknown;
+  /** Sent with `keepalive` (outlives the page). */
+  keepalive: boolean;
 }
 
 export type Reply = { status: number; body?: unknown; raw?: string; contentType?: string };
@@ -30,6 +32,7 @@ export function fakeFetch(route: Route) {
       path: input,
       headers: (init.headers ?? {}) as Record<string, string>,
       body: typeof init.body === 'string' ? JSON.parse(init.body) : undefined,
+      keepalive: init.keepalive === true,
     };
     requests.push(request);
     const reply = route(request) ?? apiError(404, 'not_found', `no fake route for ${request.method} ${request.path}`);

@@ -35,14 +35,17 @@ const AUREN: Agent = {
   updated_at: '2026-11-25T10:00:00.000Z',
 };
 
-function renderForm(reply: (body: unknown) => ReturnType<typeof json>, agent?: Agent) {
+function renderForm(reply: (body: unknown) => ReturnType<typeof json>, agent?: Agent, discord: ReturnType<typeof json> = apiError(503, 'unavailable', 'discord-connector is not running')) {
   const { fetchFn, requests } = fakeFetch((request) => (request.path.startsWith('/api/agents') ? reply(request.body) : undefined));
   const api = new ApiClient('vbk_test', () => undefined, fetchFn);
+  // The bot's state through a client of its own: `requests` holds the agent requests only.
+  const discordApi = new ApiClient('vbk_test', () => undefined, fakeFetch(() => discord).fetchFn);
   const onSaved = vi.fn();
   render(
     <AgentForm
       agent={agent}
       save={(body) => (agent ? api.updateAgent(agent.id, body) : api.createAgent(body))}
+      loadDiscordStatus={(agentId) => discordApi.discordStatus(agentId)}
       onSaved={onSaved}
       onCancel={() => undefined}
     />,
@@ -199,6 +202,28 @@ describe(AgentForm.name, () => {
     expect(screen.getByText('Not a provider this version knows: pick one of the list.')).toBeTruthy();
   });
 
+  it('says under each provider choice what configures it', () => {
+    renderForm(() => json(200, AUREN), AUREN);
+    const hintOf = (label: string) => document.getElementById(screen.getByLabelText(label).getAttribute('aria-describedby') ?? '')?.textContent;
+    expect(hintOf('Speech-to-text provider')).toBe('Needs WHISPERX_URL (ws://host:port) on stt-gateway.');
+    fireEvent.change(screen.getByLabelText('Speech-to-text provider'), { target: { value: 'openai_compatible' } });
+    expect(hintOf('Speech-to-text provider')).toContain('STT_OPENAI_BASE_URL');
+    fireEvent.change(screen.getByLabelText('Text-to-speech provider'), { target: { value: 'openai_compatible' } });
+    expect(hintOf('Text-to-speech provider')).toContain('OPENAI_TTS_URL');
+  });
+
+  it('shows the API refusing an unknown provider as the choices, on the field', async () => {
+    renderForm(
+      () => apiError(400, 'validation_failed', 'invalid field: stt_provider', { stt_provider: ['must be one of: auto, whisperx, openai_compatible, local'] }),
+      { ...AUREN, stt_provider: 'google' },
+    );
+    type('Name', 'Auren 2');
+    submit('Save changes');
+    const input = screen.getByLabelText('Speech-to-text provider');
+    await waitFor(() => expect(input.getAttribute('aria-invalid')).toBe('true'));
+    expect(document.getElementById(`${input.id}-error`)?.textContent).toBe('Choose one of: auto, whisperx, openai_compatible, local.');
+  });
+
   it('has one label per input, none repeated', () => {
     renderForm(() => json(200, AUREN), AUREN);
     const labels = [...document.querySelectorAll('label')].map((label) => label.textContent?.trim());
@@ -247,8 +272,29 @@ describe(AgentForm.name, () => {
     expect(screen.queryByTestId('agent-form-other-errors')).toBeNull();
   });
 
-  it('says plainly that Discord is not running yet', () => {
+  it('says plainly that Discord is not running when discord-connector does not run the bot', async () => {
     renderForm(() => json(200, AUREN), AUREN);
-    expect(screen.getByTestId('discord-not-running').textContent).toContain('Not running yet');
+    await waitFor(() => expect(screen.getByTestId('discord-status').getAttribute('data-state')).toBe('not_running'));
+    expect(screen.getByTestId('discord-status').textContent).toContain('Not running: discord-connector is not running');
+  });
+
+  it('shows the bot’s state as discord-connector reports it', async () => {
+    const status = {
+      agent_id: AUREN.id,
+      agent_name: 'Auren',
+      instance_id: '0d3f1c9e-4a8e-4c59-9a53-2f1f4f0d9b11',
+      bot: { state: 'logged_in', username: 'Auren#0420', reconnects: 0 },
+      guilds: [{ guild_id: '123456789012345678', name: 'Home', allowed: true }],
+      connections: [{ guild_id: '123456789012345678', channel_id: '223456789012345678', state: 'ready', speakers: [] }],
+    };
+    renderForm(() => json(200, AUREN), AUREN, json(200, status));
+    await waitFor(() => expect(screen.getByTestId('discord-status').getAttribute('data-state')).toBe('running'));
+    expect(screen.getByTestId('discord-status').textContent).toContain('Running: logged in as Auren#0420, on 1 server, in 1 voice channel.');
+  });
+
+  it('says a new agent’s bot does not run until Discord is enabled and saved', () => {
+    renderForm(() => json(201, AUREN));
+    expect(screen.getByTestId('discord-not-running').textContent).toContain('Not running');
+    expect(screen.queryByTestId('discord-status')).toBeNull();
   });
 });

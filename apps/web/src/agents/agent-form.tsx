@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import { ApiError } from '../api/api-client';
-import { LLM_PROVIDERS, type Agent, type AgentBody } from '../api/api-types';
+import { LLM_PROVIDERS, type Agent, type AgentBody, type AgentSttProvider, type AgentTtsProvider } from '../api/api-types';
+import { DiscordStatus, type LoadDiscordStatus } from '../plugins/discord-status';
 import { readableFieldMessages } from '../ui/field-errors';
 import { ErrorBanner } from '../ui/widgets';
 import { agentBody, formValuesOf, NEW_AGENT, storedDiscordToken, USES_BASE_URL, type AgentFormValues, type FallbackStepValues } from './agent-form-model';
@@ -25,20 +26,27 @@ const PROVIDER_HINT: Record<(typeof LLM_PROVIDERS)[number], string> = {
   n8n: 'Sends each turn to your n8n workflow: set its webhook URL below.',
 };
 
-/** The speech providers the services know (apps/agent-api/src/agents/agent.dto.ts). */
-const STT_CHOICES: Choice[] = [
-  { value: 'auto', label: 'Automatic', hint: 'stt-gateway picks: WhisperX, else an OpenAI-compatible server, else local, by what it is configured with.' },
-  { value: 'whisperx', label: 'WhisperX', hint: 'Needs WHISPERX_URL on stt-gateway.' },
-  { value: 'openai_compatible', label: 'OpenAI-compatible server', hint: 'Needs the STT server’s URL on stt-gateway.' },
-  { value: 'local', label: 'Local (pocketsphinx)', hint: 'Runs on the machine; rough, English only.' },
-];
+/** Every provider the API accepts (libs/contracts AGENT_STT_PROVIDERS / AGENT_TTS_PROVIDERS), each with what configures it. */
+const STT_PROVIDERS: Record<AgentSttProvider, Omit<Choice, 'value'>> = {
+  auto: { label: 'Automatic', hint: 'stt-gateway picks WhisperX, else an OpenAI-compatible server, else pocketsphinx, by what it is configured with.' },
+  whisperx: { label: 'WhisperX', hint: 'Needs WHISPERX_URL (ws://host:port) on stt-gateway.' },
+  openai_compatible: { label: 'OpenAI-compatible server', hint: 'Needs STT_OPENAI_BASE_URL (+ STT_OPENAI_MODEL, STT_OPENAI_API_KEY) on stt-gateway.' },
+  local: { label: 'Local (pocketsphinx)', hint: 'Needs the pocketsphinx and pocketsphinx-en-us packages on the stt-gateway machine; rough, English only.' },
+};
 
-const TTS_CHOICES: Choice[] = [
-  { value: 'auto', label: 'Automatic', hint: 'tts-gateway picks: Chatterbox, else an OpenAI-compatible server, else local, by what it is configured with.' },
-  { value: 'chatterbox', label: 'Chatterbox', hint: 'Needs CHATTERBOX_URL on tts-gateway; the only one that reads the expressiveness settings.' },
-  { value: 'openai_compatible', label: 'OpenAI-compatible server', hint: 'Needs the TTS server’s URL on tts-gateway.' },
-  { value: 'local', label: 'Local (flite / espeak-ng)', hint: 'Runs on the machine; robotic but always there.' },
-];
+const TTS_PROVIDERS: Record<AgentTtsProvider, Omit<Choice, 'value'>> = {
+  auto: { label: 'Automatic', hint: 'tts-gateway picks Chatterbox, else an OpenAI-compatible server, else flite / espeak-ng, by what it is configured with.' },
+  chatterbox: { label: 'Chatterbox', hint: 'Needs CHATTERBOX_URL on tts-gateway; the only one that reads the expressiveness settings.' },
+  openai_compatible: { label: 'OpenAI-compatible server', hint: 'Needs OPENAI_TTS_URL (+ OPENAI_TTS_MODEL, OPENAI_TTS_API_KEY) on tts-gateway.' },
+  local: { label: 'Local (flite / espeak-ng)', hint: 'Needs flite or espeak-ng on the tts-gateway machine; robotic but always there.' },
+};
+
+const choicesOf = (providers: Record<string, Omit<Choice, 'value'>>): Choice[] => Object.entries(providers).map(([value, choice]) => ({ value, ...choice }));
+const STT_CHOICES = choicesOf(STT_PROVIDERS);
+const TTS_CHOICES = choicesOf(TTS_PROVIDERS);
+
+/** The bot runs only for an agent saved with Discord enabled: a new or disabled one has no state to ask for. */
+const discordEnabled = (agent: Agent) => agent.plugins['discord']?.enabled === true;
 
 /** Chatterbox's own knobs: shown when Chatterbox may speak (chosen, or automatic). */
 const CHATTERBOX = new Set(['chatterbox', 'auto']);
@@ -66,11 +74,13 @@ export interface AgentFormProps {
   /** The agent being edited; absent: a new one. */
   agent?: Agent;
   save(body: AgentBody): Promise<Agent>;
+  /** The agent's Discord bot state (ApiClient.discordStatus). */
+  loadDiscordStatus: LoadDiscordStatus;
   onSaved(agent: Agent): void;
   onCancel(): void;
 }
 
-export function AgentForm({ agent, save, onSaved, onCancel }: AgentFormProps) {
+export function AgentForm({ agent, save, loadDiscordStatus, onSaved, onCancel }: AgentFormProps) {
   const [values, setValues] = useState<AgentFormValues>(() => (agent ? formValuesOf(agent) : NEW_AGENT));
   const [errors, setErrors] = useState<FieldErrors>({});
   const [failure, setFailure] = useState<unknown>(null);
@@ -239,10 +249,15 @@ export function AgentForm({ agent, save, onSaved, onCancel }: AgentFormProps) {
 
       <fieldset>
         <legend>Discord</legend>
-        <p className="banner banner-warn not-running" data-testid="discord-not-running">
-          Not running yet: this version of VoxBridge does not connect to Discord. The settings are stored and will be used once the Discord connector
-          ships.
-        </p>
+        {agent && discordEnabled(agent) ? (
+          <p className="banner discord-runtime">
+            <DiscordStatus agentId={agent.id} agentName={agent.name} load={loadDiscordStatus} />
+          </p>
+        ) : (
+          <p className="banner banner-warn not-running" data-testid="discord-not-running">
+            Not running: the bot starts once Discord is enabled here with a bot token and the agent is saved (discord-connector runs it).
+          </p>
+        )}
         {flag('discord_enabled', 'Enabled')}
         {flag('discord_auto_join', 'Join voice channels automatically')}
         <Field

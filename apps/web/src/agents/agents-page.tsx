@@ -3,6 +3,7 @@ import { useState } from 'react';
 import type { Agent } from '../api/api-types';
 import { useApi } from '../auth/auth';
 import { useLiveEvents } from '../events/use-live-events';
+import { DiscordStatus } from '../plugins/discord-status';
 import { links } from '../router';
 import { useResource } from '../ui/use-resource';
 import { ConfirmButton, ErrorBanner, Loading, PageHeader } from '../ui/widgets';
@@ -11,15 +12,26 @@ import { AgentForm } from './agent-form';
 type Editing = { mode: 'closed' } | { mode: 'new' } | { mode: 'edit'; agent: Agent };
 
 const PROVIDER_BADGE: Record<Agent['llm_provider'], string> = {
-  auto: 'Auto',
+  auto: 'LLM: automatic',
   openrouter: 'OpenRouter',
   openai_compatible: 'OpenAI-compatible',
   n8n: 'n8n',
 };
 
+/**
+ * What model the agent asks for, without claiming more than the agent says: with `auto`, llm-router
+ * decides at each turn (its model only applies to OpenRouter or the agent's base URL).
+ */
+export function modelSummary(agent: Agent): string {
+  if (agent.llm_provider !== 'auto') return agent.llm_model;
+  const where = agent.llm_base_url ? `OpenRouter or ${agent.llm_base_url}` : 'OpenRouter';
+  return `${agent.llm_model} if llm-router uses ${where}; otherwise Ollama's OLLAMA_MODEL`;
+}
+
 export function AgentsPage() {
   const api = useApi();
   const agents = useResource(() => api.listAgents(), 'agents');
+  const loadDiscordStatus = (agentId: string) => api.discordStatus(agentId);
   const [editing, setEditing] = useState<Editing>({ mode: 'closed' });
   const [actionError, setActionError] = useState<unknown>(null);
   const [busyId, setBusyId] = useState<string | null>(null);
@@ -60,9 +72,9 @@ export function AgentsPage() {
       <ErrorBanner error={agents.error} title="Could not load the agents" />
       <ErrorBanner error={actionError} title="That did not work" onDismiss={() => setActionError(null)} />
 
-      {editing.mode === 'new' && <AgentForm save={(body) => api.createAgent(body)} onSaved={saved} onCancel={closeForm} />}
+      {editing.mode === 'new' && <AgentForm save={(body) => api.createAgent(body)} loadDiscordStatus={loadDiscordStatus} onSaved={saved} onCancel={closeForm} />}
       {editing.mode === 'edit' && (
-        <AgentForm key={editing.agent.id} agent={editing.agent} save={(body) => api.updateAgent(editing.agent.id, body)} onSaved={saved} onCancel={closeForm} />
+        <AgentForm key={editing.agent.id} agent={editing.agent} loadDiscordStatus={loadDiscordStatus} save={(body) => api.updateAgent(editing.agent.id, body)} onSaved={saved} onCancel={closeForm} />
       )}
 
       {agents.loading && !agents.data && <Loading what="agents" />}
@@ -84,7 +96,7 @@ export function AgentsPage() {
             {agent.description && <p>{agent.description}</p>}
             <dl className="facts">
               <dt>Model</dt>
-              <dd>{agent.llm_model}</dd>
+              <dd>{modelSummary(agent)}</dd>
               <dt>Speech</dt>
               <dd>
                 {agent.stt_provider} → {agent.tts_provider}
@@ -93,7 +105,9 @@ export function AgentsPage() {
               {agent.plugins['discord']?.enabled && (
                 <>
                   <dt>Plugins</dt>
-                  <dd data-testid="agent-plugins">Discord: configured, not running yet</dd>
+                  <dd data-testid="agent-plugins">
+                    <DiscordStatus agentId={agent.id} agentName={agent.name} load={loadDiscordStatus} compact />
+                  </dd>
                 </>
               )}
             </dl>

@@ -1,4 +1,4 @@
-import type { Agent, AgentBody, ApiKey, ApiKeyRole, CreatedApiKey, ErrorBody, FleetHealthReport, MessageDto, SessionDto, SessionPage, VoiceTokenDto } from './api-types';
+import type { Agent, AgentBody, ApiKey, ApiKeyRole, CreatedApiKey, DiscordVoiceStatusReply, ErrorBody, FleetHealthReport, MessageDto, SessionDto, SessionPage, VoiceTokenDto } from './api-types';
 
 /** A failed API call: the fleet's `{error: {code, message, fields?}}`, or `network` when nothing answered. */
 export class ApiError extends Error {
@@ -106,6 +106,25 @@ export class ApiClient {
 
   deleteSession(id: string): Promise<void> {
     return this.request('DELETE', `/api/sessions/${encodeURIComponent(id)}`);
+  }
+
+  /**
+   * Ends the session while the page is being closed (`PATCH {active: false}` with `keepalive`, so
+   * the browser sends it after the page is gone; `sendBeacon` cannot carry the API key). Nothing
+   * waits for the answer.
+   */
+  endSessionOnUnload(sessionId: string): void {
+    this.fetchFn(`/api/sessions/${encodeURIComponent(sessionId)}`, {
+      method: 'PATCH',
+      headers: { Authorization: `Bearer ${this.apiKey}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ active: false }),
+      keepalive: true,
+    }).catch(() => undefined); // the page is going away: there is no one left to tell
+  }
+
+  /** The agent's Discord bot as discord-connector reports it (404: no enabled bot; 503: not running). */
+  discordStatus(agentId: string): Promise<DiscordVoiceStatusReply> {
+    return this.request('GET', `/api/plugins/discord/voice/status/${encodeURIComponent(agentId)}`);
   }
 
   fleetHealth(): Promise<FleetHealthReport> {

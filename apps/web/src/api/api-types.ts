@@ -2,6 +2,9 @@
 import type { AgentDto, AgentFallbackStep } from '@voxbridge/contracts';
 
 export type {
+  AgentSttProvider,
+  AgentTtsProvider,
+  DiscordVoiceStatusReply,
   ErrorBody,
   FleetHealthReport,
   FleetServiceHealth,

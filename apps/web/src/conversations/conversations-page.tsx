@@ -20,6 +20,15 @@ export function matchesSearch(session: SessionDto, search: string): boolean {
     .every((word) => haystack.includes(word));
 }
 
+/**
+ * Whether the list shows a conversation: not one that ended with nothing said (a Start / End call
+ * in silence). The API has no such filter yet, so the page leaves them out; an ongoing one stays
+ * (a call in progress whose first turn is still to come).
+ */
+export function isListed(session: SessionDto): boolean {
+  return session.active || session.message_count > 0;
+}
+
 export function ConversationsPage() {
   const api = useApi();
   const [agentId, setAgentId] = useState('');
@@ -42,7 +51,9 @@ export function ConversationsPage() {
 
   const items = [...(firstPage.data?.items ?? []), ...(more?.items ?? [])];
   const cursor = more ? more.cursor : (firstPage.data?.next_cursor ?? null);
-  const shown = items.filter((session) => matchesSearch(session, search));
+  const listed = items.filter(isListed);
+  const empty = items.length - listed.length;
+  const shown = listed.filter((session) => matchesSearch(session, search));
   const agentName = (id: string) => agents.data?.find((a) => a.id === id)?.name ?? 'deleted agent';
 
   const changeFilter = (apply: () => void) => {
@@ -95,7 +106,12 @@ export function ConversationsPage() {
 
       <ErrorBanner error={firstPage.error} title="Could not load the conversations" />
       {firstPage.loading && !firstPage.data && <Loading what="conversations" />}
-      {firstPage.data && shown.length === 0 && <p className="muted">{items.length ? 'No loaded conversation matches the search.' : 'No conversations yet.'}</p>}
+      {firstPage.data && shown.length === 0 && <p className="muted">{listed.length ? 'No loaded conversation matches the search.' : 'No conversations yet.'}</p>}
+      {empty > 0 && (
+        <p className="muted small" data-testid="empty-conversations-hidden">
+          {empty === 1 ? '1 ended conversation with no messages is' : `${empty} ended conversations with no messages are`} not listed.
+        </p>
+      )}
 
       <ul className="session-list" aria-label="Conversations">
         {shown.map((session) => (

@@ -70,13 +70,10 @@ function MessageView({ message }: { message: MessageDto }) {
       <div className={`bubble ${message.role === 'user' ? 'user' : message.role === 'assistant' ? 'agent' : 'system'}`}>
         <p className="message-meta muted small">
           {message.role === 'user' ? (message.speaker ?? 'User') : message.role === 'assistant' ? 'Agent' : 'System'} · {formatDate(message.created_at)}
-          {message.interrupted && (
-            <span className="badge badge-warn" title="The user spoke over the agent; the text is what was heard">
-              Interrupted
-            </span>
-          )}
+          {message.interrupted && <span className="badge badge-warn">Interrupted</span>}
         </p>
         <p>{message.content}</p>
+        {message.interrupted && <p className="muted small">The user spoke over the agent: this is what was heard.</p>}
       </div>
       {hasLatencies(message) && <LatencyBreakdown latencies={message} testId="message-metrics" />}
     </li>

@@ -10,7 +10,16 @@ export interface LatencySample {
   sttMs: number | null;
   llmTtftMs: number | null;
   ttsTtfbMs: number | null;
+  /** The end-of-turn silence (the timeline's first span): part of totalMs, no stage's. */
+  silenceMs: number | null;
   interrupted: boolean;
+}
+
+/** A latency worth charting: finite and ≥ 0 (older turns stored overhead as a difference that could be negative). */
+const measured = (ms: number | null | undefined): number | null => (typeof ms === 'number' && Number.isFinite(ms) && ms >= 0 ? ms : null);
+
+function silenceOf(message: MessageDto): number | null {
+  return measured(message.timeline?.spans.find((span) => span.name === 'end_of_turn_ms')?.duration_ms);
 }
 
 export function samplesFrom(messages: MessageDto[]): LatencySample[] {
@@ -23,11 +32,12 @@ export function samplesFrom(messages: MessageDto[]): LatencySample[] {
     byTurn.set(key, {
       key,
       at: previous && previous.at < m.created_at ? previous.at : m.created_at,
-      totalMs: m.total_latency_ms ?? previous?.totalMs ?? null,
-      overheadMs: m.overhead_ms ?? previous?.overheadMs ?? null,
-      sttMs: m.stt_latency_ms ?? previous?.sttMs ?? null,
-      llmTtftMs: m.llm_ttft_ms ?? previous?.llmTtftMs ?? null,
-      ttsTtfbMs: m.tts_ttfb_ms ?? previous?.ttsTtfbMs ?? null,
+      totalMs: measured(m.total_latency_ms) ?? previous?.totalMs ?? null,
+      overheadMs: measured(m.overhead_ms) ?? previous?.overheadMs ?? null,
+      sttMs: measured(m.stt_latency_ms) ?? previous?.sttMs ?? null,
+      llmTtftMs: measured(m.llm_ttft_ms) ?? previous?.llmTtftMs ?? null,
+      ttsTtfbMs: measured(m.tts_ttfb_ms) ?? previous?.ttsTtfbMs ?? null,
+      silenceMs: silenceOf(m) ?? previous?.silenceMs ?? null,
       interrupted: m.interrupted || (previous?.interrupted ?? false),
     });
   }

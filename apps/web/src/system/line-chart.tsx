@@ -20,6 +20,16 @@ export function niceMax(max: number): number {
   return step * power;
 }
 
+/** A round axis minimum at or below `min` (0 unless something is negative). */
+export function niceMin(min: number): number {
+  return min >= 0 ? 0 : -niceMax(-min);
+}
+
+/** Values a chart can place: anything not a finite number is a gap. */
+export function plottable(values: Array<number | null>): Array<number | null> {
+  return values.map((value) => (typeof value === 'number' && Number.isFinite(value) ? value : null));
+}
+
 /** Consecutive non-null points as SVG path segments; a null breaks the line. */
 function pathOf(values: Array<number | null>, x: (i: number) => number, y: (v: number) => number): string {
   let path = '';
@@ -35,14 +45,20 @@ function pathOf(values: Array<number | null>, x: (i: number) => number, y: (v: n
   return path.trim();
 }
 
-/** A small SVG line chart of millisecond values over recent turns, with a text summary for screen readers. */
-export function LineChart({ title, series, testId }: { title: string; series: Series[]; testId?: string }) {
+/**
+ * A small SVG line chart of millisecond values over recent turns, with a text summary for screen
+ * readers and, in words under the title, what it shows (readable on touch screens, not a tooltip).
+ * Any value is placed inside the frame: negatives extend the axis below 0, non-numbers are gaps.
+ */
+export function LineChart({ title, description, series: given, testId }: { title: string; description?: string; series: Series[]; testId?: string }) {
+  const series = given.map((s) => ({ ...s, values: plottable(s.values) }));
   const count = Math.max(0, ...series.map((s) => s.values.length));
   const all = series.flatMap((s) => s.values).filter((v): v is number => v !== null);
   const top = niceMax(Math.max(0, ...all));
+  const bottom = niceMin(Math.min(0, ...all));
   const x = (i: number) => PAD.left + (count <= 1 ? 0 : (i / (count - 1)) * (WIDTH - PAD.left - PAD.right));
-  const y = (v: number) => PAD.top + (1 - v / top) * (HEIGHT - PAD.top - PAD.bottom);
-  const ticks = [0, 0.25, 0.5, 0.75, 1].map((f) => f * top);
+  const y = (v: number) => PAD.top + (1 - (v - bottom) / (top - bottom)) * (HEIGHT - PAD.top - PAD.bottom);
+  const ticks = [0, 0.25, 0.5, 0.75, 1].map((f) => bottom + f * (top - bottom));
   const summary = series
     .map((s) => {
       const last = [...s.values].reverse().find((v) => v !== null) ?? null;
@@ -54,6 +70,7 @@ export function LineChart({ title, series, testId }: { title: string; series: Se
     <figure className="card chart" data-testid={testId}>
       <figcaption>
         <h3>{title}</h3>
+        {description && <p className="muted small chart-description">{description}</p>}
       </figcaption>
       {all.length === 0 ? (
         <p className="muted">No turns with latencies yet.</p>

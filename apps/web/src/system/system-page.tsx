@@ -2,6 +2,7 @@ import './system.css';
 import { useEffect, useState } from 'react';
 import type { ApiClient } from '../api/api-client';
 import type { Agent, FleetHealthReport } from '../api/api-types';
+import { DiscordStatus, type LoadDiscordStatus } from '../plugins/discord-status';
 import { useApi } from '../auth/auth';
 import { committedMessages, useLiveEvents } from '../events/use-live-events';
 import { useResource } from '../ui/use-resource';
@@ -48,7 +49,7 @@ export function SystemPage() {
       <ErrorBanner error={health.error} title="Could not ask the fleet for its health" />
       {health.loading && !health.data && <Loading what="fleet health" />}
       {health.data && <FleetHealth report={health.data} />}
-      {agents.data && <Plugins agents={agents.data} supervisor={health.data?.services.find((s) => s.name === 'plugin-supervisor')?.status} />}
+      {agents.data && <Plugins agents={agents.data} loadDiscordStatus={(agentId) => api.discordStatus(agentId)} supervisor={health.data?.services.find((s) => s.name === 'plugin-supervisor')?.status} />}
 
       <h2>Latency of recent turns</h2>
       <p className="muted small">
@@ -57,12 +58,24 @@ export function SystemPage() {
       <ErrorBanner error={stored.error} title="Could not load recent turns" />
       {stored.loading && !stored.data && <Loading what="recent turns" />}
       <div className="chart-grid">
-        <LineChart title="Time to first audio" testId="chart-ttfa" series={[{ name: 'Time to first audio', className: 'series-1', values: samples.map((s) => s.totalMs) }]} />
-        <LineChart title="Platform overhead" testId="chart-overhead" series={[{ name: 'Overhead', className: 'series-2', values: samples.map((s) => s.overheadMs) }]} />
+        <LineChart
+          title="Time to first audio"
+          testId="chart-ttfa"
+          description="From your last word to the first audio back. It includes the end-of-turn silence (each agent’s pause setting, e.g. 600 ms), the providers and VoxBridge’s overhead."
+          series={[{ name: 'Time to first audio', className: 'series-1', values: samples.map((s) => s.totalMs) }]}
+        />
+        <LineChart
+          title="Platform overhead"
+          testId="chart-overhead"
+          description="The time VoxBridge itself added: hops between services, queues, framing. Never negative: an older turn whose stored figure was negative is left out."
+          series={[{ name: 'Overhead', className: 'series-2', values: samples.map((s) => s.overheadMs) }]}
+        />
         <LineChart
           title="Per stage"
           testId="chart-stages"
+          description="The parts of the time to first audio: the end-of-turn silence, then each provider’s wait. With the overhead above and the LLM writing its first sentence, they add up to it."
           series={[
+            { name: 'End-of-turn silence', className: 'series-6', values: samples.map((s) => s.silenceMs) },
             { name: 'STT', className: 'series-3', values: samples.map((s) => s.sttMs) },
             { name: 'LLM first token', className: 'series-4', values: samples.map((s) => s.llmTtftMs) },
             { name: 'TTS first byte', className: 'series-5', values: samples.map((s) => s.ttsTtfbMs) },
@@ -116,18 +129,18 @@ function FleetHealth({ report }: { report: FleetHealthReport }) {
 }
 
 /**
- * The plugins agents have configured, and what can be said of them: plugin-supervisor reports its
- * own health; per-plugin runtime state arrives with the plugin runtime (a later issue), so it is
- * not invented here.
+ * The plugins agents have configured, and what can be said of them: a Discord bot's state comes
+ * from discord-connector (`GET /api/plugins/discord/voice/status/:agent_id`); other plugins do not
+ * run yet and report nothing, so the page says so rather than invent a state.
  */
-function Plugins({ agents, supervisor }: { agents: Agent[]; supervisor: string | undefined }) {
-  const rows = agents.flatMap((agent) => Object.entries(agent.plugins).map(([name, config]) => ({ agent: agent.name, name, enabled: config.enabled })));
+function Plugins({ agents, supervisor, loadDiscordStatus }: { agents: Agent[]; supervisor: string | undefined; loadDiscordStatus: LoadDiscordStatus }) {
+  const rows = agents.flatMap((agent) => Object.entries(agent.plugins).map(([name, config]) => ({ agent, name, enabled: config.enabled })));
   return (
     <section className="card" aria-labelledby="plugins-title">
       <h2 id="plugins-title">Plugins</h2>
       <p className="banner banner-warn not-running" data-testid="plugins-not-running">
-        Plugins are not running yet: this version runs no plugin (Discord included) and reports no plugin state. The list below is only what the
-        agents have configured.
+        Discord bots report their state below. Other plugins (n8n, webhooks, …) are not running yet: this version starts none of them and
+        reports no state for them. Their lines below are only what the agents have configured.
       </p>
       <p className="muted small">plugin-supervisor process: {supervisor ?? 'unknown'}.</p>
       {rows.length === 0 ? (
@@ -135,8 +148,9 @@ function Plugins({ agents, supervisor }: { agents: Agent[]; supervisor: string |
       ) : (
         <ul>
           {rows.map((row) => (
-            <li key={`${row.agent}/${row.name}`} data-testid="plugin-status" data-enabled={row.enabled}>
-              {row.agent}: {row.name} — {row.enabled ? 'enabled in settings, not running' : 'disabled'}
+            <li key={`${row.agent.id}/${row.name}`} data-testid="plugin-status" data-enabled={row.enabled}>
+              {row.agent.name}: {row.name} —{' '}
+              {!row.enabled ? 'disabled' : row.name === 'discord' ? <DiscordStatus agentId={row.agent.id} agentName={row.agent.name} load={loadDiscordStatus} /> : 'enabled in settings, not running yet'}
             </li>
           ))}
         </ul>

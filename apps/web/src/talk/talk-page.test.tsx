@@ -218,5 +218,39 @@ describe(TalkPage.name, () => {
     expect(env.audios[0]?.closed).toBe(true);
     expect(screen.getByRole('button', { name: /Start talking/ })).toBeTruthy();
   });
-});
 
+  it('ends the conversation through the API when the page is hidden between two sockets', async () => {
+    const env = renderTalk((request) => (request.method === 'PATCH' ? json(200, {}) : undefined));
+    const socket = await startCall(env);
+    act(() => socket.drop(1006));
+    await waitFor(() => expect(screen.getByTestId('turn-state').getAttribute('data-state')).toBe('reconnecting'));
+    act(() => {
+      window.dispatchEvent(new Event('pagehide'));
+    });
+    await waitFor(() => expect(env.requests.filter((request) => request.method === 'PATCH')).toHaveLength(1));
+    expect(env.requests.find((request) => request.method === 'PATCH')).toMatchObject({ path: `/api/sessions/${SESSION}`, body: { active: false }, keepalive: true });
+  });
+
+  it('does not end the call when the tab is only hidden (a call goes on in a background tab)', async () => {
+    const env = renderTalk();
+    const socket = await startCall(env);
+    Object.defineProperty(document, 'visibilityState', { configurable: true, value: 'hidden' });
+    act(() => {
+      document.dispatchEvent(new Event('visibilitychange'));
+    });
+    Object.defineProperty(document, 'visibilityState', { configurable: true, value: 'visible' });
+    expect(socket.sent).not.toContain(JSON.stringify({ type: 'end' }));
+    expect(screen.getByRole('button', { name: /End call/ })).toBeTruthy();
+  });
+
+  it('strikes through what was not spoken of an interrupted reply and says so in words', async () => {
+    const env = renderTalk();
+    const socket = await startCall(env);
+    act(() => socket.event('final_transcript', { utterance_id: 'u1', text: 'tell me about Rome' }));
+    act(() => socket.event('ai_response_chunk', { turn_id: TEXT_TURN, text: 'Rome is the capital of Italy.' }));
+    act(() => socket.event('turn_state', { turn_id: TEXT_TURN, state: 'interrupted', heard_text: 'Rome is' }));
+
+    expect(screen.getAllByTestId('reply-text').at(-1)?.querySelector('.unheard')?.textContent).toBe(' the capital of Italy.');
+    expect(screen.getAllByTestId('turn').at(-1)?.textContent).toContain('Interrupted Struck through: not spoken.');
+  });
+});

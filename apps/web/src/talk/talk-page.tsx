@@ -246,7 +246,7 @@ function TurnView({ turn }: { turn: TalkTurn }) {
             {heard !== null ? (
               <>
                 {heard}
-                <span className="unheard" title="Not spoken: you interrupted">
+                <span className="unheard">
                   {turn.reply.slice(heard.length)}
                 </span>
               </>
@@ -255,7 +255,12 @@ function TurnView({ turn }: { turn: TalkTurn }) {
             )}
           </p>
           {!turn.reply && <span className="muted" aria-label="The agent is thinking">…</span>}
-          {interrupted && <span className="badge badge-warn">Interrupted</span>}
+          {interrupted && (
+            <p className="small muted">
+              <span className="badge badge-warn">Interrupted</span>
+              {heard !== null && turn.reply.length > heard.length && ' Struck through: not spoken.'}
+            </p>
+          )}
         </div>
       )}
       {turn.metrics && <LatencyBreakdown latencies={turn.metrics} testId="turn-metrics" />}

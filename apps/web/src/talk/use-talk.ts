@@ -51,9 +51,13 @@ export function useTalk(api: ApiClient): Talk {
 
   useEffect(() => {
     const running = chats.current;
-    // Closing the tab or leaving the site ends the call with `end`, so the conversation does not stay "ongoing".
+    // Closing the tab or leaving the site ends the call with `end`, so the conversation does not stay
+    // "ongoing"; between two sockets (reconnecting) the API ends it instead. Not on `visibilitychange`:
+    // a call goes on in a background tab (a tab killed while hidden is ended by the gateway's grace period).
     const onPageHide = () => {
-      session.current?.stop();
+      const { sessionId } = store.getState();
+      const told = session.current?.stop();
+      if (told === false && sessionId) api.endSessionOnUnload(sessionId);
       session.current = null;
     };
     window.addEventListener('pagehide', onPageHide);
@@ -63,7 +67,7 @@ export function useTalk(api: ApiClient): Talk {
       session.current = null;
       running.forEach((chat) => chat.abort());
     };
-  }, []);
+  }, [api, store]);
 
   const start = useCallback(
     (agentId: string, options: VoiceAudioOptions) => {

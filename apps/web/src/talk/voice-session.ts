@@ -71,14 +71,16 @@ export class VoiceSession {
     }
   }
 
-  stop(): void {
-    if (this.stopped) return;
+  /** Ends the call; true when `end` went out on an open socket (false: the fleet was not told). */
+  stop(): boolean {
+    if (this.stopped) return false;
     this.stopped = true;
     this.cancelRetry?.();
     this.cancelRetry = null;
     const socket = this.socket;
     this.socket = null;
-    if (socket?.readyState === OPEN) {
+    const told = socket?.readyState === OPEN;
+    if (told) {
       socket.send(clientMessage('end'));
       socket.close(1000, 'ended by the user');
     } else {
@@ -86,6 +88,7 @@ export class VoiceSession {
     }
     this.audio?.close();
     this.dispatch({ type: 'stop' });
+    return told;
   }
 
   /** Cut the agent off: silence at once, and ask the fleet to cancel the turn. */

@@ -9,6 +9,7 @@ describe('readableFieldMessage', () => {
     ['must be shorter than or equal to 100 characters', 'At most 100 characters.'],
     ['must be a URL address', 'Enter a full http(s) URL, e.g. http://127.0.0.1:11434/v1.'],
     ['must be one of the following values: auto, openrouter, openai_compatible, n8n', 'Choose one of: auto, openrouter, openai_compatible, n8n.'],
+    ['must be one of: auto, whisperx, openai_compatible, local', 'Choose one of: auto, whisperx, openai_compatible, local.'],
     ['must be an integer number', 'Enter a whole number.'],
     ['is not a known field', 'Not a setting the API knows.'],
     ['needs llm_base_url', 'Needs llm_base_url.'],

@@ -11,6 +11,7 @@ const RULES: Array<[RegExp, (match: RegExpMatchArray) => string]> = [
   [/^should not be empty$/, () => 'Required.'],
   [/^must be a URL address$/, () => 'Enter a full http(s) URL, e.g. http://127.0.0.1:11434/v1.'],
   [/^must be one of the following values: (.+)$/, (m) => `Choose one of: ${m[1]}.`],
+  [/^must be one of: (.+)$/, (m) => `Choose one of: ${m[1]}.`],
   [/^must be an integer number$/, () => 'Enter a whole number.'],
   [/^must be a number conforming to the specified constraints$/, () => 'Enter a number.'],
   [/^must be a string$/, () => 'Enter text.'],

@@ -143,7 +143,7 @@ export function PageHeader({ title, children }: { title: string; children?: Reac
 }
 
 export function formatMs(ms: number | null | undefined): string {
-  if (ms === null || ms === undefined) return '—';
+  if (ms === null || ms === undefined || !Number.isFinite(ms)) return '—';
   return ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${Math.round(ms)} ms`;
 }
 
