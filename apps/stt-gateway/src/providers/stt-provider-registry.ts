@@ -1,3 +1,4 @@
+import { AGENT_STT_PROVIDERS } from '@voxbridge/contracts';
 import { OpenAiCompatibleSttProvider } from './openai-compatible.provider';
 import { PocketsphinxSttProvider } from './pocketsphinx.provider';
 import { SttError, SttErrorCode } from './stt.errors';
@@ -5,7 +6,7 @@ import type { SttProvider } from './stt-provider';
 import { WhisperXSttProvider } from './whisperx.provider';
 
 /** What an agent's `stt_provider` may say; `auto` picks from this service's configuration. */
-export const STT_PROVIDER_KINDS = ['auto', 'whisperx', 'openai_compatible', 'local'] as const;
+export const STT_PROVIDER_KINDS = AGENT_STT_PROVIDERS;
 export type SttProviderKind = (typeof STT_PROVIDER_KINDS)[number];
 /** A provider `auto` can stand for. */
 export type ConcreteSttProviderKind = Exclude<SttProviderKind, 'auto'>;

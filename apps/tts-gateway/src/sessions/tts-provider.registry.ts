@@ -1,3 +1,4 @@
+import { AGENT_TTS_PROVIDERS } from '@voxbridge/contracts';
 import { Injectable } from '@nestjs/common';
 import { AppLogger } from '@voxbridge/platform';
 import { TtsGatewayEnv } from '../config/tts-gateway.env';
@@ -13,7 +14,7 @@ import {
 } from '../providers';
 
 /** What an agent's `tts_provider` may say; `auto` picks from this service's configuration. */
-export const TTS_PROVIDER_KINDS = ['auto', 'chatterbox', 'openai_compatible', 'local'] as const;
+export const TTS_PROVIDER_KINDS = AGENT_TTS_PROVIDERS;
 
 /** Where agents naming a provider explicitly go when its URL is not set (the defaults before `auto`). */
 export const DEFAULT_CHATTERBOX_URL = 'http://127.0.0.1:4123';
