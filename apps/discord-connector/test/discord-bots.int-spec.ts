@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { AppModule } from '../src/app.module';
 import { DiscordConnectorEnv } from '../src/config/discord-connector.env';
 import { serviceSchema } from '../src/persistence/schema';
+import { FakeVoiceFleet } from './support/fake-voice-fleet';
 
 const TOKEN = 'fake-discord-bot-token-0001';
 const BOT_USER = '300000000000000001';
@@ -34,6 +35,7 @@ describe('discord-connector bots (fake Discord, real NATS)', () => {
   let fake: FakeDiscord;
   let bus: Bus;
   let agentApi: BusSubscription;
+  let voiceFleet: FakeVoiceFleet;
   let bots: DiscordBotConfig[];
   const replicas: RunningService[] = [];
 
@@ -87,6 +89,7 @@ describe('discord-connector bots (fake Discord, real NATS)', () => {
     bots = [
       { agent_id: agentId, agent_name: 'Helper', updated_at: new Date().toISOString(), bot_token: sealed, guild_ids: [GUILD], channel_ids: [VOICE], auto_join: true },
     ];
+    voiceFleet = new FakeVoiceFleet(bus);
     agentApi = bus.serve(DiscordContracts.bots, (req) => ({ bots: bots.filter((bot) => !req.agent_id || bot.agent_id === req.agent_id) }), {
       queue: queueGroup(namespace, 'agent-api'),
     });
@@ -96,6 +99,7 @@ describe('discord-connector bots (fake Discord, real NATS)', () => {
   afterAll(async () => {
     for (const replica of replicas) await replica.close().catch(() => undefined);
     agentApi?.unsubscribe();
+    voiceFleet?.stop();
     const jsm = await bus.connection.jetstreamManager();
     await jsm.streams.delete(`KV_${streamName(namespace, 'leases-discord')}`).catch(() => false);
     await bus.drain();

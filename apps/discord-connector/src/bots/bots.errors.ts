@@ -10,8 +10,10 @@ export enum BotsErrorCode {
   NotReady = 'not_ready',
   /** The guild or channel is not in the agent's allow-list, unknown to the bot, or not a voice channel. */
   NotAllowed = 'not_allowed',
-  /** No replica answers for the bot right now. */
+  /** No replica answers for the bot right now, or the voice pipeline / session-store cannot take the conversation. */
   Unavailable = 'unavailable',
+  /** The join named a session that does not exist or belongs to another agent. */
+  SessionNotFound = 'session_not_found',
 }
 
 export class BotsError extends Error {
@@ -30,6 +32,7 @@ export class BotsError extends Error {
 export function botsErrorToBus(error: BotsError): BusError {
   switch (error.code) {
     case BotsErrorCode.UnknownBot:
+    case BotsErrorCode.SessionNotFound:
       return new BusError(ErrorCode.NotFound, error.message, { cause: error });
     case BotsErrorCode.NotAllowed:
       return new BusError(ErrorCode.Conflict, error.message, { cause: error });

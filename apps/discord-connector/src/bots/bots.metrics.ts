@@ -2,8 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { MetricsService } from '@voxbridge/platform';
 import { Counter, Gauge } from 'prom-client';
 
-/** Why a bot's voice receive recovered, or what it counted. */
-export type VoiceCounter = 'packets_in' | 'packets_out' | 'decryption_failures' | 'gaps';
+/** What a bot's voice counts (per agent). */
+export type VoiceCounter = 'packets_in' | 'packets_out' | 'decryption_failures' | 'gaps' | 'frames_dropped' | 'resubscribes';
 
 /** discord-connector on /metrics: per bot (label `agent`, the agent id) guilds, voice connections, packets, failures, reconnects. */
 @Injectable()
@@ -28,6 +28,8 @@ export class BotsMetrics {
       packets_out: new Counter({ name: 'discord_voice_packets_out_total', help: 'Opus packets played to the channel', labelNames, registers }),
       decryption_failures: new Counter({ name: 'discord_voice_decryption_failures_total', help: 'Receive packets or streams lost to decryption failures', labelNames, registers }),
       gaps: new Counter({ name: 'discord_voice_gaps_total', help: 'Gaps in a speaker’s packets filled with silence', labelNames, registers }),
+      frames_dropped: new Counter({ name: 'discord_voice_frames_dropped_total', help: 'Agent audio frames dropped: their turn was interrupted or cancelled', labelNames, registers }),
+      resubscribes: new Counter({ name: 'discord_voice_resubscribes_total', help: 'Speaker receive streams subscribed again after they failed or ended', labelNames, registers }),
     };
     this.reconnects = new Counter({ name: 'discord_bot_reconnects_total', help: 'Gateway and voice reconnects of the bot', labelNames, registers });
     this.loginFailures = new Counter({ name: 'discord_bot_login_failures_total', help: 'Failed logins, by error code', labelNames: ['agent', 'code'], registers });

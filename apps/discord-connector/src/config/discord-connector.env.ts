@@ -40,6 +40,13 @@ export class DiscordConnectorEnv extends DatabaseServiceEnv {
   @Max(3_600_000)
   DISCORD_RESYNC_MS = 60_000;
 
+  /** Lease asked of stt-gateway, llm-router and tts-gateway for a channel's voice session; claimed again every third of it. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1_000)
+  @Max(120_000)
+  DISCORD_VOICE_LEASE_MS = 15_000;
+
   /** Discord's REST API root (default `https://discord.com/api`); the gateway address comes from it. Tests point it at a fake. */
   @IsOptional()
   @Matches(/^https?:\/\/\S+$/, { message: 'must be an http:// or https:// URL' })

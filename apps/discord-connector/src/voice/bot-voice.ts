@@ -68,7 +68,19 @@ export class BotVoice {
       throw new BotsError(BotsErrorCode.Unavailable, `voice connection to channel ${channelId} did not become ready`, { cause: error });
     }
     if (this.deps.conversation && this.joined.get(guildId) === entry) {
-      entry.conversation = await this.deps.conversation({ bot: this.bot, connection, guildId, channelId, ...(sessionId ? { sessionId } : {}) });
+      try {
+        const conversation = await this.deps.conversation({ bot: this.bot, connection, guildId, channelId, ...(sessionId ? { sessionId } : {}) });
+        // Left (or moved) while the conversation opened: it has nowhere to go.
+        if (this.joined.get(guildId) !== entry) {
+          await conversation.close('left_while_opening');
+          throw new BotsError(BotsErrorCode.Unavailable, `the bot left channel ${channelId} while joining it`);
+        }
+        entry.conversation = conversation;
+      } catch (error) {
+        // A channel the bot cannot converse in is not joined: it says why instead of sitting there deaf.
+        if (this.joined.get(guildId) === entry) await this.leave(guildId, 'conversation_failed');
+        throw error;
+      }
     }
     this.updateGauge();
     this.log.info('discord voice channel joined', { guild_id: guildId, channel_id: channelId, session_id: entry.conversation?.sessionId });
