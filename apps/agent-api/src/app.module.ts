@@ -8,6 +8,7 @@ import { EventsModule } from './events/events.module';
 import { FleetModule } from './fleet/fleet.module';
 import { serviceSchema } from './persistence/schema';
 import { DiscordPluginModule } from './plugins/discord/discord-plugin.module';
+import { PluginsModule } from './plugins/plugins.module';
 import { SessionsModule } from './sessions/sessions.module';
 import { VoiceModule } from './voice/voice.module';
 
@@ -26,6 +27,7 @@ export class AppModule {
         FleetModule,
         VoiceModule,
         DiscordPluginModule,
+        PluginsModule,
       ],
     };
   }

@@ -10,6 +10,7 @@ export * from './contract';
 export * from './discord';
 export * from './errors';
 export * from './fleet';
+export * from './plugin-contracts';
 export * from './routes';
 export * from './services';
 export * from './sessions';

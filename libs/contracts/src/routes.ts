@@ -2,6 +2,7 @@ import { AgentSubjects } from './agents';
 import { AuthSubjects } from './auth';
 import { BusSubjects } from './bus';
 import { DISCORD_DOMAIN, DiscordSubjects } from './discord';
+import { PLUGINS_DOMAIN, PluginSubjects } from './plugin-contracts';
 import type { ServiceName } from './services';
 import { SessionSubjects } from './sessions';
 import { controlSubject, FleetSubjects, mediaSubject, type MediaStream, type Subject } from './subjects';
@@ -33,7 +34,7 @@ const GATEWAYS: readonly ServiceName[] = ['webrtc-gateway'];
 export const ROUTES: readonly Route[] = [
   { subject: plain(AuthSubjects.verify), plane: 'request', from: GATEWAYS, to: ['agent-api'], what: 'a voice token or API key, for an agent' },
   { subject: plain(AgentSubjects.get), plane: 'request', from: ['stt-gateway', 'llm-router', 'tts-gateway', 'webrtc-gateway'], to: ['agent-api'], what: 'an agent' },
-  { subject: plain(AgentSubjects.created), plane: 'durable', from: ['agent-api'], to: ['session-store'], what: 'agent created / updated / deleted (also `.updated`, `.deleted`)' },
+  { subject: plain(AgentSubjects.created), plane: 'durable', from: ['agent-api'], to: ['session-store', 'plugin-supervisor'], what: 'agent created / updated / deleted (also `.updated`, `.deleted`)' },
   { subject: plain(SessionSubjects.create), plane: 'request', from: ['agent-api', 'webrtc-gateway'], to: ['session-store'], what: 'sessions: create, get, update (also list, delete)' },
   { subject: plain(SessionSubjects.listMessages), plane: 'request', from: ['agent-api'], to: ['session-store'], what: 'messages: list, append' },
   { subject: plain(SessionSubjects.history), plane: 'request', from: ['llm-router'], to: ['session-store'], what: 'the history a prompt needs' },
@@ -48,13 +49,18 @@ export const ROUTES: readonly Route[] = [
   { subject: plain(DiscordSubjects.bots), plane: 'request', from: ['discord-connector'], to: ['agent-api'], what: 'agents with an enabled Discord bot, token still encrypted' },
   { subject: plain(DiscordSubjects.join), plane: 'request', from: ['agent-api'], to: ['discord-connector'], what: 'Discord voice join (also `.leave`, `.status`); passed on to the bot’s replica as `discord.v1.instance.<id>.voice-*`' },
   { subject: plain(controlSubject(DISCORD_DOMAIN, 'session', 'claim')), plane: 'request', from: ['discord-connector'], to: ['discord-connector'], what: 'bot leases: the session protocol with the agent id as session id (one live client per bot token)' },
+  { subject: plain(PluginSubjects.configs), plane: 'request', from: ['plugin-supervisor'], to: ['agent-api'], what: 'agents’ enabled generic plugins, secrets still encrypted' },
+  { subject: plain(controlSubject(PLUGINS_DOMAIN, 'session', 'claim')), plane: 'request', from: ['plugin-supervisor'], to: ['plugin-supervisor'], what: 'plugin leases: the session protocol with a UUID of agent + plugin type as session id (each plugin runs once)' },
+  { subject: plain(PluginSubjects.runtime), plane: 'request', from: ['agent-api'], to: ['plugin-supervisor'], what: 'every replica: the plugins it runs, with CPU / RSS per process (scatter-gather)' },
+  { subject: plain(PluginSubjects.control), plane: 'request', from: ['agent-api'], to: ['plugin-supervisor'], what: 'start / stop / restart a plugin; the replica holding it acts (scatter-gather)' },
+  { subject: plain(PluginSubjects.stopped), plane: 'event', from: ['plugin-supervisor'], to: [], what: 'a plugin stopped by its limits, a crash loop or a start that cannot succeed, with the reason' },
   { subject: plain(SessionSubjects.turnCommitted), plane: 'durable', from: ['llm-router'], to: ['session-store'], what: 'a text turn, as answered' },
   { subject: plain(TurnFactSubjects.transcribed), plane: 'durable', from: ['stt-gateway'], to: ['session-store'], what: 'a voice turn’s user words and speech marks' },
   { subject: plain(TurnFactSubjects.answered), plane: 'durable', from: ['llm-router'], to: ['session-store'], what: 'a voice turn’s answer and LLM marks' },
   { subject: plain(TurnFactSubjects.heard), plane: 'durable', from: ['tts-gateway'], to: ['session-store'], what: 'what was heard (progress, final) and TTS marks' },
   { subject: plain(TurnFactSubjects.delivered), plane: 'durable', from: GATEWAYS, to: ['session-store'], what: 'first frame sent to the user' },
-  { subject: plain(SessionSubjects.turnRecorded), plane: 'event', from: ['session-store'], to: ['agent-api', 'webrtc-gateway'], what: 'a turn as stored (latencies, timeline)' },
-  { subject: plain(SessionSubjects.sessionCreated), plane: 'event', from: ['session-store'], to: ['agent-api'], what: 'session created / ended (also `.ended`)' },
+  { subject: plain(SessionSubjects.turnRecorded), plane: 'event', from: ['session-store'], to: ['agent-api', 'webrtc-gateway', 'plugin-supervisor'], what: 'a turn as stored (latencies, timeline)' },
+  { subject: plain(SessionSubjects.sessionCreated), plane: 'event', from: ['session-store'], to: ['agent-api', 'plugin-supervisor'], what: 'session created / ended (also `.ended`)' },
   { subject: plain(BusSubjects.messageDeadLettered), plane: 'event', from: ['session-store'], to: [], what: 'a durable message moved to the dead-letter stream' },
   { subject: plain(FleetSubjects.healthPing), plane: 'request', from: ['agent-api'], to: ['agent-api', 'session-store', 'stt-gateway', 'llm-router', 'tts-gateway', 'discord-connector', 'webrtc-gateway', 'plugin-supervisor'], what: 'fleet census (every replica answers)' },
   { subject: media('audio.in'), plane: 'media', from: GATEWAYS, to: ['stt-gateway'], what: 'PCM16 16 kHz 20 ms frames' },

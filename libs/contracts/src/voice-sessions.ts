@@ -22,7 +22,7 @@ export type PipelineStage = (typeof PIPELINE_STAGES)[number];
  * What the same lease protocol holds: a pipeline stage's sessions, or discord-connector's bots
  * (one live Discord client per bot token across replicas).
  */
-export type LeaseDomain = PipelineStage | 'discord';
+export type LeaseDomain = PipelineStage | 'discord' | 'plugins';
 
 /** The service that runs each stage. */
 export const STAGE_SERVICE: Record<PipelineStage, ServiceName> = { stt: 'stt-gateway', llm: 'llm-router', tts: 'tts-gateway' };

@@ -34,3 +34,21 @@ export {
   type ReencryptResult,
 } from './plugin-secrets';
 export { PluginSecretsError, PluginSecretsErrorCode } from './plugin-secrets.errors';
+export {
+  definePlugin,
+  pluginDefinitionOf,
+  PLUGIN_HEALTH_STATES,
+  PLUGIN_HOOKS,
+  type PluginContext,
+  type PluginDefinition,
+  type PluginHealthReport,
+  type PluginHealthState,
+  type PluginHookName,
+  type PluginHooks,
+  type PluginInstance,
+  type PluginLogger,
+  type PluginMessage,
+  type PluginSessionInfo,
+} from './plugin';
+export { parseChildMessage, type ChildToSupervisor, type SupervisorToChild } from './plugin-ipc';
+export { hostPlugin, validatePluginConfig, type PluginHostChannel } from './plugin-host';

@@ -4,12 +4,14 @@
  */
 export const PLUGIN_SECRET_FIELDS = {
   discord: ['bot_token'],
-  n8n: ['webhook_url'],
+  n8n: ['webhook_url', 'secret'],
   slack: ['bot_token', 'signing_secret', 'app_token'],
   telegram: ['bot_token'],
   webhook: ['url', 'secret'],
   whatsapp: ['api_key', 'phone_number'],
   api: ['api_key', 'api_secret', 'oauth_token'],
+  /** The worked example of docs/plugins.md (docs/plugins-example), run by plugin-supervisor through PLUGIN_MODULES. */
+  'keyword-alert': ['url'],
 } as const satisfies Record<string, readonly string[]>;
 
 export type PluginType = keyof typeof PLUGIN_SECRET_FIELDS;

@@ -9,3 +9,4 @@ export * from './fakes/stt';
 export * from './fakes/tts';
 export * from './fakes/fake-control';
 export * from './fakes/discord';
+export * from './fakes/n8n';
