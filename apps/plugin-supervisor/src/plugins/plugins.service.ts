@@ -1,10 +1,11 @@
 import { BeforeApplicationShutdown, Injectable, OnApplicationBootstrap } from '@nestjs/common';
-import { Bus, BusError, type BusSubscription, type SessionStopReason } from '@voxbridge/bus';
+import { Bus, BusError, LeasedWork, type BusSubscription, type SessionStopReason } from '@voxbridge/bus';
 import {
   AgentEvent,
   AgentSubjects,
   ErrorCode,
   PluginContracts,
+  PLUGINS_DOMAIN,
   PluginSubjects,
   SessionEvent,
   SessionSubjects,
@@ -22,7 +23,7 @@ import { PluginSupervisorEnv } from '../config/plugin-supervisor.env';
 import { PluginProcess } from '../runtime/plugin-process';
 import { PluginRun, type PluginRunDeps } from '../runtime/plugin-run';
 import { readProcessTimes } from '../runtime/process-stats';
-import { PluginLeases, pluginLeaseId } from './plugin-leases';
+import { pluginLeaseId } from './plugin-leases';
 import { PluginRunsRepository } from './plugin-runs.repository';
 import { fingerprintOf, PluginModules, pluginSpecOf, PluginSpecError } from './plugin-specs';
 
@@ -49,7 +50,7 @@ export class PluginsService implements OnApplicationBootstrap, BeforeApplication
   private readonly runDeps: PluginRunDeps;
   /** Each run's row is written in order (one write at a time per run). */
   private readonly writes = new Map<string, Promise<void>>();
-  private leases: PluginLeases<PluginRun> | undefined;
+  private leases: LeasedWork<PluginRun> | undefined;
   private subscriptions: BusSubscription[] = [];
   private syncTimer: NodeJS.Timeout | undefined;
   private pruneTimer: NodeJS.Timeout | undefined;
@@ -88,7 +89,9 @@ export class PluginsService implements OnApplicationBootstrap, BeforeApplication
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    this.leases = await PluginLeases.open<PluginRun>(this.bus, {
+    this.leases = await LeasedWork.open<PluginRun>(this.bus, {
+      domain: PLUGINS_DOMAIN,
+      service: 'plugin-supervisor',
       instanceId: this.identity.instanceId,
       leaseMs: this.env.PLUGIN_LEASE_MS,
       logger: this.log,
