@@ -7,7 +7,18 @@ const COUGH = '55555555-5555-4555-8555-555555555555';
 const SPEECH = '66666666-6666-4666-8666-666666666666';
 const HOLD_MAX_MS = 1_000;
 
-const vad = (kind: VadEvent['kind'], utteranceId: string): VadEvent => ({ session_id: SESSION, kind, utterance_id: utteranceId, at_ms: 1 });
+const ALICE = '111111111111111111';
+const BOB = '222222222222222222';
+const ALICE_UTTERANCE = '77777777-7777-4777-8777-777777777777';
+const BOB_UTTERANCE = '88888888-8888-4888-8888-888888888888';
+
+const vad = (kind: VadEvent['kind'], utteranceId: string, speakerId?: string): VadEvent => ({
+  session_id: SESSION,
+  kind,
+  utterance_id: utteranceId,
+  at_ms: 1,
+  ...(speakerId === undefined ? {} : { speaker_id: speakerId }),
+});
 
 describe(SessionWorker.name, () => {
   let output: RecordingOutput;
@@ -129,5 +140,72 @@ describe(SessionWorker.name, () => {
     await advance(500);
     expect(framesOf(TURN)).toHaveLength(published);
     expect(output.ended()).toMatchObject({ state: 'interrupted', frames_played: published });
+  });
+
+  describe('several speakers', () => {
+    it("stays paused while another speaker's onset is pending, and resumes once every onset is dismissed", async () => {
+      speak(TURN);
+      await advanceUntil(() => framesOf(TURN).length >= 10);
+      sut.onVad(vad('voice_onset', ALICE_UTTERANCE, ALICE));
+      sut.onVad(vad('voice_onset', BOB_UTTERANCE, BOB));
+      const atPause = framesOf(TURN).length;
+
+      // Bob's onset came last, yet Alice's still holds.
+      sut.onVad(vad('voice_dismissed', BOB_UTTERANCE, BOB));
+      await advance(300);
+      expect(framesOf(TURN)).toHaveLength(atPause);
+
+      sut.onVad(vad('voice_dismissed', ALICE_UTTERANCE, ALICE));
+      await advanceUntil(() => output.ended() !== undefined);
+      expect(framesOf(TURN).map((f) => f.seq)).toEqual(Array.from({ length: totalFrames(TEXT) }, (_, i) => i));
+      expect(output.ended()).toMatchObject({ state: 'done', heard_text: TEXT });
+    });
+
+    it("cancels on any speaker's confirmed speech while another's onset holds the turn", async () => {
+      speak(TURN);
+      await advanceUntil(() => framesOf(TURN).length >= 10);
+      sut.onVad(vad('voice_onset', ALICE_UTTERANCE, ALICE));
+      await advance(100);
+      const published = framesOf(TURN).length;
+
+      sut.onVad(vad('speech_started', BOB_UTTERANCE, BOB));
+      await advance(500);
+      expect(framesOf(TURN)).toHaveLength(published);
+      expect(output.ended()).toMatchObject({ state: 'interrupted', frames_played: published });
+    });
+
+    it("starts the next turn paused while a speaker's onset is still pending after another speaker's speech cancelled the last", async () => {
+      speak(TURN);
+      await advanceUntil(() => framesOf(TURN).length >= 10);
+      sut.onVad(vad('voice_onset', ALICE_UTTERANCE, ALICE));
+      sut.onVad(vad('speech_started', BOB_UTTERANCE, BOB));
+
+      speak(NEXT_TURN, 'Here I am.');
+      await advance(400);
+      expect(framesOf(NEXT_TURN)).toEqual([]);
+
+      sut.onVad(vad('voice_dismissed', ALICE_UTTERANCE, ALICE));
+      await advanceUntil(() => output.ended(NEXT_TURN) !== undefined);
+      expect(output.ended(NEXT_TURN)).toMatchObject({ state: 'done', heard_text: 'Here I am.' });
+    });
+
+    it("keeps holding after another speaker's dismissal until the pending onset's own timeout", async () => {
+      speak(TURN);
+      await advanceUntil(() => framesOf(TURN).length >= 10);
+      sut.onVad(vad('voice_onset', ALICE_UTTERANCE, ALICE));
+      const atPause = framesOf(TURN).length;
+      await advance(500);
+      sut.onVad(vad('voice_onset', BOB_UTTERANCE, BOB));
+      sut.onVad(vad('voice_dismissed', BOB_UTTERANCE, BOB));
+
+      // Alice's onset times out HOLD_MAX_MS after it came, not after Bob's.
+      await advance(HOLD_MAX_MS - 500 - 40);
+      expect(framesOf(TURN)).toHaveLength(atPause);
+
+      await advance(100);
+      expect(framesOf(TURN).length).toBeGreaterThan(atPause);
+      await advanceUntil(() => output.ended() !== undefined);
+      expect(output.ended()).toMatchObject({ state: 'done', heard_text: TEXT, frames_played: totalFrames(TEXT) });
+    });
   });
 });

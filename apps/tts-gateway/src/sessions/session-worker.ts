@@ -2,6 +2,7 @@ import type { ControlEvent, ReplyEvent, VadEvent } from '@voxbridge/contracts';
 import type { AppLogger, TurnFacts } from '@voxbridge/platform';
 import type { TtsProvider } from '../providers';
 import type { AgentVoice } from './agent-voice';
+import { DEFAULT_SPEAKER, OnsetHolds, type PendingOnset } from './onset-holds';
 import type { HoldOutcome, SessionsMetrics } from './sessions.metrics';
 import { TurnPlayer, type TurnOutput } from './turn-player';
 
@@ -31,12 +32,6 @@ export interface SessionWorkerOptions {
   onsetHoldMaxMs?: number;
 }
 
-/** A `voice_onset` not yet resolved: the turn speaking (or starting) is paused meanwhile. */
-interface OnsetHold {
-  utteranceId: string;
-  timer: NodeJS.Timeout;
-}
-
 /**
  * One claimed session: at most one turn speaks at a time. A reply for a new turn cancels the one
  * playing first; `control` `cancel` stops the named (or current) turn; `end` ends the session.
@@ -45,15 +40,25 @@ interface OnsetHold {
  * (a turn starting while the hold lasts starts paused); `voice_dismissed` (a cough, a click)
  * resumes it where it stopped; `speech_started` (confirmed speech) cancels it, as `control`
  * `cancel` does. If neither comes within `onsetHoldMaxMs`, the turn resumes.
+ *
+ * With several speakers (`speaker_id`), holds are kept per speaker: the turn stays paused while any
+ * speaker's onset is pending, resumes once every one is dismissed (or timed out), and any speaker's
+ * confirmed speech cancels it.
  */
 export class SessionWorker {
   private current: TurnPlayer | undefined;
-  private hold: OnsetHold | undefined;
+  private readonly holds: OnsetHolds;
+  private droppedHoldLogged = false;
   private readonly closedTurns: string[] = [];
   private readonly running = new Set<Promise<void>>();
   private stopped = false;
 
-  constructor(private readonly options: SessionWorkerOptions) {}
+  constructor(private readonly options: SessionWorkerOptions) {
+    this.holds = new OnsetHolds({
+      holdMaxMs: options.onsetHoldMaxMs ?? ONSET_HOLD_MAX_MS,
+      onTimedOut: (onset, released) => this.onHoldTimedOut(onset, released),
+    });
+  }
 
   onReply(event: ReplyEvent): void {
     if (this.stopped || this.closedTurns.includes(event.turn_id)) return;
@@ -66,16 +71,19 @@ export class SessionWorker {
 
   onVad(event: VadEvent): void {
     if (this.stopped) return;
+    const speakerId = event.speaker_id ?? DEFAULT_SPEAKER;
     switch (event.kind) {
       case 'voice_onset':
-        this.startHold(event.utterance_id);
+        this.startHold(speakerId, event.utterance_id);
         return;
       case 'voice_dismissed':
-        // A dismissal of an older onset (superseded by a newer one) changes nothing.
-        if (this.hold?.utteranceId === event.utterance_id) this.endHold('dismissed');
+        // A dismissal of an older onset (superseded by a newer one of that speaker) changes nothing.
+        if (this.holds.dismiss(speakerId, event.utterance_id) === 'released') this.endPause('dismissed');
         return;
       case 'speech_started':
-        this.endHold('confirmed');
+        // Other speakers' onsets stay pending: a turn starting before they resolve starts paused.
+        this.holds.confirm(speakerId);
+        this.endPause('confirmed');
         this.interruptCurrent();
         return;
       case 'speech_stopped':
@@ -103,8 +111,7 @@ export class SessionWorker {
   /** Interrupts the turn speaking and waits until nothing of this session runs any more. */
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.hold) clearTimeout(this.hold.timer);
-    this.hold = undefined;
+    this.holds.clear();
     this.interruptCurrent();
     await Promise.all([...this.running]);
   }
@@ -132,38 +139,39 @@ export class SessionWorker {
         if (this.current === player) this.current = undefined;
       });
     this.running.add(finished);
-    if (this.hold && player.pause()) metrics.turnPaused();
+    if (this.holds.isHolding && player.pause()) metrics.turnPaused();
     return player;
   }
 
-  private startHold(utteranceId: string): void {
-    if (this.hold) clearTimeout(this.hold.timer);
-    const timer = setTimeout(() => {
-      this.options.logger.warn('tts onset hold timed out: neither speech_started nor voice_dismissed came, resuming', {
+  private startHold(speakerId: string, utteranceId: string): void {
+    const dropped = this.holds.onset(speakerId, utteranceId);
+    if (dropped && !this.droppedHoldLogged) {
+      this.droppedHoldLogged = true;
+      this.options.logger.warn('tts onset holds full: the oldest pending onset no longer holds the turn', {
         session_id: this.options.sessionId,
-        utterance_id: utteranceId,
-        hold_ms: this.holdMaxMs,
+        speaker_id: dropped.speakerId,
+        utterance_id: dropped.utteranceId,
+        held_speakers: this.holds.size,
       });
-      this.endHold('timed_out');
-    }, this.holdMaxMs);
-    timer.unref();
-    this.hold = { utteranceId, timer };
+    }
     if (this.current?.pause()) this.options.metrics.turnPaused();
   }
 
-  /** Ends the hold; the turn resumes unless the onset was confirmed (it is about to be cancelled). */
-  private endHold(outcome: HoldOutcome): void {
-    const hold = this.hold;
-    if (!hold) return;
-    clearTimeout(hold.timer);
-    this.hold = undefined;
+  private onHoldTimedOut(onset: PendingOnset, released: boolean): void {
+    this.options.logger.warn('tts onset hold timed out: neither speech_started nor voice_dismissed came, resuming', {
+      session_id: this.options.sessionId,
+      speaker_id: onset.speakerId === DEFAULT_SPEAKER ? undefined : onset.speakerId,
+      utterance_id: onset.utteranceId,
+      hold_ms: this.options.onsetHoldMaxMs ?? ONSET_HOLD_MAX_MS,
+    });
+    if (released) this.endPause('timed_out');
+  }
+
+  /** The pause ends: the turn resumes, unless speech was confirmed (it is about to be cancelled). */
+  private endPause(outcome: HoldOutcome): void {
     const paused = this.current?.isPaused === true;
     if (outcome !== 'confirmed') this.current?.resume();
     if (paused) this.options.metrics.pauseEnded(outcome);
-  }
-
-  private get holdMaxMs(): number {
-    return this.options.onsetHoldMaxMs ?? ONSET_HOLD_MAX_MS;
   }
 
   private interruptCurrent(): void {
