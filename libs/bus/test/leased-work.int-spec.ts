@@ -1,21 +1,25 @@
-import { Bus, type SessionStopReason } from '@voxbridge/bus';
+import { Bus } from '../src/bus';
+import { LeasedWork } from '../src/sessions/leased-work';
+import { SessionStopReason } from '../src/sessions/session-host';
 import { streamName } from '@voxbridge/contracts';
 import { expectEventually, testInfra, uniqueNamespace } from '@voxbridge/testing';
 import { randomUUID } from 'node:crypto';
-import { BotLeases } from '../src/bots/bot-leases';
+
+/** The pieces to run, each keyed by its agent id (as bots are). */
+const wanted = (...agentIds: string[]) => new Map(agentIds.map((id) => [id, id]));
 
 const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined, debug: () => undefined };
 
-/** A discord-connector replica reduced to its leases: which bots it runs, and why they stopped. */
+/** A replica reduced to its leases (as discord-connector runs bots): what it runs, and why it stopped. */
 interface Replica {
   id: string;
   bus: Bus;
-  leases: BotLeases<{ agentId: string }>;
+  leases: LeasedWork<{ agentId: string }>;
   running: Set<string>;
   stops: Array<{ agentId: string; reason: SessionStopReason }>;
 }
 
-describe(BotLeases.name, () => {
+describe(LeasedWork.name, () => {
   const namespace = uniqueNamespace('dbot');
   const replicas: Replica[] = [];
   const LEASE_MS = 1_500;
@@ -25,11 +29,13 @@ describe(BotLeases.name, () => {
     const bus = await Bus.connect({ servers: testInfra().natsUrl, namespace, name: `discord-${id}`, logger: quiet });
     const running = new Set<string>();
     const stops: Replica['stops'] = [];
-    const leases = await BotLeases.open(bus, {
+    const leases = await LeasedWork.open(bus, {
+      domain: 'discord',
+      service: 'discord-connector',
       instanceId: id,
       leaseMs: LEASE_MS,
       logger: quiet,
-      start: async (agentId) => {
+      start: async (_leaseId, agentId) => {
         running.add(agentId);
         return { agentId };
       },
@@ -62,7 +68,7 @@ describe(BotLeases.name, () => {
     const [a, b] = await Promise.all([replica(), replica()]);
     const agentId = randomUUID();
 
-    await Promise.all([a.leases.want([agentId]), b.leases.want([agentId])]);
+    await Promise.all([a.leases.want(wanted(agentId)), b.leases.want(wanted(agentId))]);
 
     const holder = await expectEventually(() => {
       const ids = runningIt(agentId);
@@ -72,14 +78,14 @@ describe(BotLeases.name, () => {
       return ids[0];
     }, { context });
     // More claim rounds from both replicas never start a second client.
-    await Promise.all([a.leases.want([agentId]), b.leases.want([agentId]), a.leases.want([agentId]), b.leases.want([agentId])]);
+    await Promise.all([a.leases.want(wanted(agentId)), b.leases.want(wanted(agentId)), a.leases.want(wanted(agentId)), b.leases.want(wanted(agentId))]);
     expect(runningIt(agentId)).toEqual([holder]);
     expect([...a.stops, ...b.stops]).toEqual([]);
   });
 
   it('moves the bot to another replica within seconds when its replica dies without a goodbye', async () => {
     const agentId = randomUUID();
-    await Promise.all(alive().map((r) => r.leases.want([agentId])));
+    await Promise.all(alive().map((r) => r.leases.want(wanted(agentId))));
     const [holderId] = await expectEventually(() => {
       const ids = runningIt(agentId);
       expect(ids).toHaveLength(1);
@@ -101,7 +107,7 @@ describe(BotLeases.name, () => {
   it('hands the bot over on close (SIGTERM) and the closing replica stops it', async () => {
     await replica();
     const agentId = randomUUID();
-    await Promise.all(alive().map((r) => r.leases.want([agentId])));
+    await Promise.all(alive().map((r) => r.leases.want(wanted(agentId))));
     const [holderId] = await expectEventually(() => {
       const ids = runningIt(agentId);
       expect(ids).toHaveLength(1);
@@ -122,14 +128,14 @@ describe(BotLeases.name, () => {
   it('stops the bot when its agent no longer has one (deleted or disabled)', async () => {
     const live = alive();
     const agentId = randomUUID();
-    await Promise.all(live.map((r) => r.leases.want([agentId])));
+    await Promise.all(live.map((r) => r.leases.want(wanted(agentId))));
     const [holderId] = await expectEventually(() => {
       const ids = runningIt(agentId);
       expect(ids).toHaveLength(1);
       return ids;
     }, { context });
 
-    await Promise.all(live.map((r) => r.leases.want([])));
+    await Promise.all(live.map((r) => r.leases.want(wanted())));
 
     expect(runningIt(agentId)).toEqual([]);
     expect(replicas.find((r) => r.id === holderId)?.stops).toContainEqual({ agentId, reason: 'ended' });

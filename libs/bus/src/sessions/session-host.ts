@@ -15,6 +15,11 @@ import type { Bus, BusSubscription } from '../bus';
 import { BusError, BusNoRespondersError } from '../errors';
 import { errorFields, type BusLogger } from '../logger';
 
+/** The JetStream KV bucket holding a lease domain's leases (key: the session id, value: the holder). */
+export function leaseBucketName(namespace: string, domain: LeaseDomain): string {
+  return streamName(namespace, `leases-${domain}`);
+}
+
 /** Why a replica stopped working on a session. */
 export type SessionStopReason = 'released' | 'ended' | 'lapsed' | 'taken_over' | 'handed_over' | 'shutdown';
 
@@ -85,7 +90,7 @@ export class SessionHost<W> {
   /** Opens the lease bucket and starts answering; the subscriptions are on the server when it resolves. */
   static async open<W>(bus: Bus, options: SessionHostOptions<W>): Promise<SessionHost<W>> {
     assertUuid(options.instanceId, 'instance id');
-    const kv = await bus.connection.jetstream().views.kv(streamName(bus.namespace, `leases-${options.stage}`), {
+    const kv = await bus.connection.jetstream().views.kv(leaseBucketName(bus.namespace, options.stage), {
       ttl: options.leaseMs,
       history: 1,
       storage: StorageType.File,
