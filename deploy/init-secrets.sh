@@ -29,7 +29,7 @@ keep openrouter_api_key
 for s in "${services[@]}"; do
   var="NATS_PASSWORD_$(echo "$s" | tr 'a-z-' 'A-Z_')"
   pw=$(sed -n "s/^$var: \"\(.*\)\"$/\1/p" nats_passwords)
-  put "nats_url_${s//-/_}" "nats://$s:$pw@nats:4222"
+  put "nats_password_${s//-/_}" "$pw"
 done
 for s in "${stateful[@]}"; do
   schema=${s//-/_}

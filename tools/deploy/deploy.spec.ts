@@ -7,7 +7,7 @@ import { loadEnvCatalog } from './env-catalog';
 import { generatedFiles, roots } from './generate';
 import { NATS_PEER, POSTGRES_PEER, SERVICE_PLANS } from './k8s';
 import { kustomizeBuild, type K8sObject } from './kustomize-lite';
-import { routeFamily } from './nats-permissions';
+import { natsGrants, routeFamily } from './nats-permissions';
 import { entryFor, loadSecretFiles } from './run-service';
 
 const { repoRoot, codeRoot, extension } = roots();
@@ -86,7 +86,9 @@ describe('docker-compose.yml', () => {
         expect(service.depends_on?.['migrate']).toEqual({ condition: 'service_completed_successfully' });
         expect(service.environment?.['DATABASE_URL_FILE']).toBe(`/run/secrets/database_url_${svc.replace(/-/g, '_')}`);
       }
-      expect(service.environment?.['NATS_URL_FILE']).toBe(`/run/secrets/nats_url_${svc.replace(/-/g, '_')}`);
+      expect(service.environment).toEqual(
+        expect.objectContaining({ NATS_URL: 'nats://nats:4222', NATS_USER: svc, NATS_PASSWORD_FILE: `/run/secrets/nats_password_${svc.replace(/-/g, '_')}` }),
+      );
       for (const [key, value] of Object.entries(service.environment ?? {})) {
         if (key.endsWith('_FILE')) expect(service.secrets).toContain(value.replace('/run/secrets/', ''));
       }
@@ -129,6 +131,12 @@ describe('k8s overlays', () => {
         expect(c.resources.limits).toEqual(expect.objectContaining({ cpu: expect.any(String), memory: expect.any(String) }));
         expect(c.securityContext).toEqual(expect.objectContaining({ runAsNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false }));
         expect(JSON.stringify(c.env)).not.toMatch(/"value":"(postgres|nats):\/\//);
+        expect(c.env).toEqual(
+          expect.arrayContaining([
+            { name: 'NATS_USER', value: d.metadata.name },
+            { name: 'NATS_PASSWORD', valueFrom: { secretKeyRef: { name: `voxbridge-${d.metadata.name}`, key: 'nats-password' } } },
+          ]),
+        );
       }
     }
   });
@@ -175,13 +183,30 @@ describe(routeFamily.name, () => {
   });
 });
 
+describe(natsGrants.name, () => {
+  const sut = natsGrants('vb');
+
+  it('lets every service answer its own control-plane ping, and nobody in the fleet ask it', () => {
+    for (const service of SERVICE_NAMES) {
+      const ping = `vb.${SERVICES[service].domain}.v1.service.*`;
+      expect({ service, subscribes: sut[service].subscribe.includes(ping), answers: sut[service].allowResponses }).toEqual({ service, subscribes: true, answers: true });
+      expect(SERVICE_NAMES.filter((s) => sut[s].publish.includes(ping))).toEqual([]);
+    }
+  });
+
+  it('grants the live subscriptions the services make outside ROUTES', () => {
+    for (const service of ['agent-api', 'discord-connector', 'plugin-supervisor'] as const) expect(sut[service].subscribe).toContain('vb.agents.v1.evt.agent.*');
+    expect(sut['session-store'].subscribe).toContain('vb.sessions.v1.evt.turn.*');
+  });
+});
+
 describe(loadSecretFiles.name, () => {
   it('fills <NAME> from <NAME>_FILE unless already set, dropping one trailing newline', () => {
-    const env: NodeJS.ProcessEnv = { DATABASE_URL_FILE: '/run/secrets/db', NATS_URL_FILE: '/run/secrets/nats', NATS_URL: 'nats://set', TF_CLI_CONFIG_FILE: '/x' };
-    const sut = loadSecretFiles(env, new Set(['DATABASE_URL', 'NATS_URL']), (path) => `${path}-content\n`);
+    const env: NodeJS.ProcessEnv = { DATABASE_URL_FILE: '/run/secrets/db', NATS_PASSWORD_FILE: '/run/secrets/nats', NATS_PASSWORD: 'set', TF_CLI_CONFIG_FILE: '/x' };
+    const sut = loadSecretFiles(env, new Set(['DATABASE_URL', 'NATS_PASSWORD']), (path) => `${path}-content\n`);
     expect(sut).toEqual(['DATABASE_URL']);
     expect(env['DATABASE_URL']).toBe('/run/secrets/db-content');
-    expect(env['NATS_URL']).toBe('nats://set');
+    expect(env['NATS_PASSWORD']).toBe('set');
     expect(env['TF_CLI_CONFIG']).toBeUndefined();
   });
 

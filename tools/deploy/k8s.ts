@@ -34,8 +34,8 @@ export const DEFAULT_GRACE_S = 20;
 export const IMAGE = 'voxbridge';
 export const APP_LABEL = 'app.kubernetes.io/name';
 export const PART_OF = { 'app.kubernetes.io/part-of': 'voxbridge' };
-/** Pods of the external NATS (its Helm chart's label) and the port the fleet uses. */
-export const NATS_PEER = { podLabels: { 'app.kubernetes.io/name': 'nats' }, port: 4222 };
+/** Pods of the external NATS (its Helm chart's label), the port the fleet uses and its address (ConfigMap NATS_URL). */
+export const NATS_PEER = { podLabels: { 'app.kubernetes.io/name': 'nats' }, port: 4222, url: 'nats://nats:4222' };
 /** Managed Postgres: reached by address; overlays replace the CIDR with the database's. */
 export const POSTGRES_PEER = { cidr: '10.0.0.0/8', port: 5432 };
 
@@ -58,7 +58,8 @@ const containerSecurity = {
 function serviceEnv(service: ServiceName): object[] {
   const env: object[] = [
     { name: 'HTTP_PORT', value: String(SERVICES[service].defaultPort) },
-    secretEnv('NATS_URL', secretName(service), 'nats-url'),
+    { name: 'NATS_USER', value: service },
+    secretEnv('NATS_PASSWORD', secretName(service), 'nats-password'),
   ];
   if (SERVICES[service].schema) env.push(secretEnv('DATABASE_URL', secretName(service), 'database-url'));
   if (SERVICE_PLANS[service].handsOver) env.push({ name: 'SHUTDOWN_TIMEOUT_MS', value: String(HANDOVER_SHUTDOWN_MS) });
@@ -229,7 +230,7 @@ function common(): object[] {
       apiVersion: 'v1',
       kind: 'ConfigMap',
       metadata: { name: 'voxbridge-config', labels: PART_OF },
-      data: { VOXBRIDGE_NAMESPACE: 'vb', LOG_FORMAT: 'json', LOG_LEVEL: 'info', HTTP_HOST: '0.0.0.0' },
+      data: { NATS_URL: NATS_PEER.url, VOXBRIDGE_NAMESPACE: 'vb', LOG_FORMAT: 'json', LOG_LEVEL: 'info', HTTP_HOST: '0.0.0.0' },
     },
     {
       apiVersion: 'networking.k8s.io/v1',

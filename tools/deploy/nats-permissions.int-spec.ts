@@ -1,49 +1,12 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { AckPolicy, connect, type NatsConnection } from 'nats';
-import { SERVICE_NAMES, SESSIONS_STREAM_SUBJECTS, SessionSubjects, type ServiceName } from '@voxbridge/contracts';
-import { canConnect, expectEventually, freePort } from '@voxbridge/testing';
-import { COMPOSE_NATS_PASSWORDS_INCLUDE } from './generate';
-import { natsPasswordsFile, natsServerConfig } from './nats-permissions';
+import { SESSIONS_STREAM_SUBJECTS, SessionSubjects } from '@voxbridge/contracts';
+import { expectEventually } from '@voxbridge/testing';
+import { startConfiguredNats, testNatsPassword as password, type ConfiguredNats } from './test-support/configured-nats';
 
 const SID = '6f1c2b1e-8a4d-4c3e-9f7a-1b2c3d4e5f60';
-const password = (service: string) => `pw-${service}-secret`;
-
-/** The committed config, laid out as in the compose NATS container (/etc/nats + /run/secrets). */
-async function startConfiguredNats(): Promise<{ port: number; stop: () => Promise<void> }> {
-  const root = await mkdtemp(join(tmpdir(), 'vb-nats-acl-'));
-  await mkdir(join(root, 'etc', 'nats'), { recursive: true });
-  await mkdir(join(root, 'run', 'secrets'), { recursive: true });
-  await writeFile(join(root, 'etc', 'nats', 'nats.conf'), natsServerConfig({ namespace: 'vb', passwordsInclude: COMPOSE_NATS_PASSWORDS_INCLUDE, storeDir: join(root, 'js') }));
-  const passwords = Object.fromEntries([...SERVICE_NAMES, 'admin'].map((s) => [s, password(s)])) as Record<ServiceName | 'admin', string>;
-  await writeFile(join(root, 'run', 'secrets', 'nats_passwords'), natsPasswordsFile(passwords));
-  const port = await freePort();
-  const monitor = await freePort();
-  const args = ['-c', join(root, 'etc', 'nats', 'nats.conf'), '-a', '127.0.0.1', '-p', String(port), '-m', String(monitor)];
-  const child: ChildProcess = spawn('nats-server', args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  await expectEventually(async () => {
-    if (child.exitCode !== null) throw new Error(`nats-server exited: ${stderr}`);
-    expect(await canConnect('127.0.0.1', port, 200)).toBe(true);
-  }, { timeoutMs: 10_000 });
-  return {
-    port,
-    stop: async () => {
-      if (child.exitCode === null) {
-        const exited = new Promise((resolve) => child.once('exit', resolve));
-        child.kill('SIGTERM');
-        await exited;
-      }
-      await rm(root, { recursive: true, force: true });
-    },
-  };
-}
 
 describe('generated NATS permissions', () => {
-  let server: { port: number; stop: () => Promise<void> } | undefined;
+  let server: ConfiguredNats | undefined;
   const open: NatsConnection[] = [];
   const server_ = () => `127.0.0.1:${server?.port ?? 0}`;
 

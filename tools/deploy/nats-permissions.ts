@@ -2,12 +2,15 @@ import {
   AgentSubjects,
   AuthSubjects,
   BusSubjects,
+  controlSubject,
   DEAD_LETTER_DOMAIN,
   allDeadLetters,
   PIPELINE_STAGES,
   PLUGINS_DOMAIN,
   ROUTES,
   SERVICE_NAMES,
+  SERVICES,
+  SessionSubjects,
   sessionProtocol,
   STAGE_SERVICE,
   streamName,
@@ -30,7 +33,31 @@ export interface NatsGrant {
  */
 export const EXTRA_ROUTES: readonly Route[] = [
   { subject: String(AuthSubjects.keyRevoked), plane: 'event', from: ['agent-api'], to: ['agent-api', 'webrtc-gateway'], what: 'an API key was revoked' },
-  { subject: String(AgentSubjects.created), plane: 'event', from: ['agent-api'], to: ['discord-connector'], what: 'agent events, read live by discord-connector' },
+  {
+    subject: String(AgentSubjects.created),
+    plane: 'event',
+    from: ['agent-api'],
+    to: ['agent-api', 'discord-connector', 'plugin-supervisor'],
+    what: 'agent events, also read live (core NATS, every replica): agent-api (the /events socket), discord-connector, plugin-supervisor',
+  },
+  {
+    subject: String(SessionSubjects.turnRecorded),
+    plane: 'event',
+    from: ['session-store'],
+    to: ['session-store'],
+    what: 'session-store replicas drop their cached history of the session',
+  },
+  // Each replica answers `<domain>.v1.service.ping` in its queue group (Nest transport); operators
+  // (the admin user) ask it, no service does.
+  ...SERVICE_NAMES.map(
+    (service): Route => ({
+      subject: String(controlSubject(SERVICES[service].domain, 'service', 'ping')),
+      plane: 'request',
+      from: [],
+      to: [service],
+      what: `a ping to one ${service} replica`,
+    }),
+  ),
   {
     subject: String(sessionProtocol(PLUGINS_DOMAIN).claim.subject),
     plane: 'request',
