@@ -190,6 +190,7 @@ describe('session access per API key (agent-api on real NATS and Postgres)', () 
       const attempts = [
         await api.request('GET', `/api/sessions/${id}`, undefined, alice.key),
         await api.request('GET', `/api/sessions/${id}/messages`, undefined, alice.key),
+        await api.request('GET', `/api/sessions/${id}/export?format=text`, undefined, alice.key),
         await api.request('PATCH', `/api/sessions/${id}`, { title: 'mine now' }, alice.key),
         await api.request('POST', `/api/sessions/${id}/messages`, { role: 'user', content: 'hi' }, alice.key),
         await api.request('DELETE', `/api/sessions/${id}`, undefined, alice.key),

@@ -225,20 +225,73 @@ describe('/api/sessions (agent-api real; session-store FAKE on the real bus)', (
       const ended = await api.request('GET', `/api/sessions?user_id=${user}&active=false`);
       expect(ended.status).toBe(200);
       expect((ended.body as SessionPage).items.map((s) => s.id)).toEqual([first?.id]);
-      expect(store.listRequests.at(-1)).toEqual({ user_id: user, active: false });
+      expect(store.listRequests.at(-1)).toEqual({ user_id: user, active: false, has_messages: true });
 
       const page1 = await api.request('GET', `/api/sessions?user_id=${user}&agent_id=${agentId}&active=true&limit=1`);
       const body1 = page1.body as SessionPage;
       expect(body1.items.map((s) => s.id)).toEqual([third?.id]);
-      expect(store.listRequests.at(-1)).toEqual({ user_id: user, agent_id: agentId, active: true, limit: 1 });
+      expect(store.listRequests.at(-1)).toEqual({ user_id: user, agent_id: agentId, active: true, limit: 1, has_messages: true });
       const page2 = await api.request('GET', `/api/sessions?user_id=${user}&active=true&limit=1&cursor=${body1.next_cursor ?? ''}`);
       expect((page2.body as SessionPage).items.map((s) => s.id)).toEqual([second?.id]);
       expect((page2.body as SessionPage).next_cursor).toBeNull();
     });
 
+    it('asks session-store for sessions with messages unless include_empty=true, and passes a search on (a blank one is none)', async () => {
+      await api.request('GET', '/api/sessions?include_empty=true&limit=5');
+      expect(store.listRequests.at(-1)).toEqual({ limit: 5 });
+      await api.request('GET', `/api/sessions?q=${encodeURIComponent('  "in Rome" -Paris ')}&include_empty=false`);
+      expect(store.listRequests.at(-1)).toEqual({ q: '"in Rome" -Paris', has_messages: true });
+      await api.request('GET', '/api/sessions?q=%20%20');
+      expect(store.listRequests.at(-1)).toEqual({ has_messages: true });
+    });
+
+    it('exports a transcript as a JSON or text attachment, with the agent by name and who said what', async () => {
+      const session = await createSession({ user_name: 'Ada', title: 'Rome' });
+      await api.request('POST', `/api/sessions/${session.id}/messages`, { role: 'user', content: 'How tall is the Colosseum?' });
+      await api.request('POST', `/api/sessions/${session.id}/messages`, { role: 'assistant', content: 'About 48 metres.' });
+
+      const sut = await api.request('GET', `/api/sessions/${session.id}/export`);
+      expect(sut.status).toBe(200);
+      expect(sut.headers.get('content-type')).toMatch(/^application\/json/);
+      expect(sut.headers.get('content-disposition')).toBe(`attachment; filename="conversation-${session.id}.json"`);
+      expect(sut.body).toMatchObject({
+        exported_at: expect.any(String),
+        agent_name: expect.stringMatching(/^sessions-test-/),
+        session: { id: session.id, title: 'Rome' },
+        messages: [
+          { role: 'user', content: 'How tall is the Colosseum?', timeline: null },
+          { role: 'assistant', content: 'About 48 metres.' },
+        ],
+      });
+
+      const text = await api.request('GET', `/api/sessions/${session.id}/export?format=text`);
+      expect(text.status).toBe(200);
+      expect(text.headers.get('content-type')).toMatch(/^text\/plain/);
+      expect(text.headers.get('content-disposition')).toBe(`attachment; filename="conversation-${session.id}.txt"`);
+      const lines = String(text.body).split('\n');
+      expect(lines[0]).toBe('Rome');
+      expect(lines).toEqual(
+        expect.arrayContaining([
+          expect.stringMatching(/^\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\] Ada: How tall is the Colosseum\?$/),
+          expect.stringMatching(/^\[[\d :-]+\] sessions-test-[\w-]+: About 48 metres\.$/),
+        ]),
+      );
+    });
+
+    it('refuses an unknown export format and an over-long search with 400 naming the field', async () => {
+      const session = await createSession();
+      const format = await api.request('GET', `/api/sessions/${session.id}/export?format=pdf`);
+      expect(format).toMatchObject({ status: 400, body: { error: { code: 'validation_failed', fields: { format: ['must be json or text'] } } } });
+      const before = store.listRequests.length;
+      const q = await api.request('GET', `/api/sessions?q=${'x'.repeat(201)}`);
+      expect(q).toMatchObject({ status: 400, body: { error: { code: 'validation_failed', fields: { q: expect.any(Array) } } } });
+      expect(store.listRequests.length).toBe(before);
+      expect((await api.request('GET', `/api/sessions/${randomUUID()}/export`)).status).toBe(404);
+    });
+
     it('refuses bad query values and non-UUID ids with 400 naming the field, without asking session-store', async () => {
       const before = store.listRequests.length;
-      for (const [query, field] of [['active=yes', 'active'], ['limit=0', 'limit'], ['limit=201', 'limit'], ['agent_id=x', 'agent_id']] as const) {
+      for (const [query, field] of [['active=yes', 'active'], ['include_empty=1', 'include_empty'], ['limit=0', 'limit'], ['limit=201', 'limit'], ['agent_id=x', 'agent_id']] as const) {
         const response = await api.request('GET', `/api/sessions?${query}`);
         expect(response.status).toBe(400);
         expect(response.body).toMatchObject({ error: { code: 'validation_failed', fields: { [field]: expect.any(Array) } } });

@@ -328,6 +328,14 @@ describe('llm-router turns on the bus', () => {
     expect(error.error_message).toContain(`openai_compatible http://127.0.0.1:${deadPort}/v2`);
     // OPENROUTER_API_KEY is set here: the message must not blame it.
     expect(error.error_message).not.toContain('OPENROUTER_API_KEY');
+    // The stored answer says what went wrong too (session-store keeps the failed turn with it).
+    expect(await answerOf(error.turn_id)).toMatchObject({
+      outcome: 'error',
+      assistant_text: '',
+      error_code: 'unavailable',
+      error_message: expect.stringContaining('no LLM answered: openai_compatible'),
+      error_provider: expect.any(String),
+    });
   });
 
   it('runs a text turn: accepted at once, reply streamed on the session, committed with the full text', async () => {

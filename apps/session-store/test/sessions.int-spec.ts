@@ -198,6 +198,60 @@ describe('session-store control plane', () => {
     });
   });
 
+  describe('search and empty sessions', () => {
+    const user = `u-search-${randomUUID().slice(0, 8)}`;
+    const agentId = randomUUID();
+    let rome: SessionDto;
+    let paris: SessionDto;
+    let titled: SessionDto;
+    let empty: SessionDto;
+    const search = (q: string, more: object = {}) => listAll({ user_id: user, q, ...more }, 1);
+
+    beforeAll(async () => {
+      rome = await create({ user_id: user, agent_id: agentId });
+      await append(rome.id, 'user', 'How tall is the Colosseum?');
+      await append(rome.id, 'assistant', 'About forty-eight metres, in Rome.');
+      paris = await create({ user_id: user, agent_id: agentId });
+      await append(paris.id, 'user', 'Wie hoch ist der Eiffelturm?');
+      titled = await create({ user_id: user, agent_id: agentId, title: 'Colosseum tickets' });
+      await append(titled.id, 'user', 'hello');
+      empty = await create({ user_id: user, agent_id: agentId, title: 'Colosseum, never said' });
+    });
+
+    it('finds a word said in a conversation, in any language, and not the conversations without it', async () => {
+      const sut = await search('metres');
+      expect(sut.items.map((s) => s.id)).toEqual([rome.id]);
+      expect((await search('Eiffelturm')).items.map((s) => s.id)).toEqual([paris.id]);
+      expect((await search('pyramid')).items).toEqual([]);
+    });
+
+    it('matches titles as well as message text, pages the matches newest first, and takes web-search syntax', async () => {
+      const sut = await search('colosseum', { has_messages: true });
+      expect(sut.items.map((s) => s.id)).toEqual([titled.id, rome.id]);
+      expect(sut.pages).toHaveLength(2);
+      expect((await search('colosseum -tickets', { has_messages: true })).items.map((s) => s.id)).toEqual([rome.id]);
+      expect((await search('"in Rome"')).items.map((s) => s.id)).toEqual([rome.id]);
+      expect((await search('?!')).items).toEqual([]);
+    });
+
+    it('leaves sessions without messages out only when asked (has_messages)', async () => {
+      const all = await listAll({ user_id: user }, 50);
+      expect(all.items.map((s) => s.id)).toContain(empty.id);
+      const sut = await listAll({ user_id: user, has_messages: true }, 50);
+      expect(sut.items.map((s) => s.id).sort()).toEqual([rome.id, paris.id, titled.id].sort());
+      expect((await search('never')).items.map((s) => s.id)).toEqual([empty.id]);
+      expect((await search('never', { has_messages: true })).items).toEqual([]);
+    });
+
+    it('refuses an empty or over-long search as a validation error on q', async () => {
+      for (const q of ['', 'x'.repeat(201)]) {
+        const error = await remoteFailure(request(SessionSubjects.list, { q }));
+        expect(error.code).toBe(ErrorCode.ValidationFailed);
+        expect(error.fields).toHaveProperty('q');
+      }
+    });
+  });
+
   describe('messages', () => {
     it('appends messages in order, counts them and titles the session from the first user message', async () => {
       const session = await create({ user_id: 'u-msg', agent_id: randomUUID() });

@@ -245,14 +245,56 @@ describe('session-store assembles voice turns from their facts', () => {
     expect(await messages(session.id)).toHaveLength(2);
   });
 
-  it('stores nothing of a turn whose LLM failed before saying a word, and forgets its facts', async () => {
+  it('keeps a turn whose LLM failed: the user\'s words, and an answer carrying the error and the apology said instead', async () => {
+    const session = await createSession();
+    const turn = factsOf(session.id);
+    const apology = "Sorry — I can't answer right now.";
+    await turn.publish.transcribed();
+    const { provider: _answeredBy, model: _model, ...noAnswer } = turn.answered;
+    await turn.publish.answered({
+      ...noAnswer,
+      outcome: 'error',
+      assistant_text: '',
+      error_code: 'unavailable',
+      error_message: 'no LLM answered: ollama/llama3.2: unavailable.',
+      error_provider: 'ollama',
+    });
+    await turn.publish.heard(turn.heard({ heard_text: apology }));
+
+    await expectEventually(async () => expect(await messages(session.id)).toHaveLength(2));
+    const [user, assistant] = await messages(session.id);
+    expect(user).toMatchObject({ role: 'user', content: 'Where is the Colosseum?', turn_id: turn.turnId, error: null });
+    expect(assistant).toMatchObject({
+      role: 'assistant',
+      content: apology,
+      turn_id: turn.turnId,
+      interrupted: false,
+      error: { stage: 'llm', provider: 'ollama', code: 'unavailable', message: 'no LLM answered: ollama/llama3.2: unavailable.' },
+    });
+    expect(await factsLeft(turn.turnId)).toBe(0);
+    await expectEventually(() => expect(recorded.find((event) => event.turn_id === turn.turnId)?.messages[1]?.error?.code).toBe('unavailable'));
+    const titled = await bus.requestJson<SessionDto>(SessionSubjects.get, { id: session.id });
+    expect(titled).toMatchObject({ title: 'Where is the Colosseum?', message_count: 2 });
+    // The model's context keeps the user's words, not the apology the fleet said for it.
+    const history = await bus.requestJson<HistoryDto>(SessionSubjects.history, { session_id: session.id });
+    expect(history.messages).toEqual([{ role: 'user', content: 'Where is the Colosseum?' }]);
+  });
+
+  it('keeps a turn whose speech failed with the TTS error, and what was heard instead of the answer', async () => {
     const session = await createSession();
     const turn = factsOf(session.id);
     await turn.publish.transcribed();
-    await turn.publish.answered({ ...turn.answered, outcome: 'error', assistant_text: '', error_code: 'unavailable' });
-    await turn.publish.heard(turn.heard({ heard_text: "Sorry — I can't answer right now." }));
+    await turn.publish.answered();
+    await turn.publish.heard(
+      turn.heard({ heard_text: "Sorry — I can't answer right now.", error_code: 'unavailable', error_message: 'text-to-speech (piper) failed: connection refused', error_provider: 'piper' }),
+    );
 
-    await expectEventually(async () => expect(await factsLeft(turn.turnId)).toBe(0));
-    expect(await messages(session.id)).toEqual([]);
+    await expectEventually(async () => expect(await messages(session.id)).toHaveLength(2));
+    const [, assistant] = await messages(session.id);
+    expect(assistant).toMatchObject({
+      content: "Sorry — I can't answer right now.",
+      provider: 'fake',
+      error: { stage: 'tts', provider: 'piper', code: 'unavailable', message: 'text-to-speech (piper) failed: connection refused' },
+    });
   });
 });

@@ -56,6 +56,9 @@ export class CreateSessionRequest {
   @IsOptional() @IsUUID() created_by_key_id?: string;
 }
 
+/** The longest `q` a session search takes. */
+export const SESSION_SEARCH_MAX_CHARS = 200;
+
 export class ListSessionsRequest {
   @IsOptional() @IsString() @MaxLength(100) user_id?: string;
   @IsOptional() @IsUUID() agent_id?: string;
@@ -65,6 +68,13 @@ export class ListSessionsRequest {
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(200) limit?: number;
   /** Opaque cursor from a previous page's `next_cursor`. */
   @IsOptional() @IsString() @MaxLength(200) cursor?: string;
+  /**
+   * Full-text search (Postgres `websearch_to_tsquery`, 'simple' configuration: any language, no
+   * stemming): only sessions whose title or a message's text matches. Same order and paging.
+   */
+  @IsOptional() @IsString() @IsNotEmpty() @MaxLength(SESSION_SEARCH_MAX_CHARS) q?: string;
+  /** `true`: only sessions with at least one message (agent-api's default for `GET /api/sessions`). */
+  @IsOptional() @IsBoolean() has_messages?: boolean;
 }
 
 export class SessionIdRequest {
@@ -139,6 +149,24 @@ export interface MessageDto {
   model: string | null;
   /** A voice turn's assistant message: where the time went, mark by mark (timeline.ts). */
   timeline: MessageTimeline | null;
+  /**
+   * A failed turn's assistant message: which stage failed, whose provider, its error code and
+   * message. `content` then holds what the user heard instead (the apology), or '' when nothing was
+   * played. Null (or absent, from older replies) for a turn that did not fail.
+   */
+  error?: MessageError | null;
+}
+
+export const FAILURE_STAGES = ['stt', 'llm', 'tts'] as const;
+export type FailureStage = (typeof FAILURE_STAGES)[number];
+
+/** What went wrong in a turn, as stored on its assistant message. */
+export interface MessageError {
+  stage: FailureStage;
+  /** The provider that failed; null when none was tried (no provider configured, agent not found). */
+  provider: string | null;
+  code: string;
+  message: string | null;
 }
 
 /** A turn's timeline as the API returns it. Spans never negative; they add up to `total_ms`. */

@@ -83,6 +83,10 @@ export class TurnAnsweredFact extends TurnFact {
   @IsOptional() @IsString() @MaxLength(100) provider?: string;
   @IsOptional() @IsString() @MaxLength(200) model?: string;
   @IsOptional() @IsString() @MaxLength(100) error_code?: string;
+  /** `error` outcomes: what went wrong, as the user was told it. */
+  @IsOptional() @IsString() @MaxLength(1_000) error_message?: string;
+  /** `error` outcomes: the provider that failed (when none answered, `provider` is unset). */
+  @IsOptional() @IsString() @MaxLength(100) error_provider?: string;
 }
 
 export class TurnHeardFact extends TurnFact {
@@ -94,6 +98,10 @@ export class TurnHeardFact extends TurnFact {
   @IsBoolean() interrupted!: boolean;
   /** Progress facts are numbered; the highest one wins. */
   @IsInt() @Min(0) seq!: number;
+  /** The final fact of a turn whose speech failed: why (the user heard an apology, or nothing). */
+  @IsOptional() @IsString() @MaxLength(100) error_code?: string;
+  @IsOptional() @IsString() @MaxLength(1_000) error_message?: string;
+  @IsOptional() @IsString() @MaxLength(100) error_provider?: string;
 }
 
 export class TurnDeliveredFact extends TurnFact {}

@@ -13,4 +13,10 @@ export class AgentDirectory {
     const rows: unknown[] = await this.dataSource.query('select 1 from agent_api.agents where id = $1', [agentId]);
     return rows.length > 0;
   }
+
+  /** The agent's name; null when it no longer exists. */
+  async name(agentId: string): Promise<string | null> {
+    const rows: Array<{ name: string }> = await this.dataSource.query('select name from agent_api.agents where id = $1', [agentId]);
+    return rows[0]?.name ?? null;
+  }
 }

@@ -1,5 +1,6 @@
-import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Patch, Post, Query } from '@nestjs/common';
-import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Patch, Post, Query, Res } from '@nestjs/common';
+import { ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
 import { CurrentPrincipal } from '../auth/auth.decorators';
 import type { Principal } from '../auth/principal';
 import { ErrorResponse } from '../http/error-response.dto';
@@ -7,9 +8,11 @@ import type { MessageDto, SessionDto, SessionPage } from '@voxbridge/contracts';
 import {
   AppendMessageBody,
   CreateSessionBody,
+  ExportSessionQuery,
   ListMessagesQuery,
   ListSessionsQuery,
   MessageResponse,
+  SessionExportResponse,
   SessionIdParams,
   SessionPageResponse,
   SessionResponse,
@@ -60,7 +63,7 @@ export class SessionsController {
   }
 
   @Get()
-  @ApiOperation({ summary: 'List sessions, newest first, one page at a time' })
+  @ApiOperation({ summary: 'List (or search, with `q`) sessions, newest first, one page at a time; sessions without messages only with `include_empty=true`' })
   @ApiResponse({ status: 200, type: SessionPageResponse })
   @documented(invalid)
   list(@CurrentPrincipal() principal: Principal, @Query() query: ListSessionsQuery): Promise<SessionPage> {
@@ -73,6 +76,23 @@ export class SessionsController {
   @documented(invalid, missing)
   get(@CurrentPrincipal() principal: Principal, @Param() { id }: SessionIdParams): Promise<SessionDto> {
     return edge(this.sessions.get(principal, id));
+  }
+
+  @Get(':id/export')
+  @ApiOperation({ summary: 'Download the whole transcript: `json` (session + messages with timelines) or `text` (`[time] Speaker: text`)' })
+  @ApiProduces('application/json', 'text/plain')
+  @ApiResponse({ status: 200, type: SessionExportResponse, description: 'An attachment (`Content-Disposition`), `conversation-<id>.json` or `.txt`' })
+  @documented(invalid, missing)
+  async export(
+    @CurrentPrincipal() principal: Principal,
+    @Param() { id }: SessionIdParams,
+    @Query() { format }: ExportSessionQuery,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<unknown> {
+    const file = await edge(this.sessions.export(principal, id, format ?? 'json'));
+    res.setHeader('Content-Type', file.contentType);
+    res.setHeader('Content-Disposition', `attachment; filename="${file.filename}"`);
+    return typeof file.body === 'string' ? file.body : JSON.stringify(file.body, null, 2);
   }
 
   @Patch(':id')

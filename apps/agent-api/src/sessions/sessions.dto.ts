@@ -1,9 +1,13 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import {
+  FAILURE_STAGES,
   MESSAGE_ROLES,
+  SESSION_SEARCH_MAX_CHARS,
   SESSION_TYPES,
   TIMELINE_MARKS,
+  type FailureStage,
   type MessageDto,
+  type MessageError,
   type MessageRole,
   type MessageTimeline,
   type SessionDto,
@@ -101,6 +105,35 @@ export class ListSessionsQuery {
   @IsString()
   @MaxLength(200)
   cursor?: string;
+
+  @ApiPropertyOptional({
+    description:
+      'Full-text search over titles and message text (Postgres `websearch_to_tsquery`, `simple` configuration: any language, no stemming; ' +
+      '`"exact phrase"`, `or`, `-word`). Blank: no search. Same order and paging as the plain list.',
+    maxLength: SESSION_SEARCH_MAX_CHARS,
+    example: 'colosseum',
+  })
+  @IsOptional()
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value))
+  @IsString()
+  @MaxLength(SESSION_SEARCH_MAX_CHARS)
+  q?: string;
+
+  @ApiPropertyOptional({ description: '`true`: sessions with no message are listed too (by default they are left out).', enum: ['true', 'false'] })
+  @IsOptional()
+  @Transform(booleanString)
+  @IsBoolean({ message: 'include_empty must be true or false' })
+  include_empty?: boolean;
+}
+
+export const EXPORT_FORMATS = ['json', 'text'] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+
+export class ExportSessionQuery {
+  @ApiPropertyOptional({ enum: EXPORT_FORMATS, default: 'json', description: '`json`: the session and every message with its timeline; `text`: readable lines' })
+  @IsOptional()
+  @IsIn(EXPORT_FORMATS, { message: 'format must be json or text' })
+  format?: ExportFormat;
 }
 
 export class UpdateSessionBody {
@@ -167,6 +200,13 @@ export class SessionResponse implements SessionDto {
   created_by_key_id?: string | null;
 }
 
+export class SessionExportResponse {
+  @ApiProperty({ format: 'date-time' }) exported_at!: string;
+  @ApiProperty({ type: String, nullable: true, description: "The agent's name; null when it was deleted" }) agent_name!: string | null;
+  @ApiProperty({ type: () => SessionResponse }) session!: SessionResponse;
+  @ApiProperty({ type: () => [MessageResponse], description: 'Oldest first (at most the first 1000)' }) messages!: MessageResponse[];
+}
+
 export class SessionPageResponse implements SessionPage {
   @ApiProperty({ type: [SessionResponse] }) items!: SessionResponse[];
   @ApiProperty({ type: String, nullable: true, description: 'Pass as `cursor` for the next page; null on the last.' })
@@ -192,6 +232,13 @@ export class TimelineResponse implements MessageTimeline {
   @ApiProperty({ type: Number, nullable: true, description: 'Sum of the fleet spans; null unless every mark is there' }) overhead_ms!: number | null;
 }
 
+export class MessageErrorResponse implements MessageError {
+  @ApiProperty({ enum: FAILURE_STAGES, example: 'llm', description: 'The stage that failed' }) stage!: FailureStage;
+  @ApiProperty({ type: String, nullable: true, example: 'ollama', description: 'Its provider; null when none was tried' }) provider!: string | null;
+  @ApiProperty({ example: 'unavailable', description: "The provider layer's error code" }) code!: string;
+  @ApiProperty({ type: String, nullable: true, example: 'no LLM answered: ollama/llama3.2: unavailable.' }) message!: string | null;
+}
+
 export class MessageResponse implements MessageDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty({ format: 'uuid', example: SESSION_ID_EXAMPLE }) session_id!: string;
@@ -213,4 +260,11 @@ export class MessageResponse implements MessageDto {
   @ApiProperty({ type: String, nullable: true }) provider!: string | null;
   @ApiProperty({ type: String, nullable: true }) model!: string | null;
   @ApiProperty({ type: TimelineResponse, nullable: true, description: "A voice turn's assistant message: its timeline, mark by mark" }) timeline!: TimelineResponse | null;
+  @ApiProperty({
+    type: MessageErrorResponse,
+    nullable: true,
+    required: false,
+    description: "A failed turn's assistant message: what went wrong; `content` is then what the user heard instead (the apology), or '' when nothing was played",
+  })
+  error?: MessageErrorResponse | null;
 }

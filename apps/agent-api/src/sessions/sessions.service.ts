@@ -15,6 +15,18 @@ import type { Principal } from '../auth/principal';
 import { AgentDirectory } from './agent-directory';
 import { SessionStoreClient } from './session-store.client';
 import { SessionsError } from './sessions.errors';
+import type { ExportFormat } from './sessions.dto';
+import { transcriptText, type SessionExport } from './transcript-export';
+
+/** Messages an export holds at most (session-store's largest message page). */
+export const EXPORT_MAX_MESSAGES = 1_000;
+
+/** A transcript file: what `GET /api/sessions/:id/export` sends. */
+export interface TranscriptFile {
+  filename: string;
+  contentType: string;
+  body: SessionExport | string;
+}
 
 /** Drops absent optional fields: session-store's contract refuses nothing but it forbids unknown keys. */
 function defined<T extends object>(value: T): T {
@@ -51,9 +63,28 @@ export class SessionsService {
     return this.store.request<SessionDto>(SessionSubjects.create, defined({ ...request, created_by_key_id: principal.keyId }));
   }
 
-  list(principal: Caller, request: Omit<ListSessionsRequest, 'created_by_key_id'>): Promise<SessionPage> {
+  /**
+   * A page of sessions. Sessions with no message are left out unless `include_empty`; a blank `q`
+   * is no search.
+   */
+  list(principal: Caller, query: Omit<ListSessionsRequest, 'created_by_key_id' | 'has_messages'> & { include_empty?: boolean }): Promise<SessionPage> {
+    const { include_empty: includeEmpty, q, ...filters } = query;
+    const request: ListSessionsRequest = { ...filters, ...(q ? { q } : {}), ...(includeEmpty === true ? {} : { has_messages: true }) };
     const scoped: ListSessionsRequest = principal.role === 'admin' ? request : { ...request, created_by_key_id: principal.keyId };
     return this.store.request<SessionPage>(SessionSubjects.list, defined(scoped));
+  }
+
+  /** The whole conversation as a file (same access rule as every session route). */
+  async export(principal: Caller, id: string, format: ExportFormat): Promise<TranscriptFile> {
+    const session = await this.get(principal, id);
+    const [messages, agentName] = await Promise.all([
+      this.store.request<MessageDto[]>(SessionSubjects.listMessages, { session_id: id, limit: EXPORT_MAX_MESSAGES }),
+      this.agents.name(session.agent_id),
+    ]);
+    const exported: SessionExport = { exported_at: new Date().toISOString(), agent_name: agentName, session, messages };
+    return format === 'text'
+      ? { filename: `conversation-${id}.txt`, contentType: 'text/plain; charset=utf-8', body: transcriptText(exported) }
+      : { filename: `conversation-${id}.json`, contentType: 'application/json; charset=utf-8', body: exported };
   }
 
   /** The session if `principal` may see it; SessionsError not_found otherwise (whether it exists or not). */

@@ -289,6 +289,8 @@ export class SessionWorker {
       ...(outcome.provider ? { provider: outcome.provider } : {}),
       ...(outcome.model ? { model: outcome.model } : {}),
       ...(outcome.errorCode ? { error_code: outcome.errorCode } : {}),
+      ...(outcome.errorMessage ? { error_message: outcome.errorMessage.slice(0, 1_000) } : {}),
+      ...(outcome.errorProvider ? { error_provider: outcome.errorProvider } : {}),
       marks: {
         ...(outcome.marks?.llmRequestAtMs !== undefined ? { llm_request: outcome.marks.llmRequestAtMs } : {}),
         ...(outcome.marks?.llmFirstTokenAtMs !== undefined ? { llm_first_token: outcome.marks.llmFirstTokenAtMs } : {}),

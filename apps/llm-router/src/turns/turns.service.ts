@@ -37,6 +37,10 @@ export interface TurnOutcome {
   llmTtftMs?: number;
   /** Error outcomes: the code the user was told. */
   errorCode?: string;
+  /** Error outcomes: what went wrong, as the user was told it. */
+  errorMessage?: string;
+  /** Error outcomes: the provider that failed last (when none answered, `provider` is unset). */
+  errorProvider?: string;
   /** Timeline marks (epoch ms): the request sent to the provider, its first token. */
   marks?: { llmRequestAtMs?: number; llmFirstTokenAtMs?: number };
 }
@@ -77,8 +81,9 @@ export class TurnsService {
     this.output.state(request.sessionId, request.turnId, 'thinking');
     const outcome = await this.stream(request, replies).catch((error: unknown): TurnOutcome => {
       this.logger.error('turn failed unexpectedly', { ...ids, err: error });
-      replies.emit('error', { error_code: ErrorCode.Internal, error_message: 'llm-router failed on this turn; see its logs' });
-      return { outcome: 'error', text: '' };
+      const failure = { error_code: ErrorCode.Internal, error_message: 'llm-router failed on this turn; see its logs' };
+      replies.emit('error', failure);
+      return { outcome: 'error', text: '', errorCode: failure.error_code, errorMessage: failure.error_message };
     });
     this.metrics.turnEnded(request.kind, outcome.outcome);
     this.logger.info('turn ended', { ...ids, outcome: outcome.outcome, provider: outcome.provider, model: outcome.model, llm_ttft_ms: outcome.llmTtftMs });
@@ -116,8 +121,9 @@ export class TurnsService {
       if (!(error instanceof TurnsError)) throw error;
       await history;
       if (request.signal.aborted) return cancelled();
-      replies.emit('error', { error_code: turnsErrorCode(error.code), error_message: error.message });
-      return { outcome: 'error', text: '' };
+      const failure = { error_code: turnsErrorCode(error.code), error_message: error.message };
+      replies.emit('error', failure);
+      return { outcome: 'error', text: '', errorCode: failure.error_code, errorMessage: failure.error_message };
     }
     const messagesSoFar = await history;
     if (request.signal.aborted) return cancelled();
@@ -133,8 +139,9 @@ export class TurnsService {
     });
     const { chain, describeFailure } = this.chains.forAgent(agent);
     if (!chain) {
-      replies.emit('error', { error_code: LlmProviderErrorCode.Unavailable, error_message: describeFailure(undefined) });
-      return { outcome: 'error', text: '' };
+      const failure = { error_code: LlmProviderErrorCode.Unavailable, error_message: describeFailure(undefined) };
+      replies.emit('error', failure);
+      return { outcome: 'error', text: '', errorCode: failure.error_code, errorMessage: failure.error_message };
     }
 
     let text = '';
@@ -182,7 +189,7 @@ export class TurnsService {
           : `${answered.provider ?? error.provider ?? 'the LLM'} failed mid-answer (${error.message}); the answer is cut short`;
       this.logger.warn('turn ended with an LLM error', { session_id: request.sessionId, turn_id: request.turnId, code: error.code, after_first_token: error.afterFirstToken });
       replies.emit('error', { error_code: error.code, error_message: message, provider: answered.provider, model: answered.model });
-      return { outcome: 'error', text, errorCode: error.code, ...answered };
+      return { outcome: 'error', text, errorCode: error.code, errorMessage: message, ...answered, ...(error.provider ? { errorProvider: error.provider } : {}) };
     }
     if (request.signal.aborted) return { ...cancelled(text), ...answered };
     replies.emit('done', { text, provider: answered.provider, model: answered.model });

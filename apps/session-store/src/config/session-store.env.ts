@@ -52,4 +52,15 @@ export class SessionStoreEnv extends DatabaseServiceEnv {
   @Min(1_000)
   @Max(600_000)
   TURN_ASSEMBLY_TIMEOUT_MS = 45_000;
+
+  /**
+   * An active `webrtc` session that nobody has been connected to (no pipeline lease held) and that
+   * got no message for this long is ended (abandoned: tab closed, browser crashed, fleet stopped).
+   * 0: never.
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(604_800_000)
+  SESSION_IDLE_END_MS = 600_000;
 }

@@ -21,6 +21,7 @@ export function toMessageDto(row: MessageEntity): MessageDto {
     provider: row.provider,
     model: row.model,
     timeline: row.timeline ? timelineOf(row.timeline) : null,
+    error: row.error ?? null,
   };
 }
 

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { MessageDto, MessageRole, TimelineMarks } from '@voxbridge/contracts';
+import type { MessageDto, MessageError, MessageRole, TimelineMarks } from '@voxbridge/contracts';
 import { randomUUID } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
 import { MessageEntity } from '../persistence/message.entity';
@@ -25,6 +25,8 @@ export interface NewMessage {
   provider: string | null;
   model: string | null;
   timeline: TimelineMarks | null;
+  /** A failed turn's assistant message: what went wrong. */
+  error: MessageError | null;
 }
 
 export interface WriteResult {
@@ -72,26 +74,26 @@ export class MessagesRepository {
     const rows = messages.map((m, index) => {
       const values: unknown[] = [index, randomUUID(), m.role, m.content, m.speaker, m.createdAt ? m.createdAt.toISOString() : null];
       values.push(m.sttLatencyMs, m.llmTtftMs, m.ttsTtfbMs, m.totalLatencyMs, m.overheadMs, m.interrupted, m.provider, m.model, m.timeline ? JSON.stringify(m.timeline) : null);
-      values.push(m.speakerId, m.speakerName);
+      values.push(m.speakerId, m.speakerName, m.error ? JSON.stringify(m.error) : null);
       const first = params.length + 1;
       params.push(...values);
       const p = (offset: number, cast: string) => `$${first + offset}::${cast}`;
-      return `(${p(0, 'int')}, ${p(1, 'uuid')}, ${p(2, 'varchar')}, ${p(3, 'text')}, ${p(4, 'varchar')}, ${p(5, 'timestamptz')}, ${p(6, 'int')}, ${p(7, 'int')}, ${p(8, 'int')}, ${p(9, 'int')}, ${p(10, 'int')}, ${p(11, 'bool')}, ${p(12, 'varchar')}, ${p(13, 'varchar')}, ${p(14, 'jsonb')}, ${p(15, 'varchar')}, ${p(16, 'varchar')})`;
+      return `(${p(0, 'int')}, ${p(1, 'uuid')}, ${p(2, 'varchar')}, ${p(3, 'text')}, ${p(4, 'varchar')}, ${p(5, 'timestamptz')}, ${p(6, 'int')}, ${p(7, 'int')}, ${p(8, 'int')}, ${p(9, 'int')}, ${p(10, 'int')}, ${p(11, 'bool')}, ${p(12, 'varchar')}, ${p(13, 'varchar')}, ${p(14, 'jsonb')}, ${p(15, 'varchar')}, ${p(16, 'varchar')}, ${p(17, 'jsonb')})`;
     });
     const [outcome] = await this.dataSource.query<Array<{ found: number; inserted: MessageRow[] }>>(
       `with target as (
          select "id" from "session_store"."sessions" where "id" = $1 for update
        ), incoming ("ord", "id", "role", "content", "speaker", "created_at",
-                    "stt", "llm", "tts", "total", "overhead", "interrupted", "provider", "model", "timeline", "speaker_id", "speaker_name") as (
+                    "stt", "llm", "tts", "total", "overhead", "interrupted", "provider", "model", "timeline", "speaker_id", "speaker_name", "error") as (
          values ${rows.join(', ')}
        ), inserted as (
          insert into "session_store"."messages"
            ("id", "session_id", "turn_id", "role", "content", "speaker", "created_at",
             "stt_latency_ms", "llm_ttft_ms", "tts_ttfb_ms", "total_latency_ms", "overhead_ms", "interrupted", "provider", "model", "timeline",
-            "speaker_id", "speaker_name")
+            "speaker_id", "speaker_name", "error")
          select i."id", t."id", $2::uuid, i."role", i."content", i."speaker", coalesce(i."created_at", now()),
                 i."stt", i."llm", i."tts", i."total", i."overhead", i."interrupted", i."provider", i."model", i."timeline",
-                i."speaker_id", i."speaker_name"
+                i."speaker_id", i."speaker_name", i."error"
          from incoming i cross join target t
          order by i."ord"
          on conflict ("turn_id", "role") do nothing
@@ -132,12 +134,13 @@ export class MessagesRepository {
 
   /**
    * The messages from the `maxTurns`-th newest user message on (all of them when there are fewer),
-   * newest first: enough for a history of `maxTurns` turns.
+   * newest first: enough for a history of `maxTurns` turns. A failed turn's assistant message is
+   * left out: the fleet said it (an apology), not the model.
    */
   recentTurns(sessionId: string, maxTurns: number): Promise<Array<Pick<MessageEntity, 'role' | 'content' | 'speakerName'>>> {
     return this.dataSource.query(
       `select "role", "content", "speaker_name" as "speakerName" from "session_store"."messages"
-       where "session_id" = $1 and "seq" >= coalesce((
+       where "session_id" = $1 and not ("role" = 'assistant' and "error" is not null) and "seq" >= coalesce((
          select "seq" from "session_store"."messages"
          where "session_id" = $1 and "role" = 'user' order by "seq" desc offset $2 limit 1), 0)
        order by "seq" desc limit $3`,
@@ -170,6 +173,7 @@ function messageFromRow(row: MessageRow): MessageEntity {
     provider: row.provider,
     model: row.model,
     timeline: row.timeline,
+    error: row.error ?? null,
   });
 }
 

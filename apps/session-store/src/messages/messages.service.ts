@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { MessageDto, MessageRole, TimelineMarks } from '@voxbridge/contracts';
+import type { MessageDto, MessageError, MessageRole, TimelineMarks } from '@voxbridge/contracts';
 import { ConversationChanges } from '../changes/conversation-changes';
 import { toMessageDto } from './message.mapper';
 import { MessagesError } from './messages.errors';
@@ -33,6 +33,8 @@ export interface TurnRecord {
   model?: string;
   /** A voice turn's timeline marks (stored on the assistant message). */
   timeline?: TimelineMarks;
+  /** A failed turn: what went wrong (on the assistant message, whose text is what was said instead). */
+  error?: MessageError;
   committedAt: Date | null;
 }
 
@@ -55,6 +57,7 @@ const blank: Omit<NewMessage, 'role' | 'content'> = {
   provider: null,
   model: null,
   timeline: null,
+  error: null,
 };
 
 @Injectable()
@@ -107,6 +110,7 @@ export class MessagesService {
       provider: turn.provider ?? null,
       model: turn.model ?? null,
       timeline: turn.timeline ?? null,
+      error: turn.error ?? null,
     };
     const result = await this.messages.writeTurn(turn.sessionId, turn.turnId, [user, assistant]);
     if (!result) return { status: 'unknown_session' };

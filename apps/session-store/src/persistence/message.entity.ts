@@ -1,4 +1,4 @@
-import type { MessageRole, TimelineMarks } from '@voxbridge/contracts';
+import type { MessageError, MessageRole, TimelineMarks } from '@voxbridge/contracts';
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 
 /** A row of `session_store.messages` (DDL in the migrations; never synchronized). */
@@ -26,4 +26,6 @@ export class MessageEntity {
   @Column({ type: 'varchar', nullable: true }) model!: string | null;
   /** A voice turn's timeline marks (epoch ms), on its assistant message. */
   @Column({ type: 'jsonb', nullable: true }) timeline!: TimelineMarks | null;
+  /** A failed turn's assistant message: what went wrong (`content` is what was said instead). */
+  @Column({ type: 'jsonb', nullable: true }) error!: MessageError | null;
 }

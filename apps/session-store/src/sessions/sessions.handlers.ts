@@ -66,6 +66,8 @@ export class SessionsHandlers implements OnApplicationBootstrap, OnApplicationSh
         agentId: req.agent_id,
         active: req.active,
         createdByKeyId: req.created_by_key_id,
+        search: req.q,
+        hasMessages: req.has_messages,
         limit: req.limit,
         cursor: req.cursor,
       }),

@@ -21,12 +21,23 @@ export interface SessionFilter {
   createdByKeyId?: string;
   agentId?: string;
   active?: boolean;
+  /** Full-text search over the title and the messages' text ('simple' configuration). */
+  search?: string;
+  /** Only sessions with at least one message. */
+  hasMessages?: boolean;
 }
 
 export interface SessionChanges {
   title?: string;
   active?: boolean;
 }
+
+/** An abandoned voice session (`s`), idle for `$1` ms: see `idleCandidates`. */
+const IDLE_SESSION = `s."active" and s."session_type" = 'webrtc'
+  and greatest(s."started_at", coalesce(s."last_seen_at", s."started_at"),
+               coalesce((select max(m."created_at") from "session_store"."messages" m where m."session_id" = s."id"), s."started_at"))
+      < now() - make_interval(secs => $1::double precision / 1000)
+  and not exists (select 1 from "session_store"."turn_facts" f where f."session_id" = s."id")`;
 
 /** `session_store.sessions`: rows in, SessionEntity out. */
 @Injectable()
@@ -63,6 +74,16 @@ export class SessionsRepository {
     if (filter.agentId !== undefined) query.andWhere('s.agentId = :agentId', { agentId: filter.agentId });
     if (filter.createdByKeyId !== undefined) query.andWhere('s.createdByKeyId = :createdByKeyId', { createdByKeyId: filter.createdByKeyId });
     if (filter.active !== undefined) query.andWhere('s.active = :active', { active: filter.active });
+    if (filter.hasMessages) query.andWhere('s.messageCount > 0');
+    if (filter.search !== undefined) {
+      // Both sides use the GIN expression indexes of migration ConversationSearch1796900000000.
+      query.andWhere(
+        `(to_tsvector('simple', s.title) @@ websearch_to_tsquery('simple', :search)
+          or exists (select 1 from "session_store"."messages" m
+                     where m."session_id" = s.id and to_tsvector('simple', m."content") @@ websearch_to_tsquery('simple', :search)))`,
+        { search: filter.search },
+      );
+    }
     if (cursor) {
       query.andWhere('(s.startedAt, s.id) < (cast(:cursorAt as timestamptz), cast(:cursorId as uuid))', {
         cursorAt: cursor.startedAt.toISOString(),
@@ -88,13 +109,43 @@ export class SessionsRepository {
              when $3::boolean is null then "ended_at"
              when $3::boolean then null
              when "active" then now()
-             else "ended_at" end
+             else "ended_at" end,
+           "last_seen_at" = case when $3::boolean then now() else "last_seen_at" end
          where "id" = $1`,
         [id, changes.title ?? null, changes.active ?? null],
       );
       const after = await manager.findOneByOrFail(SessionEntity, { id });
       return { before, after };
     });
+  }
+
+  /**
+   * Active `webrtc` sessions with no sign of life for `idleMs`: no message, no reactivation, not
+   * seen alive by the sweep, and no voice turn still being assembled. Oldest first.
+   */
+  async idleCandidates(idleMs: number, limit: number): Promise<string[]> {
+    const rows = await this.dataSource.query<Array<{ id: string }>>(
+      `select s."id" from "session_store"."sessions" s
+       where ${IDLE_SESSION} order by s."started_at" limit $2`,
+      [idleMs, limit],
+    );
+    return rows.map((row) => row.id);
+  }
+
+  /** The session was seen alive now (a gateway holds its pipeline). */
+  async touch(id: string): Promise<void> {
+    await this.dataSource.query(`update "session_store"."sessions" set "last_seen_at" = now() where "id" = $1`, [id]);
+  }
+
+  /** Ends the session if it is still idle (checked again under the row lock); the ended row, or null. */
+  async endIfIdle(id: string, idleMs: number): Promise<SessionEntity | null> {
+    const rows = await this.dataSource.query<Array<{ id: string }>>(
+      `update "session_store"."sessions" s set "active" = false, "ended_at" = now()
+       where s."id" = $2 and ${IDLE_SESSION}
+       returning s."id"`,
+      [idleMs, id],
+    );
+    return rows.length > 0 ? this.findById(id) : null;
   }
 
   /** True when a row was deleted (its messages go with it: on delete cascade). */

@@ -63,7 +63,14 @@ export class SessionsService {
     const cursor = input.cursor !== undefined ? decodeCursor(input.cursor) : null;
     // One extra row tells whether another page exists without a count query.
     const rows = await this.sessions.list(
-      { userId: input.userId, agentId: input.agentId, active: input.active, createdByKeyId: input.createdByKeyId },
+      {
+        userId: input.userId,
+        agentId: input.agentId,
+        active: input.active,
+        createdByKeyId: input.createdByKeyId,
+        search: input.search,
+        hasMessages: input.hasMessages,
+      },
       limit + 1,
       cursor,
     );

@@ -89,12 +89,19 @@ describe(assembleTurn.name, () => {
     if (sttFactLost.kind === 'write') expect(sttFactLost.record.overheadMs).toBeUndefined();
   });
 
-  it('stores nothing when the LLM failed before saying a word, or when nobody knows what the user said', () => {
-    const failed = { ...answered, outcome: 'error' as const, assistant_text: '' };
-    expect(assembleTurn(TURN, { transcribed, answered: failed, heard: heard({ heard_text: "Sorry — I can't answer right now." }) }, false)).toEqual({
-      kind: 'drop',
-      reason: 'llm_failed_silently',
+  it('writes a failed turn with its error and what was heard instead; stores nothing when nobody knows what the user said', () => {
+    const failed = { ...answered, outcome: 'error' as const, assistant_text: '', error_code: 'timeout', error_message: 'ollama timed out', provider: undefined, error_provider: 'ollama' };
+    const apology = "Sorry — I can't answer right now.";
+    expect(assembleTurn(TURN, { answered: failed }, false)).toEqual({ kind: 'wait' });
+    expect(assembleTurn(TURN, { answered: failed, heard: heard({ heard_text: apology }) }, false)).toMatchObject({
+      kind: 'write',
+      failed: true,
+      complete: true,
+      record: { userText: 'What time is it?', assistantText: apology, interrupted: false, error: { stage: 'llm', provider: 'ollama', code: 'timeout', message: 'ollama timed out' } },
     });
+    const ttsFailed = assembleTurn(TURN, { transcribed, answered, heard: heard({ heard_text: apology, error_code: 'unavailable', error_provider: 'piper' }) }, false);
+    expect(ttsFailed).toMatchObject({ kind: 'write', record: { assistantText: apology, error: { stage: 'tts', provider: 'piper', code: 'unavailable', message: null } } });
+    expect(assembleTurn(TURN, { transcribed, answered, heard: heard() }, false)).toMatchObject({ kind: 'write', failed: false });
     expect(assembleTurn(TURN, { heard: heard(), delivered }, true)).toEqual({ kind: 'drop', reason: 'no_user_text' });
   });
 });

@@ -1,6 +1,7 @@
 import {
   buildTimeline,
   marksFrom,
+  type MessageError,
   type TimelineMarks,
   type TurnAnsweredFact,
   type TurnDeliveredFact,
@@ -20,22 +21,24 @@ export interface TurnFactSet {
 export type Assembly =
   /** Not everything is known yet, and the turn may still go on. */
   | { kind: 'wait' }
-  /** Nothing to store (the LLM failed before saying anything; or no one said what the user said). */
-  | { kind: 'drop'; reason: 'llm_failed_silently' | 'no_user_text' }
-  | { kind: 'write'; record: TurnRecord; agentId: string; complete: boolean };
+  /** Nothing to store: no one said what the user said. */
+  | { kind: 'drop'; reason: 'no_user_text' }
+  /** `failed`: the LLM or TTS failed; the record carries the error and what was said instead. */
+  | { kind: 'write'; record: TurnRecord; agentId: string; complete: boolean; failed: boolean };
 
 /**
  * The turn to write, from its facts. Complete when the user's words, the answer and the final
  * "heard" are all there. When `quiet` (no fact for the assembly timeout: a stage died), what is
  * there is written as interrupted, with what was actually played — heard progress, or nothing.
+ * A failed turn (the LLM's answer is an error, or the final heard fact names a TTS failure) is
+ * written too: the user's words, and an assistant message with the error and what was heard
+ * instead (the apology), not the answer that was never spoken.
  */
 export function assembleTurn(turnId: string, facts: TurnFactSet, quiet: boolean): Assembly {
   const { transcribed, answered, heard, delivered } = facts;
-  if (answered?.outcome === 'error' && answered.assistant_text === '' && (heard?.final || quiet)) {
-    // The user was told the LLM failed (and heard an apology): there is no answer to keep.
-    return { kind: 'drop', reason: 'llm_failed_silently' };
-  }
-  const complete = transcribed !== undefined && answered !== undefined && heard?.final === true;
+  const error = failureOf(facts);
+  // A failed LLM answered before stt's fact may be stored: its user_text is the user's words.
+  const complete = (transcribed !== undefined || answered?.outcome === 'error') && answered !== undefined && heard?.final === true;
   if (!complete && !quiet) return { kind: 'wait' };
   const sessionId = transcribed?.session_id ?? answered?.session_id ?? heard?.session_id ?? delivered?.session_id;
   const agentId = transcribed?.agent_id ?? answered?.agent_id;
@@ -43,7 +46,7 @@ export function assembleTurn(turnId: string, facts: TurnFactSet, quiet: boolean)
   if (!sessionId || !agentId || userText === undefined) return { kind: 'drop', reason: 'no_user_text' };
 
   const interrupted = !complete || heard?.interrupted === true || answered?.outcome === 'cancelled';
-  const assistantText = interrupted || !answered ? (heard?.heard_text ?? '') : answered.assistant_text;
+  const assistantText = interrupted || !answered || error ? (heard?.heard_text ?? '') : answered.assistant_text;
   const marks = marksOf(facts);
   const timeline = buildTimeline(marks);
   const span = (name: string) => timeline.spans.find((s) => s.name === name)?.durationMs;
@@ -54,6 +57,7 @@ export function assembleTurn(turnId: string, facts: TurnFactSet, quiet: boolean)
     kind: 'write',
     agentId,
     complete,
+    failed: error !== undefined,
     record: {
       turnId,
       sessionId,
@@ -71,9 +75,26 @@ export function assembleTurn(turnId: string, facts: TurnFactSet, quiet: boolean)
       ...(answered?.provider ? { provider: answered.provider } : {}),
       ...(answered?.model ? { model: answered.model } : {}),
       timeline: marks,
+      ...(error ? { error } : {}),
       committedAt: null,
     },
   };
+}
+
+/** What went wrong in the turn, as its facts say: the LLM's error outcome first, else a TTS failure. */
+export function failureOf({ answered, heard }: TurnFactSet): MessageError | undefined {
+  if (answered?.outcome === 'error') {
+    return {
+      stage: 'llm',
+      provider: answered.provider ?? answered.error_provider ?? null,
+      code: answered.error_code ?? 'unknown',
+      message: answered.error_message ?? null,
+    };
+  }
+  if (heard?.final && heard.error_code) {
+    return { stage: 'tts', provider: heard.error_provider ?? null, code: heard.error_code, message: heard.error_message ?? null };
+  }
+  return undefined;
 }
 
 /** Every timeline mark the turn's facts carry. */

@@ -68,7 +68,10 @@ export class TurnFactsService {
         const result = await this.turns.write(assembly.record);
         await this.facts.remove(turnId);
         if (result.outcome !== 'written') return null;
-        this.metrics.assembled(assembly.complete ? 'complete' : 'cut_short');
+        this.metrics.assembled(assembly.failed ? 'failed' : assembly.complete ? 'complete' : 'cut_short');
+        if (assembly.failed) {
+          this.logger.info('failed voice turn stored with its error', { session_id: assembly.record.sessionId, turn_id: turnId, ...assembly.record.error });
+        }
         this.metrics.timeline(assembly.record.totalLatencyMs, assembly.record.overheadMs);
         if (!assembly.complete) {
           this.logger.warn('voice turn stored cut short: a stage went quiet', { session_id: assembly.record.sessionId, turn_id: turnId, kinds: Object.keys(facts) });

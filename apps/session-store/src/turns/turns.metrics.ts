@@ -4,7 +4,7 @@ import { Counter, Histogram } from 'prom-client';
 
 export type TurnOutcome = 'written' | 'duplicate' | 'unknown_session';
 /** How a voice turn was assembled from its facts. */
-export type AssemblyOutcome = 'complete' | 'cut_short' | 'llm_failed_silently' | 'no_user_text';
+export type AssemblyOutcome = 'complete' | 'cut_short' | 'failed' | 'no_user_text';
 
 const LATENCY_BUCKETS_MS = [100, 200, 300, 500, 750, 1_000, 1_500, 2_000, 3_000, 5_000, 10_000];
 const OVERHEAD_BUCKETS_MS = [1, 2, 5, 10, 20, 40, 60, 100, 200, 500, 1_000];
@@ -33,7 +33,7 @@ export class TurnsMetrics {
     });
     this.assemblies = new Counter({
       name: 'session_store_voice_turns_total',
-      help: 'Voice turns assembled from their facts: complete, cut_short (a stage went quiet), or not stored (llm_failed_silently, no_user_text)',
+      help: 'Voice turns assembled from their facts: complete, cut_short (a stage went quiet), failed (stored with the LLM or TTS error), or not stored (no_user_text)',
       labelNames: ['outcome'],
       registers: [metrics.registry],
     });
