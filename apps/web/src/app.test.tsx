@@ -28,6 +28,16 @@ const DISCORD_RUNNING = {
   connections: [],
 };
 
+const pluginItem = (agentIndex: number, plugin_type: string, state: string) => ({
+  agent_id: AGENTS[agentIndex]?.id,
+  agent_name: AGENTS[agentIndex]?.name,
+  plugin_type,
+  enabled: true,
+  hosted_by: plugin_type === 'discord' ? 'discord-connector' : 'plugin-supervisor',
+  state,
+});
+const PLUGINS = { supervisors: 1, plugins: [pluginItem(0, 'discord', 'external'), pluginItem(0, 'n8n', 'running'), pluginItem(1, 'discord', 'external')] };
+
 function renderAt(hash: string) {
   sessionStorage.setItem(API_KEY_STORAGE, 'vbk_test');
   window.location.hash = hash;
@@ -35,6 +45,8 @@ function renderAt(hash: string) {
     if (request.path === '/api/agents') return json(200, AGENTS);
     if (request.path === '/api/keys') return json(200, []);
     if (request.path.startsWith('/api/sessions')) return json(200, { items: [], next_cursor: null });
+    if (request.path === '/api/plugins') return json(200, PLUGINS);
+    if (request.path === '/api/plugins/stats') return json(200, { supervisors: 1, plugins: [] });
     if (request.path === `/api/plugins/discord/voice/status/${AGENTS[0]?.id}`) return json(200, DISCORD_RUNNING);
     if (request.path.startsWith('/api/plugins/discord/voice/status/')) return apiError(503, 'unavailable', 'discord-connector is not running');
     if (request.path === '/api/fleet/health') return json(200, { status: 'healthy', namespace: 'vb', checked_at: '2026-11-25T10:00:00.000Z', services: [] });
@@ -79,16 +91,17 @@ describe(App.name, () => {
     expect(new Set(names).size).toBe(names.length);
   });
 
-  it('shows each Discord bot as discord-connector reports it, and says other plugins are not running yet', async () => {
+  it('shows each Discord bot as discord-connector reports it, and the other plugins as plugin-supervisor does', async () => {
     renderAt('#/agents');
     await waitFor(() =>
       expect(screen.getAllByTestId('agent-plugins').map((element) => element.textContent)).toEqual([
-        'Discord — Running: logged in as Auren#0420, on 1 server, in no voice channel.',
+        'Discord — Running: logged in as Auren#0420, on 1 server, in no voice channel.n8n — Running.',
         'Discord — Not running: discord-connector is not running, or no replica has started this bot yet.',
       ]),
     );
     go('#/system');
-    expect((await screen.findByTestId('plugins-not-running')).textContent).toContain('Other plugins (n8n, webhooks, …) are not running yet');
+    expect(await screen.findByRole('button', { name: 'Restart n8n for Auren' })).toBeTruthy();
+    expect(screen.queryByText(/not running yet/)).toBeNull();
     await waitFor(() => expect(screen.getAllByTestId('discord-status').map((element) => element.getAttribute('data-state'))).toEqual(['running', 'not_running']));
     expect(screen.getByRole('button', { name: 'Check again: Nova’s Discord bot' })).toBeTruthy();
   });

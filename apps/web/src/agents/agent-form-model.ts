@@ -46,6 +46,13 @@ export interface AgentFormValues {
   /** A new bot token typed by the user; empty keeps the stored one. The stored one is never shown. */
   discord_bot_token: string;
   discord_clear_token: boolean;
+  /** The n8n plugin (posts each message to a webhook; not the n8n LLM provider). */
+  n8n_plugin_enabled: boolean;
+  /** A new webhook URL (a secret: stored encrypted, never shown); empty keeps the stored one. */
+  n8n_plugin_webhook_url: string;
+  /** A new signing secret; empty keeps the stored one. */
+  n8n_plugin_secret: string;
+  n8n_plugin_clear_secret: boolean;
 }
 
 /** The defaults agent-api applies (apps/agent-api/src/agents/agent.model.ts AGENT_DEFAULTS). */
@@ -76,6 +83,10 @@ export const NEW_AGENT: AgentFormValues = {
   discord_auto_join: false,
   discord_bot_token: '',
   discord_clear_token: false,
+  n8n_plugin_enabled: false,
+  n8n_plugin_webhook_url: '',
+  n8n_plugin_secret: '',
+  n8n_plugin_clear_secret: false,
 };
 
 export function formValuesOf(agent: Agent): AgentFormValues {
@@ -107,6 +118,10 @@ export function formValuesOf(agent: Agent): AgentFormValues {
     discord_auto_join: discord?.['auto_join'] === true,
     discord_bot_token: '',
     discord_clear_token: false,
+    n8n_plugin_enabled: agent.plugins['n8n']?.enabled === true,
+    n8n_plugin_webhook_url: '',
+    n8n_plugin_secret: '',
+    n8n_plugin_clear_secret: false,
   };
 }
 
@@ -114,6 +129,32 @@ export function formValuesOf(agent: Agent): AgentFormValues {
 export function storedDiscordToken(agent: Agent | undefined): { set: boolean; last4?: string } {
   const token = agent?.plugins['discord']?.['bot_token'];
   return isMaskedSecret(token) ? { set: true, last4: token.last4 } : { set: false };
+}
+
+/** A stored secret field of a plugin: set (with its last four characters when long enough) or not. */
+export function storedPluginSecret(agent: Agent | undefined, type: string, field: string): { set: boolean; last4?: string } {
+  const value = agent?.plugins[type]?.[field];
+  return isMaskedSecret(value) ? { set: true, last4: value.last4 } : { set: false };
+}
+
+/**
+ * What the API cannot tell before the plugin starts (it checks the URL only in plugin-supervisor,
+ * where the secret is decrypted): enabled without a URL, or a typed URL that is not http(s).
+ */
+export function n8nUrlProblem(values: AgentFormValues, storedUrl: boolean): string | null {
+  const typed = values.n8n_plugin_webhook_url.trim();
+  if (typed) {
+    let url: URL | null = null;
+    try {
+      url = new URL(typed);
+    } catch {
+      url = null;
+    }
+    if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) return 'The webhook URL is not an http(s) URL: the plugin will fail to start with it.';
+    return null;
+  }
+  if (values.n8n_plugin_enabled && !storedUrl) return 'Enabled without a webhook URL: the plugin cannot start until one is set.';
+  return null;
 }
 
 /** A number field: the number when it parses, otherwise the text as typed (the server names the problem). */
@@ -135,6 +176,20 @@ function discordPlugin(values: AgentFormValues, original: Agent | undefined): Pl
   const plugin: PluginConfig = { ...kept, enabled: values.discord_enabled, auto_join: values.discord_auto_join };
   if (values.discord_clear_token) plugin['bot_token'] = null;
   else if (values.discord_bot_token.trim()) plugin['bot_token'] = values.discord_bot_token.trim();
+  return plugin;
+}
+
+/**
+ * The `plugins.n8n` object: the stored one's other fields kept (limits, retries…), `enabled` from
+ * the form, `webhook_url` and `secret` only when replaced (a string) or, for the secret, cleared
+ * (null): left out, the stored ones are kept.
+ */
+function n8nPlugin(values: AgentFormValues, original: Agent | undefined): PluginConfig {
+  const { webhook_url: _url, secret: _secret, ...kept } = original?.plugins['n8n'] ?? { enabled: false };
+  const plugin: PluginConfig = { ...kept, enabled: values.n8n_plugin_enabled };
+  if (values.n8n_plugin_webhook_url.trim()) plugin['webhook_url'] = values.n8n_plugin_webhook_url.trim();
+  if (values.n8n_plugin_clear_secret) plugin['secret'] = null;
+  else if (values.n8n_plugin_secret.trim()) plugin['secret'] = values.n8n_plugin_secret.trim();
   return plugin;
 }
 
@@ -172,8 +227,16 @@ function fullBody(values: AgentFormValues, original: Agent | undefined): Record<
     timezone: values.timezone.trim(),
     ...Object.fromEntries(Object.entries(numbers).filter(([, v]) => v !== undefined)),
   };
+  // `plugins` is replaced as a whole: the agent's other plugins go along, their secrets masked (kept).
   const hasDiscord = original?.plugins['discord'] !== undefined || values.discord_enabled || values.discord_bot_token.trim() !== '';
-  if (hasDiscord) body['plugins'] = { ...(original?.plugins ?? {}), discord: discordPlugin(values, original) };
+  const hasN8n = original?.plugins['n8n'] !== undefined || values.n8n_plugin_enabled || values.n8n_plugin_webhook_url.trim() !== '' || values.n8n_plugin_secret.trim() !== '';
+  if (hasDiscord || hasN8n) {
+    body['plugins'] = {
+      ...(original?.plugins ?? {}),
+      ...(hasDiscord ? { discord: discordPlugin(values, original) } : {}),
+      ...(hasN8n ? { n8n: n8nPlugin(values, original) } : {}),
+    };
+  }
   return body;
 }
 

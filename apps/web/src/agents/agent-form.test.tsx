@@ -2,6 +2,7 @@ import { fireEvent, render, screen, waitFor } from '@testing-library/react';
 import { describe, expect, it, vi } from 'vitest';
 import { ApiClient } from '../api/api-client';
 import type { Agent } from '../api/api-types';
+import type { PluginsApi } from '../plugins/plugin-runtime';
 import { apiError, fakeFetch, json } from '../test-support';
 import { AgentForm } from './agent-form';
 
@@ -35,7 +36,19 @@ const AUREN: Agent = {
   updated_at: '2026-11-25T10:00:00.000Z',
 };
 
-function renderForm(reply: (body: unknown) => ReturnType<typeof json>, agent?: Agent, discord: ReturnType<typeof json> = apiError(503, 'unavailable', 'discord-connector is not running')) {
+/** Plugins as plugin-supervisor would report them: none running unless a test says otherwise. */
+const NO_PLUGINS: PluginsApi = {
+  list: () => Promise.resolve({ plugins: [], supervisors: 1 }),
+  stats: () => Promise.resolve({ plugins: [], supervisors: 1 }),
+  control: () => Promise.reject(new Error('no plugin')),
+};
+
+function renderForm(
+  reply: (body: unknown) => ReturnType<typeof json>,
+  agent?: Agent,
+  discord: ReturnType<typeof json> = apiError(503, 'unavailable', 'discord-connector is not running'),
+  plugins: PluginsApi = NO_PLUGINS,
+) {
   const { fetchFn, requests } = fakeFetch((request) => (request.path.startsWith('/api/agents') ? reply(request.body) : undefined));
   const api = new ApiClient('vbk_test', () => undefined, fetchFn);
   // The bot's state through a client of its own: `requests` holds the agent requests only.
@@ -46,6 +59,7 @@ function renderForm(reply: (body: unknown) => ReturnType<typeof json>, agent?: A
       agent={agent}
       save={(body) => (agent ? api.updateAgent(agent.id, body) : api.createAgent(body))}
       loadDiscordStatus={(agentId) => discordApi.discordStatus(agentId)}
+      plugins={plugins}
       onSaved={onSaved}
       onCancel={() => undefined}
     />,
@@ -296,5 +310,123 @@ describe(AgentForm.name, () => {
     renderForm(() => json(201, AUREN));
     expect(screen.getByTestId('discord-not-running').textContent).toContain('Not running');
     expect(screen.queryByTestId('discord-status')).toBeNull();
+  });
+
+  describe('n8n webhook plugin', () => {
+    const WITH_N8N: Agent = {
+      ...AUREN,
+      plugins: {
+        ...AUREN.plugins,
+        n8n: { enabled: true, webhook_url: { set: true, last4: 'oice' }, secret: { set: true, last4: 'Ab12' }, limits: { cpu_percent: 25 } },
+      },
+    };
+
+    it('creates an agent with the plugin enabled, its webhook URL and signing secret', async () => {
+      const { requests, onSaved } = renderForm(() => json(201, { ...WITH_N8N, id: 'new' }));
+      expect(screen.getByTestId('n8n-not-running').textContent).toContain('Not running');
+      type('Name', 'Nova');
+      type('System prompt', 'You are Nova.');
+      fireEvent.click(screen.getByLabelText('Send each message to the n8n webhook'));
+      type('Plugin webhook URL', ' https://n8n.example.com/webhook/voice ');
+      type('Signing secret', 's3cret-s3cret');
+      submit('Create agent');
+      await waitFor(() => expect(onSaved).toHaveBeenCalledOnce());
+      expect((requests[0]?.body as { plugins?: unknown }).plugins).toEqual({
+        n8n: { enabled: true, webhook_url: 'https://n8n.example.com/webhook/voice', secret: 's3cret-s3cret' },
+      });
+    });
+
+    it('shows the stored URL and secret only as set with their last four characters', () => {
+      renderForm(() => json(200, WITH_N8N), WITH_N8N);
+      expect(screen.getByTestId('n8n_plugin_webhook_url-status').textContent).toBe('A webhook URL is set (ends in …oice).');
+      expect(screen.getByTestId('n8n_plugin_secret-status').textContent).toBe('A signing secret is set (ends in …Ab12).');
+      expect((screen.getByLabelText('Plugin webhook URL') as HTMLInputElement).value).toBe('');
+      expect((screen.getByLabelText('Signing secret') as HTMLInputElement).type).toBe('password');
+      expect((screen.getByLabelText('Send each message to the n8n webhook') as HTMLInputElement).checked).toBe(true);
+      expect(screen.queryByTestId('n8n-not-running')).toBeNull();
+    });
+
+    it('sends a secret only when changed, keeping the stored one and the other plugins as they are', async () => {
+      const { requests, onSaved } = renderForm(() => json(200, WITH_N8N), WITH_N8N);
+      type('Signing secret', 'new-secret-value');
+      submit('Save changes');
+      await waitFor(() => expect(onSaved).toHaveBeenCalledOnce());
+      expect(requests[0]?.body).toEqual({
+        plugins: {
+          discord: { enabled: true, auto_join: false },
+          n8n: { enabled: true, limits: { cpu_percent: 25 }, secret: 'new-secret-value' },
+        },
+      });
+    });
+
+    it('does not send the plugins when nothing of them changed', async () => {
+      const { requests, onSaved } = renderForm(() => json(200, WITH_N8N), WITH_N8N);
+      type('Temperature', '0.5');
+      submit('Save changes');
+      await waitFor(() => expect(onSaved).toHaveBeenCalledOnce());
+      expect(requests[0]?.body).toEqual({ temperature: 0.5 });
+    });
+
+    it('disables the plugin and removes the signing secret on request', async () => {
+      const { requests, onSaved } = renderForm(() => json(200, WITH_N8N), WITH_N8N);
+      fireEvent.click(screen.getByLabelText('Send each message to the n8n webhook'));
+      fireEvent.click(screen.getByLabelText('Remove the stored signing secret'));
+      expect((screen.getByLabelText('Signing secret') as HTMLInputElement).disabled).toBe(true);
+      submit('Save changes');
+      await waitFor(() => expect(onSaved).toHaveBeenCalledOnce());
+      expect((requests[0]?.body as { plugins: Record<string, unknown> }).plugins['n8n']).toEqual({ enabled: false, limits: { cpu_percent: 25 }, secret: null });
+    });
+
+    it('shows the API’s messages for the plugin’s fields on those fields, readably', async () => {
+      renderForm(() =>
+        apiError(400, 'validation_failed', 'Request has invalid fields', {
+          'plugins.n8n.webhook_url': ['must be a string of 1-4096 characters, null (clear) or the masked value (keep)'],
+        }),
+      );
+      type('Name', 'Nova');
+      fireEvent.click(screen.getByLabelText('Send each message to the n8n webhook'));
+      type('Plugin webhook URL', 'x');
+      submit('Create agent');
+      const url = screen.getByLabelText('Plugin webhook URL');
+      await waitFor(() => expect(url.getAttribute('aria-invalid')).toBe('true'));
+      const describedBy = (url.getAttribute('aria-describedby') ?? '').split(' ').map((id) => document.getElementById(id)?.textContent ?? '');
+      expect(describedBy.join(' ')).toMatch(/4096 characters/);
+      expect(screen.queryByTestId('agent-form-other-errors')).toBeNull();
+    });
+
+    it('warns, before saving, of a URL the plugin could not start with', () => {
+      renderForm(() => json(201, AUREN));
+      expect(screen.queryByTestId('n8n-url-warning')).toBeNull();
+      fireEvent.click(screen.getByLabelText('Send each message to the n8n webhook'));
+      expect(screen.getByTestId('n8n-url-warning').textContent).toContain('Enabled without a webhook URL');
+      type('Plugin webhook URL', 'n8n.example.com/webhook');
+      expect(screen.getByTestId('n8n-url-warning').textContent).toContain('not an http(s) URL');
+      type('Plugin webhook URL', 'https://n8n.example.com/webhook/voice');
+      expect(screen.queryByTestId('n8n-url-warning')).toBeNull();
+    });
+
+    it('shows the live state of the agent’s plugins as plugin-supervisor reports them', async () => {
+      const plugins: PluginsApi = {
+        list: () =>
+          Promise.resolve({
+            supervisors: 1,
+            plugins: [
+              { agent_id: AUREN.id, agent_name: 'Auren', plugin_type: 'discord', enabled: true, hosted_by: 'discord-connector', state: 'external' },
+              { agent_id: AUREN.id, agent_name: 'Auren', plugin_type: 'n8n', enabled: true, hosted_by: 'plugin-supervisor', state: 'failed', reason: 'crash loop: 5 crashes in 60 s' },
+              { agent_id: 'someone-else', agent_name: 'Nova', plugin_type: 'n8n', enabled: true, hosted_by: 'plugin-supervisor', state: 'running' },
+            ],
+          }),
+        stats: () => Promise.resolve({ plugins: [], supervisors: 1 }),
+        control: () => Promise.reject(new Error('not in this test')),
+      };
+      renderForm(() => json(200, WITH_N8N), WITH_N8N, undefined, plugins);
+      const live = screen.getByTestId('agent-plugins-live');
+      await waitFor(() => expect(live.querySelectorAll('[data-testid="plugin-status"]')).toHaveLength(2));
+      const n8n = live.querySelector('[data-plugin="n8n"]');
+      expect(n8n?.getAttribute('data-state')).toBe('failed');
+      expect(n8n?.textContent).toContain('Failed: crash loop: 5 crashes in 60 s');
+      expect(screen.getByRole('button', { name: 'Start n8n for Auren' })).toBeTruthy();
+      expect(live.textContent).not.toContain('Nova');
+    });
   });
 });

@@ -2,9 +2,10 @@ import { useEffect, useRef, useState, type FormEvent, type ReactNode } from 'rea
 import { ApiError } from '../api/api-client';
 import { LLM_PROVIDERS, type Agent, type AgentBody, type AgentSttProvider, type AgentTtsProvider } from '../api/api-types';
 import { DiscordStatus, type LoadDiscordStatus } from '../plugins/discord-status';
+import { PluginRuntimeList, type PluginsApi } from '../plugins/plugin-runtime';
 import { readableFieldMessages } from '../ui/field-errors';
 import { ErrorBanner } from '../ui/widgets';
-import { agentBody, formValuesOf, NEW_AGENT, storedDiscordToken, USES_BASE_URL, type AgentFormValues, type FallbackStepValues } from './agent-form-model';
+import { agentBody, formValuesOf, n8nUrlProblem, NEW_AGENT, storedDiscordToken, storedPluginSecret, USES_BASE_URL, type AgentFormValues, type FallbackStepValues } from './agent-form-model';
 import { FallbackEditor } from './fallback-editor';
 
 type FieldErrors = Record<string, string[]>;
@@ -47,12 +48,26 @@ const TTS_CHOICES = choicesOf(TTS_PROVIDERS);
 
 /** The bot runs only for an agent saved with Discord enabled: a new or disabled one has no state to ask for. */
 const discordEnabled = (agent: Agent) => agent.plugins['discord']?.enabled === true;
+const n8nEnabled = (agent: Agent) => agent.plugins['n8n']?.enabled === true;
+
+/** "A … is set (ends in …x9Zq)." or "No … set." */
+const secretStatus = (secret: { set: boolean; last4?: string }, what: string) =>
+  secret.set ? `A ${what} is set${secret.last4 ? ` (ends in …${secret.last4})` : ''}.` : `No ${what} set.`;
 
 /** Chatterbox's own knobs: shown when Chatterbox may speak (chosen, or automatic). */
 const CHATTERBOX = new Set(['chatterbox', 'auto']);
 
 /** Request field → the input that shows its errors (the rest are listed above the form). */
-const FIELD_OF: Record<string, string> = { 'plugins.discord.bot_token': 'discord_bot_token', 'plugins.discord': 'discord_enabled', plugins: 'discord_enabled' };
+const FIELD_OF: Record<string, string> = {
+  'plugins.discord.bot_token': 'discord_bot_token',
+  'plugins.discord.enabled': 'discord_enabled',
+  'plugins.discord': 'discord_enabled',
+  plugins: 'discord_enabled',
+  'plugins.n8n.webhook_url': 'n8n_plugin_webhook_url',
+  'plugins.n8n.secret': 'n8n_plugin_secret',
+  'plugins.n8n.enabled': 'n8n_plugin_enabled',
+  'plugins.n8n': 'n8n_plugin_enabled',
+};
 const inputId = (field: string) => `agent-${field}`;
 /** `fallback`, `fallback.1`, `fallback.1.model`: shown in the fallback editor. */
 const FALLBACK_FIELD = /^fallback(\.\d+(\.(provider|model|base_url))?)?$/;
@@ -76,11 +91,13 @@ export interface AgentFormProps {
   save(body: AgentBody): Promise<Agent>;
   /** The agent's Discord bot state (ApiClient.discordStatus). */
   loadDiscordStatus: LoadDiscordStatus;
+  /** Live plugin state and control (GET /api/plugins, /api/plugins/stats, POST /api/plugins/:type/:action). */
+  plugins: PluginsApi;
   onSaved(agent: Agent): void;
   onCancel(): void;
 }
 
-export function AgentForm({ agent, save, loadDiscordStatus, onSaved, onCancel }: AgentFormProps) {
+export function AgentForm({ agent, save, loadDiscordStatus, plugins, onSaved, onCancel }: AgentFormProps) {
   const [values, setValues] = useState<AgentFormValues>(() => (agent ? formValuesOf(agent) : NEW_AGENT));
   const [errors, setErrors] = useState<FieldErrors>({});
   const [failure, setFailure] = useState<unknown>(null);
@@ -88,6 +105,8 @@ export function AgentForm({ agent, save, loadDiscordStatus, onSaved, onCancel }:
   const form = useRef<HTMLFormElement>(null);
   const { byInput, unplaced } = errorsByInput(errors, values.fallback.length);
   const token = storedDiscordToken(agent);
+  const n8nUrl = storedPluginSecret(agent, 'n8n', 'webhook_url');
+  const n8nSecret = storedPluginSecret(agent, 'n8n', 'secret');
 
   const title = useRef<HTMLHeadingElement>(null);
   useEffect(() => {
@@ -139,6 +158,36 @@ export function AgentForm({ agent, save, loadDiscordStatus, onSaved, onCancel }:
   const flag = (key: FlagKey, label: string) => (
     <Field id={inputId(key)} label={label} errors={byInput[key]} inline>
       {(aria) => <input {...aria} name={key} type="checkbox" checked={values[key]} onChange={(event) => set(key, event.target.checked)} />}
+    </Field>
+  );
+
+  /** A secret field: whether one is stored (never its value), and an input for a new one; empty keeps the stored one. */
+  const secretInput = (
+    key: TextKey,
+    label: string,
+    stored: { set: boolean; last4?: string },
+    what: string,
+    options: { hint: string; placeholder: string; type: 'url' | 'password'; disabled?: boolean },
+  ) => (
+    <Field id={inputId(key)} label={label} errors={byInput[key]} hint={options.hint}>
+      {(aria) => (
+        <>
+          <p className="token-status" data-testid={`${key}-status`}>
+            {secretStatus(stored, what)}
+          </p>
+          <input
+            {...aria}
+            name={key}
+            type={options.type}
+            autoComplete="off"
+            spellCheck={false}
+            placeholder={options.placeholder}
+            disabled={options.disabled}
+            value={values[key]}
+            onChange={(event) => set(key, event.target.value)}
+          />
+        </>
+      )}
     </Field>
   );
 
@@ -287,6 +336,49 @@ export function AgentForm({ agent, save, loadDiscordStatus, onSaved, onCancel }:
         </Field>
         {token.set && flag('discord_clear_token', 'Remove the stored token')}
       </fieldset>
+
+      <fieldset data-testid="n8n-plugin">
+        <legend>n8n webhook plugin</legend>
+        <p className="hint">
+          Posts each user message and agent response of this agent’s conversations to your n8n workflow’s Webhook node, in order, with
+          retries; signed (<code>X-VoxBridge-Signature</code>) when a secret is set. It only listens: this is not n8n as the LLM provider.
+        </p>
+        {!(agent && n8nEnabled(agent)) && (
+          <p className="banner banner-warn not-running" data-testid="n8n-not-running">
+            Not running: the plugin starts once it is enabled here with a webhook URL and the agent is saved (plugin-supervisor runs it).
+          </p>
+        )}
+        {flag('n8n_plugin_enabled', 'Send each message to the n8n webhook')}
+        {secretInput('n8n_plugin_webhook_url', 'Plugin webhook URL', n8nUrl, 'webhook URL', {
+          hint: 'The http(s) URL of the workflow’s Webhook node (production URL). Stored encrypted; never shown again.',
+          placeholder: n8nUrl.set ? 'Paste a new URL to replace it' : 'https://n8n.example.com/webhook/voxbridge',
+          type: 'url',
+        })}
+        {secretInput('n8n_plugin_secret', 'Signing secret', n8nSecret, 'signing secret', {
+          hint: 'Optional: the HMAC-SHA256 key your workflow checks the signature with. Stored encrypted; never shown again.',
+          placeholder: n8nSecret.set ? 'Type a new secret to replace it' : 'A long random string',
+          type: 'password',
+          disabled: values.n8n_plugin_clear_secret,
+        })}
+        {n8nSecret.set && flag('n8n_plugin_clear_secret', 'Remove the stored signing secret')}
+        {n8nUrlProblem(values, n8nUrl.set) && (
+          <p className="banner banner-warn" data-testid="n8n-url-warning">
+            {n8nUrlProblem(values, n8nUrl.set)}
+          </p>
+        )}
+      </fieldset>
+
+      {agent && Object.keys(agent.plugins).length > 0 && (
+        <fieldset data-testid="agent-plugins-live">
+          <legend>Plugins now</legend>
+          <PluginRuntimeList
+            api={plugins}
+            agentId={agent.id}
+            empty={<p className="muted">plugin-supervisor reports no plugin for this agent.</p>}
+            renderExternal={() => 'Run by discord-connector: its state is under Discord above.'}
+          />
+        </fieldset>
+      )}
 
       <div className="form-actions">
         <button type="submit" className="primary" disabled={saving}>

@@ -1,4 +1,21 @@
-import type { Agent, AgentBody, ApiKey, ApiKeyRole, CreatedApiKey, DiscordVoiceStatusReply, ErrorBody, FleetHealthReport, MessageDto, SessionDto, SessionPage, VoiceTokenDto } from './api-types';
+import type {
+  Agent,
+  AgentBody,
+  ApiKey,
+  ApiKeyRole,
+  CreatedApiKey,
+  DiscordVoiceStatusReply,
+  ErrorBody,
+  FleetHealthReport,
+  MessageDto,
+  PluginAction,
+  PluginListReply,
+  PluginRuntimeDto,
+  PluginStatsReply,
+  SessionDto,
+  SessionPage,
+  VoiceTokenDto,
+} from './api-types';
 
 /** A failed API call: the fleet's `{error: {code, message, fields?}}`, or `network` when nothing answered. */
 export class ApiError extends Error {
@@ -125,6 +142,21 @@ export class ApiClient {
   /** The agent's Discord bot as discord-connector reports it (404: no enabled bot; 503: not running). */
   discordStatus(agentId: string): Promise<DiscordVoiceStatusReply> {
     return this.request('GET', `/api/plugins/discord/voice/status/${encodeURIComponent(agentId)}`);
+  }
+
+  /** Every agent's plugins with their runtime state (`GET /api/plugins`). */
+  listPlugins(): Promise<PluginListReply> {
+    return this.request('GET', '/api/plugins');
+  }
+
+  /** CPU, RSS, peaks, violations, restarts and uptime per running plugin (`GET /api/plugins/stats`). */
+  pluginStats(): Promise<PluginStatsReply> {
+    return this.request('GET', '/api/plugins/stats');
+  }
+
+  /** Start, stop or restart one agent's plugin: its state after the action (404 no such plugin, 409 discord, 503 no replica runs it). */
+  controlPlugin(type: string, agentId: string, action: PluginAction): Promise<PluginRuntimeDto> {
+    return this.request('POST', `/api/plugins/${encodeURIComponent(type)}/${action}`, { agent_id: agentId });
   }
 
   fleetHealth(): Promise<FleetHealthReport> {

@@ -1,5 +1,5 @@
 /** The backend's JSON shapes, from libs/contracts as types only (nothing of it is bundled). */
-import type { AgentDto, AgentFallbackStep } from '@voxbridge/contracts';
+import type { AgentDto, AgentFallbackStep, PluginHealthDto, PluginRunState, PluginRuntimeDto } from '@voxbridge/contracts';
 
 export type {
   AgentSttProvider,
@@ -9,6 +9,10 @@ export type {
   FleetHealthReport,
   FleetServiceHealth,
   MessageDto,
+  PluginAction,
+  PluginHealthDto,
+  PluginRunState,
+  PluginRuntimeDto,
   SessionDto,
   SessionPage,
   TurnState,
@@ -64,4 +68,32 @@ export interface ApiKey {
 /** `POST /api/keys`: the metadata and the key itself, in this answer only. */
 export interface CreatedApiKey extends ApiKey {
   key: string;
+}
+
+/** `GET /api/plugins`: one plugin of one agent (agent-api plugins.dto.ts PluginListItem). */
+export interface PluginListItem {
+  agent_id: string;
+  agent_name: string;
+  plugin_type: string;
+  enabled: boolean;
+  hosted_by: 'plugin-supervisor' | 'discord-connector';
+  /** A run state; `disabled`; `pending` (enabled, no replica runs it yet); `external` (discord: ask discord-connector). */
+  state: PluginRunState | 'disabled' | 'pending' | 'external';
+  reason?: string;
+  instance_id?: string;
+  uptime_ms?: number;
+  restarts?: number;
+  health?: PluginHealthDto;
+}
+
+export interface PluginListReply {
+  plugins: PluginListItem[];
+  /** plugin-supervisor replicas that answered. */
+  supervisors: number;
+}
+
+/** `GET /api/plugins/stats`: per running plugin, measured per child process. */
+export interface PluginStatsReply {
+  plugins: PluginRuntimeDto[];
+  supervisors: number;
 }

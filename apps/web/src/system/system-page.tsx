@@ -1,8 +1,9 @@
 import './system.css';
 import { useEffect, useState } from 'react';
 import type { ApiClient } from '../api/api-client';
-import type { Agent, FleetHealthReport } from '../api/api-types';
+import type { FleetHealthReport } from '../api/api-types';
 import { DiscordStatus, type LoadDiscordStatus } from '../plugins/discord-status';
+import { PluginRuntimeList, pluginsApiOf, type PluginsApi } from '../plugins/plugin-runtime';
 import { useApi } from '../auth/auth';
 import { committedMessages, useLiveEvents } from '../events/use-live-events';
 import { useResource } from '../ui/use-resource';
@@ -11,6 +12,7 @@ import { mergeSamples, samplesFrom, type LatencySample } from './latency-samples
 import { LineChart } from './line-chart';
 
 const HEALTH_REFRESH_MS = 10_000;
+const PLUGINS_REFRESH_MS = 10_000;
 const RECENT_SESSIONS = 10;
 const MAX_SAMPLES = 60;
 
@@ -25,7 +27,6 @@ export function SystemPage() {
   const api = useApi();
   const health = useResource(() => api.fleetHealth(), 'health');
   const stored = useResource(() => recentSamples(api), 'samples');
-  const agents = useResource(() => api.listAgents(), 'agents');
   const [live, setLive] = useState<LatencySample[]>([]);
 
   useEffect(() => {
@@ -49,7 +50,11 @@ export function SystemPage() {
       <ErrorBanner error={health.error} title="Could not ask the fleet for its health" />
       {health.loading && !health.data && <Loading what="fleet health" />}
       {health.data && <FleetHealth report={health.data} />}
-      {agents.data && <Plugins agents={agents.data} loadDiscordStatus={(agentId) => api.discordStatus(agentId)} supervisor={health.data?.services.find((s) => s.name === 'plugin-supervisor')?.status} />}
+      <Plugins
+        api={pluginsApiOf(api)}
+        loadDiscordStatus={(agentId) => api.discordStatus(agentId)}
+        supervisor={health.data?.services.find((s) => s.name === 'plugin-supervisor')?.status}
+      />
 
       <h2>Latency of recent turns</h2>
       <p className="muted small">
@@ -129,32 +134,23 @@ function FleetHealth({ report }: { report: FleetHealthReport }) {
 }
 
 /**
- * The plugins agents have configured, and what can be said of them: a Discord bot's state comes
- * from discord-connector (`GET /api/plugins/discord/voice/status/:agent_id`); other plugins do not
- * run yet and report nothing, so the page says so rather than invent a state.
+ * Every agent's plugins with their live state (`GET /api/plugins`, every 10 s) and per-process
+ * figures (`GET /api/plugins/stats`), with start / stop / restart. Discord bots are run by
+ * discord-connector: their line says what it reports (`GET /api/plugins/discord/voice/status/:agent_id`).
  */
-function Plugins({ agents, supervisor, loadDiscordStatus }: { agents: Agent[]; supervisor: string | undefined; loadDiscordStatus: LoadDiscordStatus }) {
-  const rows = agents.flatMap((agent) => Object.entries(agent.plugins).map(([name, config]) => ({ agent, name, enabled: config.enabled })));
+export function Plugins({ api, supervisor, loadDiscordStatus }: { api: PluginsApi; supervisor: string | undefined; loadDiscordStatus: LoadDiscordStatus }) {
   return (
     <section className="card" aria-labelledby="plugins-title">
       <h2 id="plugins-title">Plugins</h2>
-      <p className="banner banner-warn not-running" data-testid="plugins-not-running">
-        Discord bots report their state below. Other plugins (n8n, webhooks, …) are not running yet: this version starts none of them and
-        reports no state for them. Their lines below are only what the agents have configured.
+      <p className="muted small">
+        Each n8n, webhook or third-party plugin runs in a child process of plugin-supervisor; CPU and memory are measured for that process.
+        Three samples in a row over a limit stop it. plugin-supervisor: {supervisor ?? 'unknown'}.
       </p>
-      <p className="muted small">plugin-supervisor process: {supervisor ?? 'unknown'}.</p>
-      {rows.length === 0 ? (
-        <p className="muted">No agent has a plugin configured.</p>
-      ) : (
-        <ul>
-          {rows.map((row) => (
-            <li key={`${row.agent.id}/${row.name}`} data-testid="plugin-status" data-enabled={row.enabled}>
-              {row.agent.name}: {row.name} —{' '}
-              {!row.enabled ? 'disabled' : row.name === 'discord' ? <DiscordStatus agentId={row.agent.id} agentName={row.agent.name} load={loadDiscordStatus} /> : 'enabled in settings, not running yet'}
-            </li>
-          ))}
-        </ul>
-      )}
+      <PluginRuntimeList
+        api={api}
+        refreshMs={PLUGINS_REFRESH_MS}
+        renderExternal={(item) => <DiscordStatus agentId={item.agent_id} agentName={item.agent_name} load={loadDiscordStatus} />}
+      />
     </section>
   );
 }
