@@ -1,6 +1,4 @@
 import {
-  AgentSubjects,
-  AuthSubjects,
   BusSubjects,
   controlSubject,
   DEAD_LETTER_DOMAIN,
@@ -10,8 +8,6 @@ import {
   ROUTES,
   SERVICE_NAMES,
   SERVICES,
-  SessionSubjects,
-  sessionProtocol,
   STAGE_SERVICE,
   streamName,
   type LeaseDomain,
@@ -32,21 +28,6 @@ export interface NatsGrant {
  * generator, so the permissions stay complete. Each should move to ROUTES.
  */
 export const EXTRA_ROUTES: readonly Route[] = [
-  { subject: String(AuthSubjects.keyRevoked), plane: 'event', from: ['agent-api'], to: ['agent-api', 'webrtc-gateway'], what: 'an API key was revoked' },
-  {
-    subject: String(AgentSubjects.created),
-    plane: 'event',
-    from: ['agent-api'],
-    to: ['agent-api', 'discord-connector', 'plugin-supervisor'],
-    what: 'agent events, also read live (core NATS, every replica): agent-api (the /events socket), discord-connector, plugin-supervisor',
-  },
-  {
-    subject: String(SessionSubjects.turnRecorded),
-    plane: 'event',
-    from: ['session-store'],
-    to: ['session-store'],
-    what: 'session-store replicas drop their cached history of the session',
-  },
   // Each replica answers `<domain>.v1.service.ping` in its queue group (Nest transport); operators
   // (the admin user) ask it, no service does.
   ...SERVICE_NAMES.map(
@@ -58,13 +39,6 @@ export const EXTRA_ROUTES: readonly Route[] = [
       what: `a ping to one ${service} replica`,
     }),
   ),
-  {
-    subject: String(sessionProtocol(PLUGINS_DOMAIN).claim.subject),
-    plane: 'request',
-    from: ['plugin-supervisor'],
-    to: ['plugin-supervisor'],
-    what: 'plugin leases: the session protocol, one running instance per plugin across replicas',
-  },
 ];
 
 /** Which service holds each lease bucket (`leases-<domain>`, a JetStream KV bucket). */
@@ -116,6 +90,12 @@ const kvBucket = (bucket: string) => [
   `$JS.FC.KV_${bucket}.>`,
 ];
 
+/** Reading a KV bucket's entries, nothing more (SessionLeases: is a session held?). */
+const kvBucketReader = (bucket: string) => ['$JS.API.INFO', `$JS.API.STREAM.INFO.KV_${bucket}`, `$JS.API.STREAM.MSG.GET.KV_${bucket}`, `$JS.API.DIRECT.GET.KV_${bucket}.>`];
+
+/** Which service reads another's lease buckets: session-store ends a voice session only when no stage holds it. */
+export const LEASE_READERS: ReadonlyArray<{ domain: LeaseDomain; service: ServiceName }> = PIPELINE_STAGES.map((stage) => ({ domain: stage, service: 'session-store' }));
+
 /** Per-service grants from ROUTES (+ EXTRA_ROUTES, the lease buckets and the durable streams). */
 export function natsGrants(namespace: string, routes: readonly Route[] = [...ROUTES, ...EXTRA_ROUTES]): Record<ServiceName, NatsGrant> {
   const wire = (subject: string) => `${namespace}.${subject}`;
@@ -153,6 +133,11 @@ export function natsGrants(namespace: string, routes: readonly Route[] = [...ROU
   for (const { domain, service } of LEASE_HOLDERS) {
     const grant = of(service);
     kvBucket(streamName(namespace, `leases-${domain}`)).forEach((s) => grant.publish.add(s));
+    grant.subscribe.add('_INBOX.>');
+  }
+  for (const { domain, service } of LEASE_READERS) {
+    const grant = of(service);
+    kvBucketReader(streamName(namespace, `leases-${domain}`)).forEach((s) => grant.publish.add(s));
     grant.subscribe.add('_INBOX.>');
   }
   const sorted = (set: Set<string>) => [...set].sort();

@@ -29,13 +29,16 @@ export interface Route {
 const SID = '00000000-0000-4000-8000-000000000000';
 const media = (stream: MediaStream) => mediaSubject(SID, stream).replace(SID, '<sid>');
 const plain = (subject: Subject) => String(subject);
-const GATEWAYS: readonly ServiceName[] = ['webrtc-gateway'];
+/** The services that bring users' audio in and play the answers: the browser's and Discord's. */
+const GATEWAYS: readonly ServiceName[] = ['webrtc-gateway', 'discord-connector'];
 
 export const ROUTES: readonly Route[] = [
-  { subject: plain(AuthSubjects.verify), plane: 'request', from: GATEWAYS, to: ['agent-api'], what: 'a voice token or API key, for an agent' },
+  { subject: plain(AuthSubjects.verify), plane: 'request', from: ['webrtc-gateway'], to: ['agent-api'], what: 'a voice token or API key, for an agent' },
   { subject: plain(AgentSubjects.get), plane: 'request', from: ['stt-gateway', 'llm-router', 'tts-gateway', 'webrtc-gateway'], to: ['agent-api'], what: 'an agent' },
+  { subject: plain(AuthSubjects.keyRevoked), plane: 'event', from: ['agent-api'], to: ['agent-api', 'webrtc-gateway'], what: 'an API key was revoked: its open sockets close' },
   { subject: plain(AgentSubjects.created), plane: 'durable', from: ['agent-api'], to: ['session-store', 'plugin-supervisor'], what: 'agent created / updated / deleted (also `.updated`, `.deleted`)' },
-  { subject: plain(SessionSubjects.create), plane: 'request', from: ['agent-api', 'webrtc-gateway'], to: ['session-store'], what: 'sessions: create, get, update (also list, delete)' },
+  { subject: plain(AgentSubjects.created), plane: 'event', from: ['agent-api'], to: ['agent-api', 'discord-connector', 'plugin-supervisor'], what: 'the same agent events read live by every replica (the /ws/events socket, bots, plugins)' },
+  { subject: plain(SessionSubjects.create), plane: 'request', from: ['agent-api', ...GATEWAYS], to: ['session-store'], what: 'sessions: create, get, update (also list, delete)' },
   { subject: plain(SessionSubjects.listMessages), plane: 'request', from: ['agent-api'], to: ['session-store'], what: 'messages: list, append' },
   { subject: plain(SessionSubjects.history), plane: 'request', from: ['llm-router'], to: ['session-store'], what: 'the history a prompt needs' },
   { subject: plain(VoiceSubjects.textTurn), plane: 'request', from: ['agent-api'], to: ['llm-router'], what: 'run a text turn' },
@@ -59,7 +62,7 @@ export const ROUTES: readonly Route[] = [
   { subject: plain(TurnFactSubjects.answered), plane: 'durable', from: ['llm-router'], to: ['session-store'], what: 'a voice turn’s answer and LLM marks' },
   { subject: plain(TurnFactSubjects.heard), plane: 'durable', from: ['tts-gateway'], to: ['session-store'], what: 'what was heard (progress, final) and TTS marks' },
   { subject: plain(TurnFactSubjects.delivered), plane: 'durable', from: GATEWAYS, to: ['session-store'], what: 'first frame sent to the user' },
-  { subject: plain(SessionSubjects.turnRecorded), plane: 'event', from: ['session-store'], to: ['agent-api', 'webrtc-gateway', 'plugin-supervisor'], what: 'a turn as stored (latencies, timeline)' },
+  { subject: plain(SessionSubjects.turnRecorded), plane: 'event', from: ['session-store'], to: ['agent-api', 'webrtc-gateway', 'plugin-supervisor', 'session-store'], what: 'a turn as stored (latencies, timeline); session-store replicas drop their cached history' },
   { subject: plain(SessionSubjects.sessionCreated), plane: 'event', from: ['session-store'], to: ['agent-api', 'plugin-supervisor'], what: 'session created / ended (also `.ended`)' },
   { subject: plain(BusSubjects.messageDeadLettered), plane: 'event', from: ['session-store'], to: [], what: 'a durable message moved to the dead-letter stream' },
   { subject: plain(FleetSubjects.healthPing), plane: 'request', from: ['agent-api'], to: ['agent-api', 'session-store', 'stt-gateway', 'llm-router', 'tts-gateway', 'discord-connector', 'webrtc-gateway', 'plugin-supervisor'], what: 'fleet census (every replica answers)' },
@@ -68,8 +71,8 @@ export const ROUTES: readonly Route[] = [
   { subject: media('transcript'), plane: 'media', from: ['stt-gateway', 'webrtc-gateway'], to: ['llm-router', 'webrtc-gateway', 'agent-api'], what: 'partial / final transcripts (a gateway repeats an unanswered final after an LLM takeover)' },
   { subject: media('reply'), plane: 'media', from: ['llm-router'], to: ['tts-gateway', 'webrtc-gateway', 'agent-api'], what: 'reply deltas / done / error' },
   { subject: media('audio.out'), plane: 'media', from: ['tts-gateway'], to: GATEWAYS, what: 'PCM16 24 kHz 20 ms frames' },
-  { subject: media('turn'), plane: 'media', from: ['llm-router', 'tts-gateway'], to: ['llm-router', 'webrtc-gateway', 'agent-api'], what: 'turn states, heard text' },
-  { subject: media('control'), plane: 'media', from: ['llm-router', 'webrtc-gateway'], to: ['stt-gateway', 'llm-router', 'tts-gateway', 'webrtc-gateway'], what: 'cancel a turn, end the session' },
+  { subject: media('turn'), plane: 'media', from: ['llm-router', 'tts-gateway'], to: ['llm-router', ...GATEWAYS, 'agent-api'], what: 'turn states, heard text' },
+  { subject: media('control'), plane: 'media', from: ['llm-router', 'webrtc-gateway'], to: ['stt-gateway', 'llm-router', 'tts-gateway', ...GATEWAYS], what: 'cancel a turn, end the session' },
 ];
 
 /** The README's table of routes (markdown), from ROUTES. */
