@@ -346,4 +346,64 @@ describe('discord voice conversations (fake Discord, real pipeline)', () => {
     await expectEventually(async () => expect((await status()).connections).toEqual([]), { timeoutMs: 10_000 });
     await expectEventually(async () => expect((await bus.call(SessionContracts.get, { id: sessionId })).active).toBe(false));
   });
+
+  it('a replica that takes the bot over from one that died rejoins the channel and goes on in the same session', async () => {
+    // Two more replicas as processes (one can die for real); this one hands the bot over and goes.
+    const replicaEnv = {
+      NATS_URL: infra.natsUrl,
+      VOXBRIDGE_NAMESPACE: namespace,
+      DATABASE_URL: databaseUrl,
+      VOXBRIDGE_ENCRYPTION_KEY: keyText,
+      DISCORD_API_URL: fake.restApiUrl,
+      DISCORD_LEASE_MS: '3000',
+      NODE_EXTRA_CA_CERTS: fake.tls.certFile,
+    };
+    const replicas = await Promise.all([startServiceProcess('discord-connector', replicaEnv), startServiceProcess('discord-connector', replicaEnv)]);
+    pipeline.push(...replicas);
+    const gone = (await status()).instance_id;
+    await connector.close();
+    const loggedInHere = new RegExp(`^discord_bot_logged_in\\{[^}]*agent="${agent.id}"[^}]*\\} 1$`, 'm');
+    const held = async (replica: ServiceProcess) => loggedInHere.test(await (await fetch(`${replica.baseUrl}/metrics`)).text());
+    const owner = await expectEventually(
+      async () => {
+        const reply = await status();
+        expect(reply).toMatchObject({ bot: { state: 'logged_in' } });
+        expect(reply.instance_id).not.toBe(gone);
+        const holders = [];
+        for (const replica of replicas) if (await held(replica)) holders.push(replica);
+        expect(holders).toHaveLength(1);
+        return holders[0] as ServiceProcess;
+      },
+      { timeoutMs: 20_000 },
+    );
+    fake.joinVoice(ALICE, GUILD, VOICE);
+    const sessionId = await channelSession();
+    await fake.speak(ALICE, GUILD, utterance(1_000));
+    await expectEventually(async () => expect((await messages(sessionId)).map((m) => m.role)).toEqual(['user', 'assistant']), { timeoutMs: 20_000 });
+    const ownerId = (await status()).instance_id;
+
+    await owner.kill(); // no goodbye: its lease and its session stay as they were; Alice's voice state does not change
+
+    const after = await expectEventually(
+      async () => {
+        const reply = await status();
+        expect(reply.instance_id).not.toBe(ownerId);
+        expect(reply.connections).toMatchObject([{ channel_id: VOICE, state: 'ready', session_id: sessionId }]);
+        return reply;
+      },
+      { timeoutMs: 20_000 },
+    );
+    expect(after.bot.state).toBe('logged_in');
+    await fake.speak(ALICE, GUILD, utterance(1_000));
+    const stored = await expectEventually(
+      async () => {
+        const found = await messages(sessionId);
+        expect(found.map((m) => m.role)).toEqual(['user', 'assistant', 'user', 'assistant']);
+        return found;
+      },
+      { timeoutMs: 20_000 },
+    );
+    expect(stored[2]).toMatchObject({ speaker_id: ALICE, speaker_name: 'Alice' });
+    expect((await bus.call(SessionContracts.get, { id: sessionId })).active).toBe(true);
+  }, 90_000);
 });

@@ -1,9 +1,10 @@
 import { BeforeApplicationShutdown, Injectable, OnApplicationBootstrap } from '@nestjs/common';
-import { Bus, type BusSubscription, type SessionStopReason } from '@voxbridge/bus';
+import { Bus, LeasedWork, type BusSubscription, type SessionStopReason } from '@voxbridge/bus';
 import {
   AgentEvent,
   AgentSubjects,
   DiscordContracts,
+  DISCORD_DOMAIN,
   type DiscordBotConfig,
   type DiscordVoiceJoinReply,
   type DiscordVoiceJoinRequest,
@@ -14,7 +15,6 @@ import {
 import { AppLogger, ServiceIdentity } from '@voxbridge/platform';
 import { DiscordConnectorEnv } from '../config/discord-connector.env';
 import { BotVoice, type ConversationFactory } from '../voice/bot-voice';
-import { BotLeases } from './bot-leases';
 import { BotTokenVault } from './bot-token';
 import { BotsError, BotsErrorCode } from './bots.errors';
 import { BotsMetrics } from './bots.metrics';
@@ -40,7 +40,7 @@ export class BotsService implements OnApplicationBootstrap, BeforeApplicationShu
   private readonly configs = new Map<string, DiscordBotConfig>();
   private readonly vault: BotTokenVault;
   private readonly log: AppLogger;
-  private leases: BotLeases<RunningBot> | undefined;
+  private leases: LeasedWork<RunningBot> | undefined;
   private subscriptions: BusSubscription[] = [];
   private syncTimer: NodeJS.Timeout | undefined;
   private synced = false;
@@ -66,7 +66,10 @@ export class BotsService implements OnApplicationBootstrap, BeforeApplicationShu
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    this.leases = await BotLeases.open<RunningBot>(this.bus, {
+    // One live client per bot token across the replicas: a bot's lease id is its agent id.
+    this.leases = await LeasedWork.open<RunningBot>(this.bus, {
+      domain: DISCORD_DOMAIN,
+      service: 'discord-connector',
       instanceId: this.identity.instanceId,
       leaseMs: this.env.DISCORD_LEASE_MS,
       logger: this.log,
@@ -177,6 +180,8 @@ export class BotsService implements OnApplicationBootstrap, BeforeApplicationShu
           agents: () => [...this.configs.values()].map((config) => ({ agentId: config.agent_id, name: config.agent_name })),
         });
         void commands.register();
+        // A takeover (or a restart) finds people already in a channel: their voice states will not change.
+        void voice.joinOccupied();
       },
       onStopping: async () => {
         commands?.close();
@@ -217,7 +222,7 @@ export class BotsService implements OnApplicationBootstrap, BeforeApplicationShu
       const seen = new Set(bots.map((bot) => bot.agent_id));
       for (const agentId of [...this.configs.keys()]) if (!seen.has(agentId)) await this.apply(agentId, undefined, false);
       for (const bot of bots) await this.apply(bot.agent_id, bot, false);
-      await this.leases?.want(this.configs.keys());
+      await this.leases?.want(new Map([...this.configs.keys()].map((agentId) => [agentId, agentId] as const)));
       if (!this.synced) this.log.info('discord bots listed', { bots: bots.length });
       this.synced = true;
     } catch (error) {
@@ -238,6 +243,6 @@ export class BotsService implements OnApplicationBootstrap, BeforeApplicationShu
     else this.configs.delete(agentId);
     const running = this.leases?.work(agentId);
     if (running && config) await running.bot.update(config);
-    if (claim) await this.leases?.want(this.configs.keys());
+    if (claim) await this.leases?.want(new Map([...this.configs.keys()].map((agentId) => [agentId, agentId] as const)));
   }
 }

@@ -87,6 +87,25 @@ export class BotVoice {
     return this.reply(entry);
   }
 
+  /**
+   * After a login or a takeover (the bot's previous replica died): back into the allowed voice
+   * channel of each guild where people are, without waiting for someone's voice state to change.
+   * The channel the bot user still sits in (per Discord) comes first. Never throws.
+   */
+  async joinOccupied(): Promise<void> {
+    const settings = this.bot.settings;
+    if (!settings.auto_join) return;
+    for (const guild of this.client.guilds.cache.values()) {
+      if (this.joined.has(guild.id)) continue;
+      const occupied = guild.channels.cache.filter((channel) => channel.isVoiceBased() && channelAllowed(settings, guild.id, channel.id) && this.humansIn(guild.id, channel.id) > 0);
+      const sitting = guild.members.me?.voice.channelId;
+      const channel = (sitting ? occupied.get(sitting) : undefined) ?? occupied.first();
+      if (!channel) continue;
+      this.log.info('people are in an allowed voice channel: joining it', { guild_id: guild.id, channel_id: channel.id });
+      await this.join(guild.id, channel.id).catch((error: unknown) => this.log.warn('discord voice channel not rejoined', { guild_id: guild.id, channel_id: channel.id, err: error }));
+    }
+  }
+
   /** Leaves the guild's voice channel; false when the bot was in none. */
   async leave(guildId: string, reason = 'requested'): Promise<boolean> {
     const entry = this.joined.get(guildId);

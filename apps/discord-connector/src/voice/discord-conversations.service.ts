@@ -11,6 +11,9 @@ import { DiscordConversation } from './discord-conversation';
 
 type ConversationInput = Parameters<ConversationFactory>[0];
 
+/** The session's `user_id` for a voice channel: one conversation per agent and channel. */
+const channelUserId = (guildId: string, channelId: string) => `discord:${guildId}:${channelId}`;
+
 /**
  * Opens the conversation of a joined voice channel: its session in session-store (a new `discord`
  * session, or the web session the join named, reactivated), held across the pipeline with the
@@ -73,15 +76,26 @@ export class DiscordConversations implements OnModuleInit, OnModuleDestroy {
     });
   }
 
-  /** A new `discord` session for the channel, or the named one (of this agent), reactivated if it had ended. */
+  /**
+   * The channel's session: the named one (of this agent), reactivated if it had ended; else the
+   * channel's session still active (a replica that died, or handed the bot over, left it open:
+   * the conversation goes on); else a new `discord` session.
+   */
   private async session(input: ConversationInput): Promise<SessionDto> {
     const { bot, guildId, channelId, sessionId } = input;
     try {
       if (sessionId === undefined) {
+        const userId = channelUserId(guildId, channelId);
+        const { items } = await this.bus.call(SessionContracts.list, { user_id: userId, agent_id: bot.agentId, active: true, limit: 1 });
+        const open = items.find((session) => session.session_type === 'discord');
+        if (open) {
+          this.log.info('continuing the channel’s open discord session', { session_id: open.id, guild_id: guildId, channel_id: channelId });
+          return open;
+        }
         const guild = input.bot.readyClient?.guilds.cache.get(guildId);
         const channelName = guild?.channels.cache.get(channelId)?.name ?? channelId;
         return await this.bus.call(SessionContracts.create, {
-          user_id: `discord:${guildId}:${channelId}`,
+          user_id: userId,
           user_name: `#${channelName}`.slice(0, 100),
           agent_id: bot.agentId,
           title: `Discord #${channelName}`.slice(0, 200),

@@ -3,7 +3,7 @@ import { PIPELINE_STAGES, queueGroup, SessionContracts, sessionProtocol, STAGE_S
 import { randomUUID } from 'node:crypto';
 
 /**
- * session-store's session calls and the pipeline stages' claims, answered on the real bus: enough
+ * session-store's session calls (create, list, update) and the pipeline stages' claims, answered on the real bus: enough
  * for a bot to open a channel's conversation in tests about the bots themselves (no audio flows).
  * The voice tests run the real services instead.
  */
@@ -36,6 +36,17 @@ export class FakeVoiceFleet {
           this.sessions.set(session.id, session);
           return session;
         },
+        { queue: queueGroup(ns, 'session-store') },
+      ),
+      bus.serve(
+        SessionContracts.list,
+        (req) => ({
+          items: [...this.sessions.values()]
+            .filter((s) => (req.user_id === undefined || s.user_id === req.user_id) && (req.agent_id === undefined || s.agent_id === req.agent_id) && (req.active === undefined || s.active === req.active))
+            .reverse()
+            .slice(0, req.limit ?? 50),
+          next_cursor: null,
+        }),
         { queue: queueGroup(ns, 'session-store') },
       ),
       bus.serve(

@@ -17,6 +17,8 @@ export interface ServiceProcess {
   /** The last of what it printed (for failure messages). */
   output(): string;
   stop(): Promise<void>;
+  /** Dies at once (SIGKILL): no goodbye, no hand-over. */
+  kill(): Promise<void>;
 }
 
 function keepTail(child: ChildProcess): () => string {
@@ -62,7 +64,12 @@ export async function startServiceProcess(service: ServiceName, env: Record<stri
       (response) => response.status === 200,
       () => false,
     );
-    if (ready) return { service, baseUrl, output, stop };
+    const kill = async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGKILL');
+      await exited(child);
+    };
+    if (ready) return { service, baseUrl, output, stop, kill };
     if (Date.now() > deadline) {
       await stop();
       throw new Error(`${service} was not ready within ${READY_TIMEOUT_MS} ms:\n${output()}`);
