@@ -81,6 +81,8 @@ export class TurnPlayer {
   private allPublished = false;
   /** Why the speech failed, told with `done` (the user hears only an apology, or nothing). */
   private speechFailure: { error_code: string; error_message: string } | undefined;
+  /** The provider that failed first (stored with the turn, not sent to the client). */
+  private failedProvider: string | undefined;
   /** The turn's timeline marks this service sees (epoch ms). */
   private readonly marks: TurnMarks = {};
   private factSeq = 0;
@@ -248,6 +250,8 @@ export class TurnPlayer {
       interrupted: end?.interrupted ?? false,
       seq: this.factSeq++,
       marks: { ...this.marks },
+      // The final fact says why the answer was not spoken (session-store keeps it with the turn).
+      ...(end && this.speechFailure ? { ...this.speechFailure, ...(this.failedProvider ? { error_provider: this.failedProvider.slice(0, 100) } : {}) } : {}),
     });
     this.storing.add(storing);
     void storing.finally(() => this.storing.delete(storing));
@@ -324,6 +328,7 @@ export class TurnPlayer {
 
   private logFailure(error: unknown, provider: string): void {
     // The first failure is the one to tell the user about (the apology's own failure follows from it).
+    this.failedProvider ??= error instanceof TtsProviderError ? error.provider : provider;
     this.speechFailure ??=
       error instanceof TtsProviderError
         ? { error_code: error.code, error_message: `text-to-speech (${error.provider}) failed: ${error.message}`.slice(0, 1_000) }
