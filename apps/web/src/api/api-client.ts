@@ -35,6 +35,10 @@ export class ApiError extends Error {
 export interface SessionFilter {
   agent_id?: string;
   active?: boolean;
+  /** Full-text search over titles and message text (server side; blank = no search, at most 200 characters). */
+  q?: string;
+  /** Also list sessions with no message (the API leaves them out by default). */
+  include_empty?: boolean;
   limit?: number;
   cursor?: string;
 }
@@ -107,6 +111,8 @@ export class ApiClient {
     const query = new URLSearchParams();
     if (filter.agent_id) query.set('agent_id', filter.agent_id);
     if (filter.active !== undefined) query.set('active', String(filter.active));
+    if (filter.q?.trim()) query.set('q', filter.q.trim());
+    if (filter.include_empty !== undefined) query.set('include_empty', String(filter.include_empty));
     if (filter.limit !== undefined) query.set('limit', String(filter.limit));
     if (filter.cursor) query.set('cursor', filter.cursor);
     const search = query.toString();
@@ -119,6 +125,28 @@ export class ApiClient {
 
   listMessages(sessionId: string, limit = 1000): Promise<MessageDto[]> {
     return this.request('GET', `/api/sessions/${encodeURIComponent(sessionId)}/messages?limit=${limit}`);
+  }
+
+  /**
+   * `GET /api/sessions/:id/export?format=json|text`: the transcript as a file, fetched with the
+   * key in the Authorization header (a plain link cannot carry it). The name is the server's
+   * `Content-Disposition` filename, else `conversation-<id>.json|txt`.
+   */
+  async exportSession(id: string, format: ExportFormat): Promise<{ blob: Blob; filename: string }> {
+    const path = `/api/sessions/${encodeURIComponent(id)}/export?format=${format}`;
+    let response: Response;
+    try {
+      response = await this.fetchFn(path, { method: 'GET', headers: { Authorization: `Bearer ${this.apiKey}`, Accept: format === 'json' ? 'application/json' : 'text/plain' } });
+    } catch {
+      throw new ApiError(0, 'network', 'Could not reach VoxBridge: check your connection and that agent-api is running.');
+    }
+    if (!response.ok) {
+      const error = await errorOf(response);
+      if (response.status === 401) this.onUnauthorized(error);
+      throw error;
+    }
+    const filename = filenameOf(response.headers.get('Content-Disposition')) ?? `conversation-${id}.${format === 'json' ? 'json' : 'txt'}`;
+    return { blob: await response.blob(), filename };
   }
 
   deleteSession(id: string): Promise<void> {
@@ -217,6 +245,24 @@ export class ApiClient {
   mintVoiceToken(agentId: string): Promise<VoiceTokenDto> {
     return this.request('POST', '/api/voice/token', { agent_id: agentId });
   }
+}
+
+export type ExportFormat = 'json' | 'text';
+
+/** The file name of a `Content-Disposition: attachment; filename="…"` header (`filename*=UTF-8''…` first). */
+export function filenameOf(header: string | null): string | null {
+  if (!header) return null;
+  const extended = /filename\*\s*=\s*(?:UTF-8'')?([^;]+)/i.exec(header)?.[1];
+  if (extended) {
+    try {
+      return decodeURIComponent(extended.trim().replace(/^"|"$/g, ''));
+    } catch {
+      // a malformed encoding: fall back to the plain name
+    }
+  }
+  const plain = /filename\s*=\s*("([^"]*)"|[^;]+)/i.exec(header);
+  const name = (plain?.[2] ?? plain?.[1])?.trim();
+  return name ? name : null;
 }
 
 /** `ws(s)://<this host><path>`: where the page's own WebSocket endpoints are. */

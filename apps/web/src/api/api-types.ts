@@ -9,6 +9,7 @@ export type {
   FleetHealthReport,
   FleetServiceHealth,
   MessageDto,
+  MessageError,
   PluginAction,
   PluginHealthDto,
   PluginRunState,

@@ -1,5 +1,5 @@
 import './conversations.css';
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { SessionDto } from '../api/api-types';
 import { useApi } from '../auth/auth';
 import { useLiveEvents } from '../events/use-live-events';
@@ -8,65 +8,70 @@ import { useResource } from '../ui/use-resource';
 import { ErrorBanner, formatDate, Loading, PageHeader } from '../ui/widgets';
 
 const PAGE_SIZE = 50;
+/** How long typing must pause before the search goes to the server. */
+export const SEARCH_DEBOUNCE_MS = 300;
+/** The API refuses longer searches (400 `fields.q`). */
+export const MAX_SEARCH_LENGTH = 200;
 type ActiveFilter = 'all' | 'active' | 'ended';
 
-/** Title or user matches every word of the search (the API filters by agent and state only). */
-export function matchesSearch(session: SessionDto, search: string): boolean {
-  const haystack = `${session.title} ${session.user_id} ${session.user_name ?? ''}`.toLowerCase();
-  return search
-    .toLowerCase()
-    .split(/\s+/)
-    .filter(Boolean)
-    .every((word) => haystack.includes(word));
+/** `value`, once it has stopped changing for `delayMs`. */
+export function useDebounced<T>(value: T, delayMs: number): T {
+  const [settled, setSettled] = useState(value);
+  useEffect(() => {
+    const timer = window.setTimeout(() => setSettled(value), delayMs);
+    return () => window.clearTimeout(timer);
+  }, [value, delayMs]);
+  return settled;
 }
 
 /**
- * Whether the list shows a conversation: not one that ended with nothing said (a Start / End call
- * in silence). The API has no such filter yet, so the page leaves them out; an ongoing one stays
- * (a call in progress whose first turn is still to come).
+ * Conversations, filtered and searched by the API (`GET /api/sessions?agent_id&active&q`, paged by
+ * `next_cursor`). The API leaves out conversations with no message, so a Start / End call in silence
+ * is not listed.
  */
-export function isListed(session: SessionDto): boolean {
-  return session.active || session.message_count > 0;
-}
-
 export function ConversationsPage() {
   const api = useApi();
   const [agentId, setAgentId] = useState('');
   const [active, setActive] = useState<ActiveFilter>('all');
   const [search, setSearch] = useState('');
+  const query = useDebounced(search.trim(), SEARCH_DEBOUNCE_MS);
   const [more, setMore] = useState<{ items: SessionDto[]; cursor: string | null } | null>(null);
   const [moreError, setMoreError] = useState<unknown>(null);
   const [loadingMore, setLoadingMore] = useState(false);
 
   const agents = useResource(() => api.listAgents(), 'agents');
-  const filter = { agent_id: agentId || undefined, active: active === 'all' ? undefined : active === 'active', limit: PAGE_SIZE };
-  const firstPage = useResource(() => api.listSessions(filter), `${agentId}|${active}`);
+  const filter = { agent_id: agentId || undefined, active: active === 'all' ? undefined : active === 'active', q: query || undefined, limit: PAGE_SIZE };
+  const filterKey = `${agentId}|${active}|${query}`;
+  const firstPage = useResource(() => api.listSessions(filter), filterKey);
+
+  // A new filter or search starts again from its first page; a page of the previous one still loading is dropped.
+  const currentKey = useRef(filterKey);
+  currentKey.current = filterKey;
+  useEffect(() => {
+    setMore(null);
+    setMoreError(null);
+  }, [filterKey]);
 
   useLiveEvents((event) => {
-    if (event.event === 'session_created' || event.event === 'session_ended') {
+    if (event.event === 'session_created' || event.event === 'session_ended' || (event.event === 'turn_committed' && query)) {
       setMore(null);
       firstPage.reload();
     }
   });
 
-  const items = [...(firstPage.data?.items ?? []), ...(more?.items ?? [])];
+  const shown = [...(firstPage.data?.items ?? []), ...(more?.items ?? [])];
   const cursor = more ? more.cursor : (firstPage.data?.next_cursor ?? null);
-  const listed = items.filter(isListed);
-  const empty = items.length - listed.length;
-  const shown = listed.filter((session) => matchesSearch(session, search));
   const agentName = (id: string) => agents.data?.find((a) => a.id === id)?.name ?? 'deleted agent';
-
-  const changeFilter = (apply: () => void) => {
-    setMore(null);
-    apply();
-  };
+  const searching = search.trim() !== query || (firstPage.loading && query !== '');
 
   async function loadMore() {
     if (!cursor) return;
     setLoadingMore(true);
     setMoreError(null);
     try {
+      const requestedFor = filterKey;
       const page = await api.listSessions({ ...filter, cursor });
+      if (currentKey.current !== requestedFor) return;
       setMore({ items: [...(more?.items ?? []), ...page.items], cursor: page.next_cursor });
     } catch (error) {
       setMoreError(error);
@@ -81,7 +86,7 @@ export function ConversationsPage() {
       <form className="filters card" role="search" onSubmit={(event) => event.preventDefault()}>
         <div className="field">
           <label htmlFor="filter-agent">Agent</label>
-          <select id="filter-agent" value={agentId} onChange={(event) => changeFilter(() => setAgentId(event.target.value))}>
+          <select id="filter-agent" value={agentId} onChange={(event) => setAgentId(event.target.value)}>
             <option value="">All agents</option>
             {agents.data?.map((agent) => (
               <option key={agent.id} value={agent.id}>
@@ -92,24 +97,36 @@ export function ConversationsPage() {
         </div>
         <div className="field">
           <label htmlFor="filter-active">State</label>
-          <select id="filter-active" value={active} onChange={(event) => changeFilter(() => setActive(event.target.value as ActiveFilter))}>
+          <select id="filter-active" value={active} onChange={(event) => setActive(event.target.value as ActiveFilter)}>
             <option value="all">All</option>
             <option value="active">Ongoing</option>
             <option value="ended">Ended</option>
           </select>
         </div>
         <div className="field grow">
-          <label htmlFor="filter-search">Search title or user</label>
-          <input id="filter-search" type="search" value={search} onChange={(event) => setSearch(event.target.value)} placeholder="e.g. trip planning" />
+          <label htmlFor="filter-search">Search titles and what was said</label>
+          <input
+            id="filter-search"
+            type="search"
+            data-testid="conversation-search"
+            value={search}
+            maxLength={MAX_SEARCH_LENGTH}
+            onChange={(event) => setSearch(event.target.value)}
+            placeholder="e.g. capital of France"
+          />
         </div>
       </form>
 
       <ErrorBanner error={firstPage.error} title="Could not load the conversations" />
       {firstPage.loading && !firstPage.data && <Loading what="conversations" />}
-      {firstPage.data && shown.length === 0 && <p className="muted">{listed.length ? 'No loaded conversation matches the search.' : 'No conversations yet.'}</p>}
-      {empty > 0 && (
-        <p className="muted small" data-testid="empty-conversations-hidden">
-          {empty === 1 ? '1 ended conversation with no messages is' : `${empty} ended conversations with no messages are`} not listed.
+      {searching && (
+        <p className="muted small" role="status" data-testid="search-status">
+          Searching…
+        </p>
+      )}
+      {firstPage.data && !searching && shown.length === 0 && (
+        <p className="muted" data-testid="no-conversations">
+          {query ? `No conversation matches “${query}”.` : 'No conversations yet.'}
         </p>
       )}
 
@@ -133,7 +150,6 @@ export function ConversationsPage() {
           {loadingMore ? 'Loading…' : 'Load more'}
         </button>
       )}
-      {search && cursor && <p className="muted small">Search covers the conversations loaded so far; load more to search further back.</p>}
     </>
   );
 }

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import type { MessageDto } from '../api/api-types';
-import { matchesSearch } from '../conversations/conversations-page';
 import { mergeSamples, percentile, samplesFrom } from './latency-samples';
 
 function message(overrides: Partial<MessageDto>): MessageDto {
@@ -68,15 +67,5 @@ describe('percentile', () => {
     expect(percentile(values, 50)).toBe(300);
     expect(percentile(values, 95)).toBe(500);
     expect(percentile([null], 50)).toBeNull();
-  });
-});
-
-describe('matchesSearch', () => {
-  const session = { title: 'Trip planning', user_id: 'user-42', user_name: 'Ada' } as Parameters<typeof matchesSearch>[0];
-  it('matches every word against the title and the user, ignoring case', () => {
-    expect(matchesSearch(session, 'trip ada')).toBe(true);
-    expect(matchesSearch(session, 'USER-42')).toBe(true);
-    expect(matchesSearch(session, 'trip bob')).toBe(false);
-    expect(matchesSearch(session, '  ')).toBe(true);
   });
 });

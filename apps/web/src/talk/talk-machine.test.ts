@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { VoiceServerEvents, VoiceServerMessage } from '../api/api-types';
+import type { MessageDto, VoiceServerEvents, VoiceServerMessage } from '../api/api-types';
 import {
   acceptsAudio,
   backoffMs,
@@ -290,6 +290,69 @@ describe('talkReducer', () => {
       const state = run([{ type: 'text_sent', key: 'text-1', text: 'hi' }, { type: 'text_failed', key: 'text-1', code: 'timeout', message: 'no answer' }], connected());
       expect(state.connection).toBe('open');
       expect(state.error).toEqual({ source: 'service', code: 'timeout', message: 'no answer' });
+    });
+  });
+
+  describe('failed turns (turn_committed)', () => {
+    const LLM_DOWN = { stage: 'llm', provider: 'ollama', code: 'provider_unreachable', message: 'Ollama did not answer' } as const;
+    const APOLOGY = 'Sorry, I could not answer that just now.';
+    const stored = (overrides: Partial<MessageDto>): MessageDto => ({
+      id: 'm',
+      session_id: SESSION,
+      turn_id: TURN_1,
+      role: 'user',
+      content: '',
+      speaker: null,
+      created_at: '2026-12-04T10:01:00.000Z',
+      stt_latency_ms: null,
+      llm_ttft_ms: null,
+      tts_ttfb_ms: null,
+      total_latency_ms: null,
+      overhead_ms: null,
+      interrupted: false,
+      provider: null,
+      model: null,
+      timeline: null,
+      ...overrides,
+    });
+    const failedTurn = (turn_id: string | null, session_id = SESSION): TalkAction => ({
+      type: 'turn_committed',
+      messages: [
+        stored({ id: 'u', turn_id, session_id, role: 'user', content: 'what is the capital of france' }),
+        stored({ id: 'a', turn_id, session_id, role: 'assistant', content: APOLOGY, error: LLM_DOWN }),
+      ],
+    });
+    const finalTranscript = (text: string) => server('final_transcript', { utterance_id: 'u1', text });
+
+    it('marks the turn with that id failed, with what went wrong and what was said instead', () => {
+      const state = run([finalTranscript('what is the capital of france'), turnState(TURN_1, 'thinking'), failedTurn(TURN_1)], connected());
+      expect(state.turns).toEqual([
+        expect.objectContaining({ turnId: TURN_1, userText: 'what is the capital of france', status: 'done', failure: { error: LLM_DOWN, said: APOLOGY } }),
+      ]);
+    });
+
+    it('gives the failure to the newest turn still without an id (no reply events came)', () => {
+      const state = run([finalTranscript('what is the capital of france'), failedTurn(TURN_2)], connected());
+      expect(state.turns).toEqual([expect.objectContaining({ key: 'u1', turnId: TURN_2, failure: { error: LLM_DOWN, said: APOLOGY } })]);
+    });
+
+    it('prefers the turn without an id that has the same words', () => {
+      const state = run([finalTranscript('what is the capital of france'), server('final_transcript', { utterance_id: 'u2', text: 'hello?' }), failedTurn(TURN_2)], connected());
+      expect(state.turns.map((turn) => [turn.key, turn.failure?.error.code ?? null])).toEqual([
+        ['u1', 'provider_unreachable'],
+        ['u2', null],
+      ]);
+    });
+
+    it('adds the turn when nothing on the page belongs to it', () => {
+      const state = run([failedTurn(TURN_2)], connected());
+      expect(state.turns).toEqual([expect.objectContaining({ turnId: TURN_2, userText: 'what is the capital of france', status: 'done', failure: { error: LLM_DOWN, said: APOLOGY } })]);
+    });
+
+    it('ignores turns that did not fail and turns of other sessions', () => {
+      const before = run([finalTranscript('hello'), turnState(TURN_1, 'speaking')], connected());
+      const ok: TalkAction = { type: 'turn_committed', messages: [stored({ role: 'assistant', content: 'Paris.' })] };
+      expect(run([ok, failedTurn(TURN_1, '99999999-9999-4999-8999-999999999999')], before)).toBe(before);
     });
   });
 

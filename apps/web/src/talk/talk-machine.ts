@@ -1,4 +1,4 @@
-import type { TurnState, VoiceServerEvents, VoiceServerMessage } from '../api/api-types';
+import type { MessageDto, MessageError, TurnState, VoiceServerEvents, VoiceServerMessage } from '../api/api-types';
 
 /**
  * The Talk page's state as a pure reducer: what the voice socket said, what the user did, and
@@ -20,6 +20,8 @@ export interface TalkTurn {
   /** Interrupted turns: the words the user heard before speaking over the agent. */
   heardText: string | null;
   metrics: TurnMetrics | null;
+  /** The turn failed (from its stored assistant message): what went wrong, and what was said instead ('' for nothing). */
+  failure?: { error: MessageError; said: string } | null;
 }
 
 export interface TalkError {
@@ -71,7 +73,9 @@ export type TalkAction =
   | { type: 'text_done'; key: string; turnId: string; text: string }
   | { type: 'text_failed'; key: string; code: string; message: string }
   | { type: 'stop' }
-  | { type: 'dismiss_error' };
+  | { type: 'dismiss_error' }
+  /** A turn of this conversation was stored (`turn_committed` on `/ws/events`): a failed one is marked with what went wrong. */
+  | { type: 'turn_committed'; messages: MessageDto[] };
 
 export const MAX_RECONNECT_ATTEMPTS = 8;
 
@@ -142,7 +146,42 @@ export function talkReducer(state: TalkState, action: TalkAction): TalkState {
       return { ...state, connection: 'idle', retryInMs: null, userSpeaking: false, partial: '', turnState: null };
     case 'dismiss_error':
       return { ...state, error: null };
+    case 'turn_committed':
+      return onTurnCommitted(state, action.messages);
   }
+}
+
+/**
+ * A stored turn of this session. Only a failed one changes what is shown: the voice socket names
+ * neither the failing stage nor provider, nor shows the apology that was spoken instead. The turn is
+ * found by its id, else among the turns still without one (no reply events came) by the user's
+ * words, else the newest of them; else it is added.
+ */
+function onTurnCommitted(state: TalkState, messages: MessageDto[]): TalkState {
+  const failed = messages.find((message) => message.role === 'assistant' && message.error);
+  if (!failed?.error || !state.sessionId || failed.session_id !== state.sessionId) return state;
+  const user = messages.find((message) => message.role === 'user');
+  const failure = { error: failed.error, said: failed.content };
+  const turns = [...state.turns];
+  let index = failed.turn_id ? turns.findIndex((turn) => turn.turnId === failed.turn_id) : -1;
+  if (index === -1) {
+    // A turn without an id: the one with these words, else the newest one.
+    const open = turns.map((turn, at) => ({ turn, at })).filter(({ turn }) => turn.turnId === null && !turn.failure);
+    index = (open.filter(({ turn }) => user && turn.userText === user.content).at(-1) ?? open.at(-1))?.at ?? -1;
+  }
+  if (index === -1) {
+    turns.push({ key: failed.turn_id ?? failed.id, turnId: failed.turn_id, userText: user?.content ?? '', reply: '', status: 'done', heardText: null, metrics: null, failure });
+    return { ...state, turns };
+  }
+  const turn = turns[index] as TalkTurn;
+  turns[index] = {
+    ...turn,
+    turnId: turn.turnId ?? failed.turn_id,
+    userText: turn.userText || (user?.content ?? ''),
+    status: turn.status === 'interrupted' ? 'interrupted' : 'done',
+    failure,
+  };
+  return { ...state, turns };
 }
 
 function onServer(state: TalkState, message: VoiceServerMessage): TalkState {

@@ -208,6 +208,101 @@ describe(TalkPage.name, () => {
     expect(live.textContent).toBe('Auren: Hi');
   });
 
+  describe('a failed turn', () => {
+    /** `/ws/events` (the voice socket is a fake of its own): the page's live-event sockets, to push events through. */
+    class FakeLiveSocket {
+      static opened: FakeLiveSocket[] = [];
+      onopen: (() => void) | null = null;
+      onmessage: ((message: { data: string }) => void) | null = null;
+      onclose: (() => void) | null = null;
+      constructor(readonly url: string) {
+        FakeLiveSocket.opened.push(this);
+      }
+      readonly sent: unknown[] = [];
+      closed = false;
+      send(data: unknown): void {
+        this.sent.push(data);
+      }
+      close(): void {
+        this.closed = true;
+      }
+      push(event: string, data: unknown): void {
+        this.onmessage?.({ data: JSON.stringify({ event, data }) });
+      }
+    }
+
+    beforeEach(() => {
+      FakeLiveSocket.opened = [];
+      vi.stubGlobal('WebSocket', FakeLiveSocket);
+    });
+
+    afterEach(() => {
+      vi.unstubAllGlobals();
+    });
+
+    const stored = (role: 'user' | 'assistant', content: string, extra: object = {}) => ({
+      id: `${role}-1`,
+      session_id: SESSION,
+      turn_id: TEXT_TURN,
+      role,
+      content,
+      speaker: null,
+      created_at: '2026-12-04T10:01:00.000Z',
+      stt_latency_ms: null,
+      llm_ttft_ms: null,
+      tts_ttfb_ms: null,
+      total_latency_ms: null,
+      overhead_ms: null,
+      interrupted: false,
+      provider: null,
+      model: null,
+      timeline: null,
+      ...extra,
+    });
+
+    it('shows the words, the answer marked failed (stage, provider, code, message) and the apology that was spoken', async () => {
+      const env = renderTalk();
+      const socket = await startCall(env);
+      const live = FakeLiveSocket.opened.find((opened) => opened.url.includes('/ws/events'));
+      act(() => socket.event('final_transcript', { utterance_id: 'u1', text: 'what is the capital of france' }));
+      act(() => socket.event('service_error', { code: 'provider_unreachable', message: 'Ollama did not answer', turn_id: TEXT_TURN, service: 'llm-gateway' }));
+
+      act(() =>
+        live?.push('turn_committed', {
+          session_id: SESSION,
+          messages: [
+            stored('user', 'what is the capital of france'),
+            stored('assistant', 'Sorry, I could not answer that just now.', { error: { stage: 'llm', provider: 'ollama', code: 'provider_unreachable', message: 'Ollama did not answer' } }),
+          ],
+        }),
+      );
+
+      const turn = screen.getAllByTestId('turn').at(-1) as HTMLElement;
+      expect(turn.getAttribute('data-failed')).toBe('true');
+      expect(turn.querySelector('[data-testid="final-transcript"]')?.textContent).toBe('what is the capital of france');
+      expect(turn.querySelector('[data-testid="failed-turn-summary"]')?.textContent).toBe('The language model (LLM) failed · provider ollama · code provider_unreachable');
+      expect(turn.querySelector('[data-testid="failed-turn-message"]')?.textContent).toBe('Ollama did not answer');
+      expect(turn.querySelector('[data-testid="failed-turn-said"]')?.textContent).toBe('Said instead: Sorry, I could not answer that just now.');
+      expect(screen.getByTestId('live-announcement').textContent).toBe(
+        'Auren: The language model (LLM) failed · provider ollama · code provider_unreachable. Said instead: Sorry, I could not answer that just now.',
+      );
+    });
+
+    it('ignores turns of other conversations', async () => {
+      const env = renderTalk();
+      await startCall(env);
+      const live = FakeLiveSocket.opened.find((opened) => opened.url.includes('/ws/events'));
+
+      act(() =>
+        live?.push('turn_committed', {
+          messages: [{ ...stored('assistant', 'Sorry.', { error: { stage: 'tts', provider: 'flite', code: 'tts_failed', message: null } }), session_id: '99999999-9999-4999-8999-999999999999' }],
+        }),
+      );
+
+      expect(screen.queryByTestId('failed-turn')).toBeNull();
+    });
+  });
+
   it('ends the call with `end` when the page is hidden (tab closed, site left)', async () => {
     const env = renderTalk();
     const socket = await startCall(env);

@@ -2,7 +2,9 @@ import './talk.css';
 import { useEffect, useRef, useState } from 'react';
 import type { Agent } from '../api/api-types';
 import { useApi } from '../auth/auth';
+import { committedMessages, useLiveEvents } from '../events/use-live-events';
 import { links } from '../router';
+import { FailedAnswer, failureSummary } from '../ui/failed-turn';
 import { LatencyBreakdown } from '../ui/latency-breakdown';
 import { useResource } from '../ui/use-resource';
 import { ErrorBanner, Loading, PageHeader } from '../ui/widgets';
@@ -38,6 +40,13 @@ export function TalkPage({ requestedAgentId }: { requestedAgentId: string | null
   const active = state.connection !== 'idle' && state.connection !== 'failed';
   const agentId = chosen ?? preferredAgent(agents.data ?? [], requestedAgentId);
   const interruptible = indicator === 'thinking' || indicator === 'speaking';
+
+  // The voice socket does not say which stage and provider failed, nor show the apology spoken
+  // instead: the stored turn (`turn_committed` on /ws/events) does.
+  useLiveEvents((event) => {
+    const messages = committedMessages(event);
+    if (messages && state.sessionId && messages.some((message) => message.session_id === state.sessionId)) talk.turnCommitted(messages);
+  });
 
   // Labels of microphones appear once the user has allowed one: list them again when a call opens.
   useEffect(() => {
@@ -226,6 +235,7 @@ function Conversation({ state }: { state: TalkState }) {
 export function newestMessage(turns: TalkTurn[], agentName = 'Agent'): string {
   const last = turns[turns.length - 1];
   if (!last) return '';
+  if (last.failure) return `${agentName}: ${failureSummary(last.failure.error)}.${last.failure.said ? ` Said instead: ${last.failure.said}` : ''}`;
   if (last.reply && (last.status === 'done' || last.status === 'interrupted')) return `${agentName}: ${last.reply}`;
   return last.userText ? `You: ${last.userText}` : '';
 }
@@ -234,13 +244,14 @@ function TurnView({ turn }: { turn: TalkTurn }) {
   const interrupted = turn.status === 'interrupted';
   const heard = interrupted && turn.heardText !== null && turn.reply.startsWith(turn.heardText) ? turn.heardText : null;
   return (
-    <article className="turn" data-testid="turn" data-turn-id={turn.turnId ?? ''} data-status={turn.status}>
+    <article className="turn" data-testid="turn" data-turn-id={turn.turnId ?? ''} data-status={turn.status} data-failed={turn.failure ? 'true' : undefined}>
       {turn.userText && (
         <p className="bubble user" data-testid="final-transcript">
           {turn.userText}
         </p>
       )}
-      {(turn.reply || turn.status === 'thinking') && (
+      {turn.failure && <FailedAnswer error={turn.failure.error} said={turn.failure.said} />}
+      {!turn.failure && (turn.reply || turn.status === 'thinking') && (
         <div className="bubble agent">
           <p data-testid="reply-text">
             {heard !== null ? (

@@ -1,5 +1,6 @@
 import { createContext, useCallback, useContext, useEffect, useRef, useState, useSyncExternalStore } from 'react';
 import { describeError, type ApiClient } from '../api/api-client';
+import type { MessageDto } from '../api/api-types';
 import { VoiceAudio, type VoiceAudioOptions } from '../audio/voice-audio';
 import { pageDebug } from './debug-hooks';
 import type { TalkState } from './talk-machine';
@@ -37,6 +38,8 @@ export interface Talk {
   /** A typed turn in the call's conversation; its answer streams in (and is spoken) like a spoken turn's. */
   sendText(text: string): void;
   dismissError(): void;
+  /** A turn of the call's conversation was stored (`turn_committed`): a failed one is shown as failed. */
+  turnCommitted(messages: MessageDto[]): void;
 }
 
 let textTurns = 0;
@@ -88,6 +91,7 @@ export function useTalk(api: ApiClient): Talk {
   const switchMicrophone = useCallback((deviceId: string | null) => void session.current?.switchMicrophone(deviceId), []);
   const inputLevel = useCallback(() => session.current?.inputLevel() ?? 0, []);
   const dismissError = useCallback(() => store.dispatch({ type: 'dismiss_error' }), [store]);
+  const turnCommitted = useCallback((messages: MessageDto[]) => store.dispatch({ type: 'turn_committed', messages }), [store]);
 
   const sendText = useCallback(
     (text: string) => {
@@ -119,5 +123,5 @@ export function useTalk(api: ApiClient): Talk {
     [api, store],
   );
 
-  return { state, start, stop, interrupt, setMuted, setOutputVolume, switchMicrophone, inputLevel, sendText, dismissError };
+  return { state, start, stop, interrupt, setMuted, setOutputVolume, switchMicrophone, inputLevel, sendText, dismissError, turnCommitted };
 }
