@@ -284,6 +284,26 @@ describe('discord voice conversations (fake Discord, real pipeline)', () => {
     expect((await status()).connections[0]?.session_id).toBe(sessionId);
   });
 
+  it('a DAVE transition with id 0 from the voice server re-arms a speaker whose stream was given up on, in the same session', async () => {
+    // The fake negotiates DAVE off (protocol 0), yet @discordjs/voice keeps a DAVESession and runs
+    // opcode 21 through it: this is the library's own `transitioned` event, over the voice WebSocket.
+    const sessionId = await channelSession();
+    const tap = await tapOf(sessionId);
+    // Broken packets in a row while she talks: a few immediate re-subscriptions, then the listener waits.
+    await fake.speak(ALICE, GUILD, utterance(600), { corrupt: [2, 4, 6, 8, 10, 12] });
+    const resubscribes = await metric('discord_voice_resubscribes_total');
+
+    fake.sendVoiceOp(GUILD, 21, { transition_id: 0, protocol_version: 0 });
+
+    // Nobody speaks, yet she is subscribed again: the transition re-armed her.
+    await expectEventually(async () => expect(await metric('discord_voice_resubscribes_total')).toBeGreaterThan(resubscribes), { timeoutMs: 5_000 });
+    const framesBefore = tap.on('audio.in').length;
+    await fake.speak(ALICE, GUILD, utterance(1_000));
+    await tap.expectEventually(() => expect(tap.on('audio.in').length - framesBefore).toBeGreaterThanOrEqual(45), { timeoutMs: 10_000 });
+    await tap.expectEventually(() => expect(finalsOf(tap).filter((final) => final.speaker_id === ALICE).length).toBeGreaterThanOrEqual(1), { timeoutMs: 10_000 });
+    expect((await status()).connections[0]?.session_id).toBe(sessionId);
+  });
+
   it('rejoins a dropped voice connection and goes on in the same session', async () => {
     const sessionId = await channelSession();
     fake.closeVoice(GUILD, 4006);

@@ -6,6 +6,7 @@ import { channelAllowed } from '../bots/allow-list';
 import { BotsError, BotsErrorCode } from '../bots/bots.errors';
 import type { DiscordBot } from '../bots/discord-bot';
 import type { BotsMetrics } from '../bots/bots.metrics';
+import { watchConnectionErrors } from './dave-recovery';
 
 const READY_TIMEOUT_MS = 15_000;
 /** Rejoins after a dropped voice connection before giving up on the channel. */
@@ -157,6 +158,7 @@ export class BotVoice {
 
   /** A dropped connection: wait briefly for @discordjs/voice to recover it, else rejoin (bounded), else give up. */
   private watch(entry: Joined): void {
+    watchConnectionErrors(entry.connection, { countDecryptionFailure: () => this.deps.metrics.count(this.bot.agentId, 'decryption_failures'), logger: this.log, guildId: entry.guildId });
     entry.connection.on(VoiceConnectionStatus.Disconnected, () => {
       void (async () => {
         try {

@@ -19,6 +19,8 @@ export interface ChannelListenerDeps {
   publish(payload: Uint8Array, meta: FrameMeta): void;
   count(what: VoiceCounter, by?: number): void;
   logger: AppLogger;
+  /** A speaker's stream failed (before it is subscribed again): e.g. re-initialise a DAVE session the library gave up on. */
+  streamFailed?(userId: string, error: Error): void;
   clock?: SpeakerClockOptions;
   now?: () => number;
 }
@@ -39,7 +41,8 @@ interface Speaker {
  *
  * @discordjs/voice destroys a speaker's stream for good after a packet it cannot decrypt (and after
  * repeated DAVE failures); the listener subscribes again at once, a bounded number of times per
- * window, and in any case when that person speaks again.
+ * window, and in any case when that person speaks again or a DAVE transition re-arms everyone
+ * (`rearm`). `streamFailed` lets the owner repair the cause first (see dave-recovery.ts).
  */
 export class ChannelListener {
   private readonly speakers = new Map<string, Speaker>();
@@ -70,6 +73,24 @@ export class ChannelListener {
     speaker.decoder.close();
   }
 
+  /**
+   * The keys changed under everyone (a DAVE transition, transition id 0 included): every speaker
+   * heard so far whose stream is gone is subscribed again now, with a fresh retry budget. Streams
+   * still open carry on (the receiver decrypts with the current keys). Returns how many were re-armed.
+   */
+  rearm(): number {
+    if (this.closed) return 0;
+    let rearmed = 0;
+    for (const speaker of this.speakers.values()) {
+      speaker.resubscribes = [];
+      if (speaker.stream) continue;
+      rearmed++;
+      this.deps.count('resubscribes');
+      this.subscribe(speaker);
+    }
+    return rearmed;
+  }
+
   close(): void {
     if (this.closed) return;
     this.closed = true;
@@ -97,6 +118,11 @@ export class ChannelListener {
     stream.once('error', (error: Error) => {
       this.deps.count('decryption_failures');
       this.deps.logger.debug('discord receive stream failed', { speaker_id: speaker.userId, err: error });
+      try {
+        this.deps.streamFailed?.(speaker.userId, error);
+      } catch (hookError) {
+        this.deps.logger.warn('discord receive stream recovery failed', { speaker_id: speaker.userId, err: hookError });
+      }
     });
     stream.once('close', () => {
       if (speaker.stream !== stream) return;

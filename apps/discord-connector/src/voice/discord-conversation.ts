@@ -7,6 +7,7 @@ import type { BotsMetrics, VoiceCounter } from '../bots/bots.metrics';
 import type { ChannelConversation } from './bot-voice';
 import { ChannelListener } from './channel-listener';
 import { ChannelSpeaker } from './channel-speaker';
+import { recoverDave } from './dave-recovery';
 import type { SpeakerClockOptions } from './speaker-clock';
 
 export interface DiscordConversationDeps {
@@ -44,6 +45,11 @@ export class DiscordConversation implements ChannelConversation {
   private readonly onVoiceState = (before: VoiceState, after: VoiceState) => {
     if (before.guild.id === this.deps.guildId && before.channelId === this.deps.channelId && after.channelId !== this.deps.channelId) this.listener.forget(before.id);
   };
+  /** A DAVE key transition executed (transition id 0 = the session (re)initialised): every speaker is heard again. */
+  private readonly onTransitioned = (transitionId: number) => {
+    const rearmed = this.listener.rearm();
+    this.log.info('discord DAVE transition executed; receive re-armed', { transition_id: transitionId, resubscribed: rearmed });
+  };
   private closing: Promise<void> | undefined;
 
   constructor(private readonly deps: DiscordConversationDeps) {
@@ -62,6 +68,10 @@ export class DiscordConversation implements ChannelConversation {
       publish: (payload, meta) => bus.publishFrame(audioIn, payload, meta),
       count,
       logger: this.log,
+      streamFailed: (userId) => {
+        const recovered = recoverDave(connection);
+        if (recovered) this.log.warn('discord DAVE session gave up decrypting; re-initialised it', { speaker_id: userId, transition_id: recovered.transitionId });
+      },
       ...(deps.clock ? { clock: deps.clock } : {}),
     });
     this.speaker = new ChannelSpeaker({
@@ -81,6 +91,7 @@ export class DiscordConversation implements ChannelConversation {
       }),
     ];
     client.on(Events.VoiceStateUpdate, this.onVoiceState);
+    connection.on('transitioned', this.onTransitioned);
   }
 
   get sessionId(): string {
@@ -98,6 +109,7 @@ export class DiscordConversation implements ChannelConversation {
 
   private async undo(reason: string): Promise<void> {
     this.deps.client.off(Events.VoiceStateUpdate, this.onVoiceState);
+    this.deps.connection.off('transitioned', this.onTransitioned);
     for (const subscription of this.subscriptions) subscription.unsubscribe();
     this.listener.close();
     this.speaker.close();
