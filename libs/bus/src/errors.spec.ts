@@ -1,5 +1,5 @@
 import { ErrorCode } from '@voxbridge/contracts';
-import { BusError, BusRemoteError, fromErrorReply, toErrorReply } from './errors';
+import { BusError, BusNoRespondersError, BusRemoteError, BusTimeoutError, callFailureFields, fromErrorReply, toErrorReply } from './errors';
 
 describe('toErrorReply', () => {
   it('keep the code, message and fields of an error that carries an ErrorCode', () => {
@@ -49,5 +49,17 @@ describe('fromErrorReply', () => {
   it('fall back to the header code when the body is unreadable', () => {
     expect(fromErrorReply('rate_limited', undefined)).toMatchObject({ code: ErrorCode.RateLimited, message: 'remote error rate_limited' });
     expect(fromErrorReply('weird', 'x').code).toBe(ErrorCode.Internal);
+  });
+});
+
+describe('callFailureFields', () => {
+  it('logs a bus failure as its code and one line, without a stack', () => {
+    expect(callFailureFields('agent-api', new BusNoRespondersError('agents.v1.agent.get'))).toEqual({ code: 'no_responders', message: 'agent-api is not running' });
+    expect(callFailureFields('agent-api', new BusTimeoutError('agents.v1.agent.get', 2_000))).toEqual({ code: 'timeout', message: 'agent-api did not answer within 2000 ms' });
+  });
+
+  it('keeps anything else whole, stack included', () => {
+    const error = new TypeError('cannot read x of undefined');
+    expect(callFailureFields('agent-api', error)).toEqual({ err: error });
   });
 });

@@ -84,6 +84,14 @@ export function describeCallFailure(service: string, error: unknown): { code: Er
   return { code: ErrorCode.Internal, message: `${service} could not be asked` };
 }
 
+/**
+ * Log fields for a failed call: a bus failure (not running, timeout, refusal) as its code and one
+ * line — expected while services start or restart, no stack needed; anything else with its stack.
+ */
+export function callFailureFields(service: string, error: unknown): Record<string, unknown> {
+  return error instanceof BusError ? { ...describeCallFailure(service, error) } : { err: error };
+}
+
 const ERROR_CODES = new Set<string>(Object.values(ErrorCode));
 
 export function isErrorCode(value: unknown): value is ErrorCode {

@@ -6,6 +6,7 @@ export {
   BusRemoteError,
   BusTimeoutError,
   BusValidationError,
+  callFailureFields,
   describeCallFailure,
   ERROR_HEADER,
   isErrorCode,

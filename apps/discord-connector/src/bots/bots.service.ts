@@ -1,5 +1,5 @@
 import { BeforeApplicationShutdown, Injectable, OnApplicationBootstrap } from '@nestjs/common';
-import { Bus, LeasedWork, type BusSubscription, type SessionStopReason } from '@voxbridge/bus';
+import { Bus, callFailureFields, LeasedWork, type BusSubscription, type SessionStopReason } from '@voxbridge/bus';
 import {
   AgentEvent,
   AgentSubjects,
@@ -226,7 +226,7 @@ export class BotsService implements OnApplicationBootstrap, BeforeApplicationShu
       if (!this.synced) this.log.info('discord bots listed', { bots: bots.length });
       this.synced = true;
     } catch (error) {
-      this.log.warn('discord bots not listed: agent-api did not answer', { err: error });
+      this.log.warn('discord bots not listed: agent-api did not answer', callFailureFields('agent-api', error));
     } finally {
       this.scheduleSync(this.synced ? this.env.DISCORD_RESYNC_MS : FIRST_SYNC_RETRY_MS);
     }

@@ -1,5 +1,5 @@
 import { BeforeApplicationShutdown, Injectable, OnApplicationBootstrap } from '@nestjs/common';
-import { Bus, BusError, LeasedWork, type BusSubscription, type SessionStopReason } from '@voxbridge/bus';
+import { Bus, BusError, callFailureFields, LeasedWork, type BusSubscription, type SessionStopReason } from '@voxbridge/bus';
 import {
   AgentEvent,
   AgentSubjects,
@@ -265,7 +265,7 @@ export class PluginsService implements OnApplicationBootstrap, BeforeApplication
   // ---- desired state -------------------------------------------------------------------------------
 
   private enqueue(change: () => Promise<void>): void {
-    this.changes = this.changes.then(change).catch((error: unknown) => this.log.warn('plugin change not applied', { err: error }));
+    this.changes = this.changes.then(change).catch((error: unknown) => this.log.warn('plugin change not applied', callFailureFields('agent-api', error)));
   }
 
   private scheduleSync(delayMs: number): void {
@@ -286,7 +286,7 @@ export class PluginsService implements OnApplicationBootstrap, BeforeApplication
       if (!this.synced) this.log.info('plugins listed', { plugins: plugins.length });
       this.synced = true;
     } catch (error) {
-      this.log.warn('plugins not listed: agent-api did not answer', { err: error });
+      this.log.warn('plugins not listed: agent-api did not answer', callFailureFields('agent-api', error));
     } finally {
       this.scheduleSync(this.synced ? this.env.PLUGIN_RESYNC_MS : FIRST_SYNC_RETRY_MS);
     }
