@@ -2,6 +2,7 @@ export * from './bootstrap';
 export * from './config/load-config';
 export * from './config/secret';
 export * from './config/service-env';
+export * from './config/encryption-key';
 export * from './fleet/fleet-responder';
 export * from './fleet/service-ping.controller';
 export * from './health/metrics.service';

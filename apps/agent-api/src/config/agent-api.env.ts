@@ -1,10 +1,8 @@
 import { SERVICES } from '@voxbridge/contracts';
-import { DatabaseServiceEnv, Secret } from '@voxbridge/platform';
+import { DatabaseServiceEnv, EncryptionKey, EncryptionOldKeys, Secret } from '@voxbridge/platform';
 import { Type } from 'class-transformer';
 import { IsInt, IsNumber, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 
-/** `<key id>:<32 bytes in base64>`, e.g. `k20261125:3q2+7w...=` (generate: `npm run secrets -- new-key`). */
-const ENCRYPTION_KEY = /^[A-Za-z0-9_-]{1,32}:[A-Za-z0-9+/]{43}=$/;
 
 /** Environment of agent-api (see apps/agent-api/README.md). */
 export class AgentApiEnv extends DatabaseServiceEnv {
@@ -28,17 +26,11 @@ export class AgentApiEnv extends DatabaseServiceEnv {
    * Current key for plugin secrets (AES-256-GCM), `<key id>:<base64 32 bytes>`. Without it, a
    * request that would store a secret is refused (nothing is stored in plaintext).
    */
-  @Secret()
-  @IsOptional()
-  @Matches(ENCRYPTION_KEY, { message: 'must be <key id>:<32 bytes in base64>' })
+  @EncryptionKey()
   VOXBRIDGE_ENCRYPTION_KEY?: string;
 
   /** Earlier keys, comma-separated, still accepted for decryption while secrets are re-encrypted. */
-  @Secret()
-  @IsOptional()
-  @Matches(new RegExp(`^${ENCRYPTION_KEY.source.slice(1, -1)}(,${ENCRYPTION_KEY.source.slice(1, -1)})*$`), {
-    message: 'must be comma-separated <key id>:<32 bytes in base64>',
-  })
+  @EncryptionOldKeys()
   VOXBRIDGE_ENCRYPTION_OLD_KEYS?: string;
 
   /**

@@ -1,26 +1,19 @@
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
 import { SERVICES } from '@voxbridge/contracts';
-import { DatabaseServiceEnv, Secret } from '@voxbridge/platform';
+import { DatabaseServiceEnv, EncryptionKey, EncryptionOldKeys } from '@voxbridge/platform';
 
-/** `<key id>:<32 bytes in base64>`, as every service reads VOXBRIDGE_ENCRYPTION_KEY. */
-const ENCRYPTION_KEY = /^[A-Za-z0-9_-]{1,32}:[A-Za-z0-9+/]{43}=$/;
-const KEY = ENCRYPTION_KEY.source.slice(1, -1);
 
 /** Environment of discord-connector (see apps/discord-connector/README.md). */
 export class DiscordConnectorEnv extends DatabaseServiceEnv {
   override HTTP_PORT = SERVICES['discord-connector'].defaultPort;
 
   /** The fleet's key for plugin secrets: decrypts the agents' bot tokens (nothing else here sees them in clear). */
-  @Secret()
-  @IsOptional()
-  @Matches(ENCRYPTION_KEY, { message: 'must be <key id>:<32 bytes in base64>' })
+  @EncryptionKey()
   VOXBRIDGE_ENCRYPTION_KEY?: string;
 
   /** Earlier keys, comma-separated, for tokens not yet re-encrypted. */
-  @Secret()
-  @IsOptional()
-  @Matches(new RegExp(`^${KEY}(,${KEY})*$`), { message: 'must be comma-separated <key id>:<32 bytes in base64>' })
+  @EncryptionOldKeys()
   VOXBRIDGE_ENCRYPTION_OLD_KEYS?: string;
 
   /**

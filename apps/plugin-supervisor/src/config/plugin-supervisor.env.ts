@@ -1,25 +1,18 @@
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
 import { SERVICES } from '@voxbridge/contracts';
-import { DatabaseServiceEnv, Secret } from '@voxbridge/platform';
+import { DatabaseServiceEnv, EncryptionKey, EncryptionOldKeys } from '@voxbridge/platform';
 
-/** `<key id>:<32 bytes in base64>`, as every service reads VOXBRIDGE_ENCRYPTION_KEY. */
-const ENCRYPTION_KEY = /^[A-Za-z0-9_-]{1,32}:[A-Za-z0-9+/]{43}=$/;
-const KEY = ENCRYPTION_KEY.source.slice(1, -1);
 
 /** Environment of plugin-supervisor (see apps/plugin-supervisor/README.md). */
 export class PluginSupervisorEnv extends DatabaseServiceEnv {
   override HTTP_PORT = SERVICES['plugin-supervisor'].defaultPort;
 
   /** The fleet's key for plugin secrets: decrypted here and handed to the one child that needs them. */
-  @Secret()
-  @IsOptional()
-  @Matches(ENCRYPTION_KEY, { message: 'must be <key id>:<32 bytes in base64>' })
+  @EncryptionKey()
   VOXBRIDGE_ENCRYPTION_KEY?: string;
 
-  @Secret()
-  @IsOptional()
-  @Matches(new RegExp(`^${KEY}(,${KEY})*$`), { message: 'must be comma-separated <key id>:<32 bytes in base64>' })
+  @EncryptionOldKeys()
   VOXBRIDGE_ENCRYPTION_OLD_KEYS?: string;
 
   /** Third-party plugins: `type=module` pairs, comma-separated; a module is a package name or a folder path. */
