@@ -206,7 +206,7 @@ export class BotsService implements OnApplicationBootstrap, BeforeApplicationShu
   // ---- which bots exist ----------------------------------------------------------------------------
 
   private enqueue(change: () => Promise<void>): void {
-    this.changes = this.changes.then(change).catch((error: unknown) => this.log.warn('discord bot change not applied', { err: error }));
+    this.changes = this.changes.then(change).catch((error: unknown) => this.log.warn('discord bot change not applied', callFailureFields('agent-api', error)));
   }
 
   private scheduleSync(delayMs: number): void {
