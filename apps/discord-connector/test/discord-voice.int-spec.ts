@@ -317,6 +317,54 @@ describe('discord voice conversations (fake Discord, real pipeline)', () => {
     expect((await status()).connections[0]?.session_id).toBe(sessionId);
   });
 
+  it('follows the voice server when Discord moves the guild, and the next utterance is answered in the same session', async () => {
+    const sessionId = await channelSession();
+    const storedBefore = (await messages(sessionId)).length;
+
+    const moved = await fake.moveVoiceServer(GUILD);
+
+    await expectEventually(() => expect(fake.voiceConnections(GUILD).filter((c) => c.server === moved && c.state === 'ready')).toHaveLength(1), { timeoutMs: 10_000 });
+    await channelSession();
+    const tap = await tapOf(sessionId);
+    await fake.speak(ALICE, GUILD, utterance(1_000));
+
+    await tap.expectEventually(() => expect(finalsOf(tap)).toMatchObject([{ speaker_id: ALICE }]), { timeoutMs: 10_000 });
+    await tap.expectEventually(() => expect(turnsOf(tap, 'done')).toHaveLength(1), { timeoutMs: 15_000 });
+    const stored = await expectEventually(
+      async () => {
+        const found = (await messages(sessionId)).slice(storedBefore);
+        expect(found.map((m) => m.role)).toEqual(['user', 'assistant']);
+        return found;
+      },
+      { timeoutMs: 15_000 },
+    );
+    expect(stored[0]).toMatchObject({ speaker_id: ALICE });
+    expect((await status()).connections).toMatchObject([{ channel_id: VOICE, state: 'ready', session_id: sessionId }]);
+  });
+
+  it('resumes a dropped and a closed gateway connection, stays in the channel and goes on in the same session', async () => {
+    const sessionId = await channelSession();
+    const storedBefore = (await messages(sessionId)).length;
+    const reconnectsBefore = await metric('discord_bot_reconnects_total');
+    const resumes = () => fake.gateway.liveSessions(BOT_USER).reduce((sum, session) => sum + session.resumes, 0);
+    const resumesBefore = resumes();
+
+    fake.dropGateway(BOT_USER);
+    await expectEventually(() => expect(resumes()).toBeGreaterThan(resumesBefore), { timeoutMs: 15_000 });
+    fake.closeGateway(4000, BOT_USER);
+    await expectEventually(() => expect(resumes()).toBeGreaterThan(resumesBefore + 1), { timeoutMs: 15_000 });
+
+    expect(await metric('discord_bot_reconnects_total')).toBeGreaterThan(reconnectsBefore);
+    await expectEventually(async () => expect(await status()).toMatchObject({ bot: { state: 'logged_in' }, connections: [{ channel_id: VOICE, state: 'ready', session_id: sessionId }] }), {
+      timeoutMs: 10_000,
+    });
+    const tap = await tapOf(sessionId);
+    await fake.speak(ALICE, GUILD, utterance(1_000));
+
+    await tap.expectEventually(() => expect(turnsOf(tap, 'done')).toHaveLength(1), { timeoutMs: 15_000 });
+    await expectEventually(async () => expect((await messages(sessionId)).slice(storedBefore).map((m) => m.role)).toEqual(['user', 'assistant']), { timeoutMs: 15_000 });
+  });
+
   it('hears three people at once: one turn per utterance, each attributed to its speaker, answered in order', async () => {
     const sessionId = await channelSession();
     fake.joinVoice(BOB, GUILD, VOICE);
