@@ -66,17 +66,23 @@ describe('fleet launcher (npm start)', () => {
       );
     });
 
-    it('reports eight healthy services, one replica each, at the package version', async () => {
+    it('reports eight healthy services, one replica each, at the package version, and the providers they found', async () => {
       const health = await expectEventually(
         async () => {
           const report = await fleetHealth(run);
           expect(report.services.map((s) => s.status)).toEqual(Array(8).fill('healthy'));
+          // Every stage's provider checked (the checks run in the background after start).
+          expect(report.providers.map((p) => `${p.stage}:${p.reachable === null ? 'unchecked' : 'checked'}`).sort()).toEqual(['llm:checked', 'stt:checked', 'tts:checked']);
           return report;
         },
         { timeoutMs: 30_000, intervalMs: 200, context },
       );
 
-      expect(health.status).toBe('healthy');
+      // No fake providers here: the fleet is healthy only when each stage has a provider that answers
+      // (no LLM runs on this machine unless someone started Ollama: then degraded names it).
+      expect(health.fake_providers).toBe(false);
+      const silentStages = [...new Set(health.providers.map((p) => p.stage))].filter((stage) => health.providers.filter((p) => p.stage === stage).every((p) => p.reachable === false));
+      expect(health.status).toBe(silentStages.length === 0 ? 'healthy' : 'degraded');
       expect(health.namespace).toBe(run.namespace);
       expect(health.services).toHaveLength(8);
       for (const service of health.services) {

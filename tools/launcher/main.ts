@@ -14,6 +14,7 @@ import { portState } from './net';
 import { bannerLines, formatMs, Output, paint, progressText } from './output';
 import { resolvePostgres } from './postgres';
 import { killAllTrackedGroups } from './process';
+import { askProviders, missingStages, providerLines } from './providers';
 import { FleetReadiness } from './readiness';
 import { prepareSecrets, type LauncherSecrets } from './secrets';
 import { Supervisor, type SupervisorListener } from './supervisor';
@@ -165,6 +166,7 @@ function fleetListener(
           adminKey: process.stdout.isTTY ? secrets.adminKey?.value : undefined,
         }).map((line) => (line.includes('8/8 ready') ? paint(line, 'green', out.colour) : line)),
       );
+      void announceProviders(config, nats);
     },
     misconfigured: (replica, lastLines) => {
       readiness.lost(replica.name);
@@ -185,6 +187,25 @@ function fleetListener(
       }
     },
   };
+}
+
+/** After the banner: what each stage's `auto` provider is and whether it answers (from the fleet census). */
+async function announceProviders(config: LauncherConfig, nats: ResolvedInfra): Promise<void> {
+  try {
+    const ask = () =>
+      askProviders({ natsUrl: nats.url, namespace: config.namespace, user: process.env['NATS_USER'], pass: process.env['NATS_PASSWORD'] });
+    let providers = await ask();
+    // The workers check their providers in the background from start-up; give the first checks a moment.
+    if (providers.some((p) => p.reachable === null)) {
+      await new Promise((resolve) => setTimeout(resolve, 2_500));
+      providers = await ask();
+    }
+    for (const line of providerLines(providers)) out.info(`provider ${line}`, line.includes('— ok') ? 'green' : 'yellow');
+    const missing = missingStages(providers);
+    if (missing.length) out.info(`provider state unknown for ${missing.join(', ')} (no answer to the fleet census)`, 'yellow');
+  } catch (error) {
+    out.info(`could not ask the fleet for its providers: ${(error as Error).message}`, 'yellow');
+  }
 }
 
 /** The admin key is printed once, when generated; later only where it is. The encryption key never. */

@@ -3,6 +3,7 @@ import { AppLogger, PlatformModule } from '@voxbridge/platform';
 import { LlmRouterEnv } from './config/llm-router.env';
 import { serviceSchema } from './persistence/schema';
 import { TurnsModule } from './turns/turns.module';
+import { LlmProviderReport } from './providers/provider-report';
 
 @Module({})
 export class AppModule {
@@ -10,6 +11,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [PlatformModule.forService({ service: 'llm-router', config, logger, schema: serviceSchema }), TurnsModule],
+      providers: [LlmProviderReport],
     };
   }
 }

@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { AppLogger, PlatformModule } from '@voxbridge/platform';
 import { SttGatewayEnv } from './config/stt-gateway.env';
 import { SttSessionsModule } from './sessions/sessions.module';
+import { SttProviderReport } from './providers/provider-report';
 
 @Module({})
 export class AppModule {
@@ -9,6 +10,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [PlatformModule.forService({ service: 'stt-gateway', config, logger }), SttSessionsModule],
+      providers: [SttProviderReport],
     };
   }
 }

@@ -5,6 +5,7 @@ export * from './config/service-env';
 export * from './config/encryption-key';
 export * from './fleet/fleet-responder';
 export * from './fleet/service-ping.controller';
+export * from './fleet/provider-reports';
 export * from './health/metrics.service';
 export * from './health/readiness.registry';
 export * from './http/http-error.filter';

@@ -7,6 +7,7 @@ import { DataSource } from 'typeorm';
 import { DatabaseServiceEnv, natsCredentials, ServiceEnv } from './config/service-env';
 import { TurnFacts } from './facts/turn-facts';
 import { FleetResponder } from './fleet/fleet-responder';
+import { ProviderReports } from './fleet/provider-reports';
 import { servicePingController } from './fleet/service-ping.controller';
 import { HealthController } from './health/health.controller';
 import { MetricsService } from './health/metrics.service';
@@ -71,6 +72,7 @@ export class PlatformModule {
       },
       ReadinessRegistry,
       BusLifecycle,
+      { provide: ProviderReports, useFactory: () => new ProviderReports() },
       FleetResponder,
       TurnFacts,
     ];
@@ -93,7 +95,7 @@ export class PlatformModule {
       imports,
       controllers: [HealthController, servicePingController(service)],
       providers,
-      exports: [ServiceEnv, config.constructor, AppLogger, ServiceIdentity, MetricsService, Bus, ReadinessRegistry, TurnFacts],
+      exports: [ServiceEnv, config.constructor, AppLogger, ServiceIdentity, MetricsService, Bus, ReadinessRegistry, TurnFacts, ProviderReports],
     };
   }
 }

@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { INSTANCE_STATUSES, SERVICE_NAMES, type FleetHealthReport, type FleetServiceHealth } from '@voxbridge/contracts';
+import { INSTANCE_STATUSES, PROVIDER_STAGES, SERVICE_NAMES, type FleetHealthReport, type FleetServiceHealth } from '@voxbridge/contracts';
 
 /** OpenAPI description of `GET /api/fleet/health` (the shapes live in libs/contracts). */
 class FleetInstanceDoc {
@@ -22,9 +22,24 @@ class FleetServiceDoc implements Omit<FleetServiceHealth, 'instances' | 'name' |
   @ApiProperty({ type: [FleetInstanceDoc] }) instances!: FleetInstanceDoc[];
 }
 
-export class FleetHealthDoc implements Omit<FleetHealthReport, 'services' | 'status'> {
+class ProviderStateDoc {
+  @ApiProperty({ enum: PROVIDER_STAGES }) stage!: string;
+  @ApiProperty({ example: 'auto' }) kind!: string;
+  @ApiProperty({ example: 'ollama', description: 'what `kind` resolves to on the worker now' }) resolved!: string;
+  @ApiProperty({ example: 'http://127.0.0.1:11434/v1', description: 'URL without credentials, or `local`' }) target!: string;
+  @ApiProperty({ type: Boolean, nullable: true, description: 'null: not checked yet (checks are cached for 30 s)' })
+  reachable!: boolean | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) checked_at!: string | null;
+  @ApiProperty({ required: false, description: "the launcher's fake providers" }) fake?: boolean;
+  @ApiProperty({ required: false, example: 'ECONNREFUSED' }) detail?: string;
+}
+
+export class FleetHealthDoc implements Omit<FleetHealthReport, 'services' | 'status' | 'providers'> {
   @ApiProperty({ enum: ['healthy', 'degraded'] }) status!: string;
   @ApiProperty({ example: 'vb' }) namespace!: string;
   @ApiProperty({ format: 'date-time' }) checked_at!: string;
   @ApiProperty({ type: [FleetServiceDoc] }) services!: FleetServiceDoc[];
+  @ApiProperty({ type: [ProviderStateDoc], description: 'the pipeline providers; `degraded` when a stage has none that answers' })
+  providers!: ProviderStateDoc[];
+  @ApiProperty({ description: "the workers use the launcher's fake providers" }) fake_providers!: boolean;
 }

@@ -1,6 +1,6 @@
-import { SERVICE_NAMES, type FleetHealthReply, type ServiceName } from '@voxbridge/contracts';
+import { SERVICE_NAMES, type FleetHealthReply, type ProviderState, type ServiceName } from '@voxbridge/contracts';
 import { randomUUID } from 'node:crypto';
-import { everyServiceAnswered, fleetReport } from './fleet-report';
+import { everyServiceAnswered, fleetProviders, fleetReport } from './fleet-report';
 
 const reply = (service: ServiceName, overrides: Partial<FleetHealthReply> = {}): FleetHealthReply => ({
   service,
@@ -59,5 +59,52 @@ describe(everyServiceAnswered.name, () => {
     expect(everyServiceAnswered(all)).toBe(true);
     expect(everyServiceAnswered(all.slice(1))).toBe(false);
     expect(everyServiceAnswered([])).toBe(false);
+  });
+});
+
+const provider = (overrides: Partial<ProviderState>): ProviderState => ({
+  stage: 'llm',
+  kind: 'auto',
+  resolved: 'ollama',
+  target: 'http://127.0.0.1:11434/v1',
+  reachable: true,
+  checked_at: '2026-11-25T00:00:00.000Z',
+  ...overrides,
+});
+
+describe(`${fleetReport.name} with providers`, () => {
+  const at = new Date('2026-11-25T00:00:00Z');
+  const fleet = (...providers: Array<[ServiceName, ProviderState]>) =>
+    SERVICE_NAMES.map((s) => reply(s, { providers: providers.filter(([name]) => name === s).map(([, p]) => p) }));
+
+  it('is degraded though every service is healthy when a stage has no provider that answers', () => {
+    const sut = fleetReport(
+      'vb',
+      fleet(['stt-gateway', provider({ stage: 'stt', resolved: 'local', target: 'local' })], ['llm-router', provider({ reachable: false, detail: 'ECONNREFUSED' })]),
+      at,
+    );
+    expect(sut.services.every((s) => s.status === 'healthy')).toBe(true);
+    expect(sut.status).toBe('degraded');
+    expect(sut.providers.map((p) => [p.stage, p.resolved, p.reachable])).toEqual([
+      ['stt', 'local', true],
+      ['llm', 'ollama', false],
+    ]);
+    expect(sut.fake_providers).toBe(false);
+  });
+
+  it('stays healthy while a provider is not checked yet, and says when the providers are fakes', () => {
+    const sut = fleetReport('vb', fleet(['llm-router', provider({ reachable: null, checked_at: null, fake: true })]), at);
+    expect(sut.status).toBe('healthy');
+    expect(sut.fake_providers).toBe(true);
+  });
+});
+
+describe(fleetProviders.name, () => {
+  it('keeps one entry per stage and provider, the most recently checked, in stage order', () => {
+    const older = provider({ reachable: false, checked_at: '2026-11-25T00:00:00.000Z' });
+    const newer = provider({ reachable: true, checked_at: '2026-11-25T00:00:20.000Z' });
+    const tts = provider({ stage: 'tts', resolved: 'chatterbox', target: 'http://127.0.0.1:4123' });
+    const sut = fleetProviders([reply('tts-gateway', { providers: [tts] }), reply('llm-router', { providers: [older] }), reply('llm-router', { providers: [newer] })]);
+    expect(sut).toEqual([newer, tts]);
   });
 });

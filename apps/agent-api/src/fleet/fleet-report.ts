@@ -1,8 +1,10 @@
 import {
+  PROVIDER_STAGES,
   SERVICE_NAMES,
   type FleetHealthReply,
   type FleetHealthReport,
   type FleetServiceHealth,
+  type ProviderState,
   type ServiceName,
 } from '@voxbridge/contracts';
 
@@ -33,14 +35,44 @@ function serviceHealth(name: ServiceName, replies: FleetHealthReply[]): FleetSer
   };
 }
 
-/** Folds the replies of every replica into one entry per service; a silent service is `unreachable`. */
+/**
+ * The pipeline's providers from every replica's answer: one entry per stage and provider, the most
+ * recently checked one when replicas differ; in stage order.
+ */
+export function fleetProviders(replies: FleetHealthReply[]): ProviderState[] {
+  const byKey = new Map<string, ProviderState>();
+  for (const provider of replies.flatMap((r) => r.providers ?? [])) {
+    const key = `${provider.stage}|${provider.resolved}|${provider.target}`;
+    const known = byKey.get(key);
+    if (!known || (provider.checked_at ?? '') > (known.checked_at ?? '')) byKey.set(key, provider);
+  }
+  const rank = (p: ProviderState) => PROVIDER_STAGES.indexOf(p.stage);
+  return [...byKey.values()].sort((a, b) => rank(a) - rank(b));
+}
+
+/** Stages whose every provider was checked and did not answer (not yet checked is not counted). */
+export function stagesWithoutProvider(providers: ProviderState[]): string[] {
+  return PROVIDER_STAGES.filter((stage) => {
+    const ofStage = providers.filter((p) => p.stage === stage);
+    return ofStage.length > 0 && ofStage.every((p) => p.reachable === false);
+  });
+}
+
+/**
+ * Folds the replies of every replica into one entry per service; a silent service is `unreachable`.
+ * The fleet is healthy only when every service is and every stage has a provider that answers.
+ */
 export function fleetReport(namespace: string, replies: FleetHealthReply[], checkedAt: Date): FleetHealthReport {
   const services = SERVICE_NAMES.map((name) => serviceHealth(name, replies));
+  const providers = fleetProviders(replies);
+  const healthy = services.every((s) => s.status === 'healthy') && stagesWithoutProvider(providers).length === 0;
   return {
-    status: services.every((s) => s.status === 'healthy') ? 'healthy' : 'degraded',
+    status: healthy ? 'healthy' : 'degraded',
     namespace,
     checked_at: checkedAt.toISOString(),
     services,
+    providers,
+    fake_providers: providers.some((p) => p.fake === true),
   };
 }
 

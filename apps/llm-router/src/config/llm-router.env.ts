@@ -1,7 +1,7 @@
 import { DEFAULT_AGENT_DEADLINES, SERVICES } from '@voxbridge/contracts';
 import { DatabaseServiceEnv, Secret } from '@voxbridge/platform';
 import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
 
 /** Environment of llm-router (see apps/llm-router/README.md). */
 export class LlmRouterEnv extends DatabaseServiceEnv {
@@ -101,4 +101,8 @@ export class LlmRouterEnv extends DatabaseServiceEnv {
   @Min(1_000)
   @Max(600_000)
   LLM_FLOOR_SPEECH_MAX_WAIT_MS = 60_000;
+
+  /** Set to 1 by the launcher's `--fake-providers`: the providers are its scripted fakes (shown on the System page). */
+  @IsIn(['0', '1'])
+  VOXBRIDGE_FAKE_PROVIDERS: '0' | '1' = '0';
 }

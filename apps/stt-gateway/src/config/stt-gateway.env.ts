@@ -1,5 +1,5 @@
 import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 import { SERVICES } from '@voxbridge/contracts';
 import { Secret, ServiceEnv } from '@voxbridge/platform';
 
@@ -49,4 +49,8 @@ export class SttGatewayEnv extends ServiceEnv {
   /** The pocketsphinx executable for `stt_provider: local`, and for `auto` when neither URL above is set (name on PATH or a path). */
   @IsString()
   STT_LOCAL_BINARY = 'pocketsphinx_continuous';
+
+  /** Set to 1 by the launcher's `--fake-providers`: the providers are its scripted fakes (shown on the System page). */
+  @IsIn(['0', '1'])
+  VOXBRIDGE_FAKE_PROVIDERS: '0' | '1' = '0';
 }

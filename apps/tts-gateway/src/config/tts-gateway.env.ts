@@ -45,4 +45,8 @@ export class TtsGatewayEnv extends ServiceEnv {
   @Min(1_000)
   @Max(120_000)
   TTS_LEASE_MS = 15_000;
+
+  /** Set to 1 by the launcher's `--fake-providers`: the providers are its scripted fakes (shown on the System page). */
+  @IsIn(['0', '1'])
+  VOXBRIDGE_FAKE_PROVIDERS: '0' | '1' = '0';
 }

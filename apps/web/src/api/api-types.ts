@@ -14,6 +14,7 @@ export type {
   PluginHealthDto,
   PluginRunState,
   PluginRuntimeDto,
+  ProviderState,
   SessionDto,
   SessionPage,
   TurnState,

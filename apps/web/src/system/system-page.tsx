@@ -10,6 +10,7 @@ import { useResource } from '../ui/use-resource';
 import { ErrorBanner, formatDate, formatUptime, Loading, PageHeader } from '../ui/widgets';
 import { mergeSamples, samplesFrom, type LatencySample } from './latency-samples';
 import { LineChart } from './line-chart';
+import { ProviderHealth } from './provider-health';
 
 const HEALTH_REFRESH_MS = 10_000;
 const PLUGINS_REFRESH_MS = 10_000;
@@ -50,6 +51,7 @@ export function SystemPage() {
       <ErrorBanner error={health.error} title="Could not ask the fleet for its health" />
       {health.loading && !health.data && <Loading what="fleet health" />}
       {health.data && <FleetHealth report={health.data} />}
+      {health.data && <ProviderHealth providers={health.data.providers ?? []} fake={health.data.fake_providers === true} />}
       <Plugins
         api={pluginsApiOf(api)}
         loadDiscordStatus={(agentId) => api.discordStatus(agentId)}
@@ -103,6 +105,11 @@ function FleetHealth({ report }: { report: FleetHealthReport }) {
       <p className="muted small">
         Namespace <code>{report.namespace}</code> · checked {formatDate(report.checked_at)}
       </p>
+      {report.status === 'degraded' && report.services.every((s) => s.status === 'healthy') && (
+        <p className="small" data-testid="fleet-degraded-by-providers">
+          Every service is healthy, but a pipeline provider does not answer: see Providers below.
+        </p>
+      )}
       <div className="table-scroll">
         <table className="health-table">
           <thead>

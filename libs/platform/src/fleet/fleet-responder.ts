@@ -3,10 +3,16 @@ import { Bus, type BusSubscription } from '@voxbridge/bus';
 import { FleetHealthPing, FleetSubjects, type FleetHealthReply } from '@voxbridge/contracts';
 import { ReadinessRegistry } from '../health/readiness.registry';
 import { ServiceIdentity } from '../service-identity';
+import { ProviderReports } from './provider-reports';
 
 /** What this replica says about itself when asked over NATS. */
-export async function describeReplica(identity: ServiceIdentity, readiness: ReadinessRegistry): Promise<FleetHealthReply> {
+export async function describeReplica(
+  identity: ServiceIdentity,
+  readiness: ReadinessRegistry,
+  providerReports?: ProviderReports,
+): Promise<FleetHealthReply> {
   const report = await readiness.run();
+  const providers = providerReports?.report() ?? [];
   return {
     service: identity.service,
     instance_id: identity.instanceId,
@@ -14,6 +20,7 @@ export async function describeReplica(identity: ServiceIdentity, readiness: Read
     uptime_ms: identity.uptimeMs(),
     status: report.ready ? 'healthy' : 'degraded',
     checks: report.checks,
+    ...(providers.length ? { providers } : {}),
   };
 }
 
@@ -29,11 +36,12 @@ export class FleetResponder implements OnApplicationBootstrap, OnApplicationShut
     private readonly bus: Bus,
     private readonly identity: ServiceIdentity,
     private readonly readiness: ReadinessRegistry,
+    private readonly providerReports: ProviderReports,
   ) {}
 
   onApplicationBootstrap(): void {
     this.subscription = this.bus.serveJson(FleetSubjects.healthPing, FleetHealthPing, () =>
-      describeReplica(this.identity, this.readiness),
+      describeReplica(this.identity, this.readiness, this.providerReports),
     );
   }
 

@@ -4,6 +4,7 @@ import { controlSubject, SERVICES, type FleetHealthReply, type ServiceName } fro
 import { ReadinessRegistry } from '../health/readiness.registry';
 import { ServiceIdentity } from '../service-identity';
 import { describeReplica } from './fleet-responder';
+import { ProviderReports } from './provider-reports';
 
 /** The subject on which one replica of `service` (its queue group picks which) answers a ping. */
 export function servicePingSubject(service: ServiceName) {
@@ -20,11 +21,12 @@ export function servicePingController(service: ServiceName): Type<unknown> {
     constructor(
       private readonly identity: ServiceIdentity,
       private readonly readiness: ReadinessRegistry,
+      private readonly providerReports: ProviderReports,
     ) {}
 
     @MessagePattern(servicePingSubject(service))
     ping(): Promise<FleetHealthReply> {
-      return describeReplica(this.identity, this.readiness);
+      return describeReplica(this.identity, this.readiness, this.providerReports);
     }
   }
   return ServicePingController;
