@@ -332,6 +332,23 @@ describe('agents REST API', () => {
     expect((await sql<{ id: string }>(api.databaseUrl, 'select "id" from "agent_api"."agents" where "is_default"')).map((row) => row.id)).toEqual([fresh['id']]);
   });
 
+  it('makes the oldest remaining agent the default when the default is deleted: exactly one default while agents exist', async () => {
+    const defaults = async () => (await sql<{ id: string }>(api.databaseUrl, 'select "id" from "agent_api"."agents" where "is_default"')).map((row) => row.id);
+    const oldest = async () => (await sql<{ id: string }>(api.databaseUrl, 'select "id" from "agent_api"."agents" order by "created_at", "id" limit 1'))[0]?.id;
+    const doomed = await newAgent(api, { is_default: true });
+    expect(await defaults()).toEqual([doomed['id']]);
+
+    expect((await api.request('DELETE', `/api/agents/${String(doomed['id'])}`)).status).toBe(204);
+
+    const promoted = await oldest();
+    expect(await defaults()).toEqual([promoted]);
+    expect((await api.request('GET', `/api/agents/${String(promoted)}`)).body['is_default']).toBe(true);
+    // Deleting an agent that is not the default changes nothing about the default.
+    const other = await newAgent(api);
+    expect((await api.request('DELETE', `/api/agents/${String(other['id'])}`)).status).toBe(204);
+    expect(await defaults()).toEqual([promoted]);
+  });
+
   it('stores plugin secrets encrypted, never returns them, keeps them on a masked round trip and clears them on null', async () => {
     const created = await newAgent(api, { plugins: { discord: { enabled: true, bot_token: TOKEN, auto_join: false }, telegram: { bot_token: 'short' } } });
     const id = String(created['id']);

@@ -27,6 +27,10 @@ export interface AgentsTx {
   lockDefaultAgent(): Promise<void>;
   /** Unsets every default but `id` (after lockDefaultAgent); the ids it unset. */
   clearDefaultExcept(id: string): Promise<string[]>;
+  /** Deletes the agent; whether it was the default, or null when there was no such agent. */
+  remove(id: string): Promise<{ wasDefault: boolean } | null>;
+  /** When no agent is the default (after lockDefaultAgent), makes the oldest one it; its id, if any. */
+  promoteOldestToDefault(): Promise<string | undefined>;
 }
 
 /** TypeORM access to `agent_api.agents`; maps unique violations to AgentsError. */
@@ -56,11 +60,6 @@ export class AgentsRepository {
   }
 
   /** Deletes the agent; false when it did not exist. */
-  async delete(id: string): Promise<boolean> {
-    const result = await this.dataSource.getRepository(AgentEntity).delete({ id });
-    return (result.affected ?? 0) > 0;
-  }
-
   /**
    * Inserts the seed agents once per database: the marker row decides, so deleting every agent
    * never brings them back. A second replica blocks on the marker's key, then inserts nothing.
@@ -110,6 +109,19 @@ export class AgentsRepository {
           [id],
         )) as [Array<{ id: string }>, number];
         return rows.map((row) => row.id);
+      },
+      remove: async (id) => {
+        const [rows] = (await manager.query('delete from "agent_api"."agents" where "id" = $1 returning "is_default"', [id])) as [Array<{ is_default: boolean }>, number];
+        return rows[0] ? { wasDefault: rows[0].is_default } : null;
+      },
+      promoteOldestToDefault: async () => {
+        const [rows] = (await manager.query(
+          `update "agent_api"."agents" set "is_default" = true, "updated_at" = now()
+           where "id" = (select "id" from "agent_api"."agents" order by "created_at", "id" limit 1)
+             and not exists (select 1 from "agent_api"."agents" where "is_default")
+           returning "id"`,
+        )) as [Array<{ id: string }>, number];
+        return rows[0]?.id;
       },
     };
   }

@@ -73,9 +73,16 @@ export class AgentsService {
     return this.update(id, { is_default: true });
   }
 
+  /** Deletes the agent; when it was the default, the oldest remaining agent becomes the default (there is always one while any agent exists). */
   async delete(id: string): Promise<void> {
-    if (!(await this.repository.delete(id))) throw this.notFound(id);
+    const promoted = await this.repository.inTransaction(async (tx) => {
+      await tx.lockDefaultAgent();
+      const removed = await tx.remove(id);
+      if (!removed) throw this.notFound(id);
+      return removed.wasDefault ? tx.promoteOldestToDefault() : undefined;
+    });
     await this.events.deleted(id);
+    if (promoted) await this.announceUpdated([promoted]);
   }
 
   /** Plugin configs with secrets in plaintext (for running plugins; never returned over HTTP). */
