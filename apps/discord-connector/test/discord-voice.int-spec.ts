@@ -246,7 +246,7 @@ describe('discord voice conversations (fake Discord, real pipeline)', () => {
 
     const interrupted = await tap.expectEventually(() => {
       const [event] = turnsOf(tap, 'interrupted');
-      expect(event?.heard_text).toBeDefined();
+      expect(typeof event?.heard_text).toBe('string');
       return event as TurnEvent;
     }, { timeoutMs: 10_000 });
     expect(LONG_REPLY.join('').startsWith(interrupted.heard_text ?? 'x')).toBe(true);
@@ -255,7 +255,7 @@ describe('discord voice conversations (fake Discord, real pipeline)', () => {
     const stored = await expectEventually(
       async () => {
         const answer = (await messages(sessionId)).find((m) => m.turn_id === interrupted.turn_id && m.role === 'assistant');
-        expect(answer).toBeDefined();
+        expect(answer?.turn_id).toBe(interrupted.turn_id);
         return answer as MessageDto;
       },
       { timeoutMs: 15_000 },
