@@ -5,12 +5,9 @@ import {
   CreateSessionRequest,
   ErrorCode,
   KEY_REVOKED_CLOSE_CODE,
-  ListMessagesRequest,
   ListSessionsRequest,
   queueGroup,
-  SessionIdRequest,
-  SessionSubjects,
-  UpdateSessionRequest,
+  SessionContracts,
   type MessageDto,
   type SessionDto,
   type SessionPage,
@@ -46,13 +43,13 @@ class OwnerAwareSessionStore {
   start(): void {
     const queue = queueGroup(this.bus.namespace, 'session-store');
     this.subscriptions = [
-      this.bus.serveJson(SessionSubjects.create, CreateSessionRequest, (r) => this.create(r), { queue }),
-      this.bus.serveJson(SessionSubjects.list, ListSessionsRequest, (r) => this.list(r), { queue }),
-      this.bus.serveJson(SessionSubjects.get, SessionIdRequest, (r) => this.find(r.id), { queue }),
-      this.bus.serveJson(SessionSubjects.update, UpdateSessionRequest, (r) => ({ ...this.find(r.id), ...(r.title ? { title: r.title } : {}) }), { queue }),
-      this.bus.serveJson(SessionSubjects.delete, SessionIdRequest, (r) => this.delete(r.id), { queue }),
-      this.bus.serveJson(SessionSubjects.listMessages, ListMessagesRequest, (r) => (this.find(r.session_id), [] as MessageDto[]), { queue }),
-      this.bus.serveJson(SessionSubjects.appendMessage, AppendMessageRequest, (r) => this.append(r), { queue }),
+      this.bus.serve(SessionContracts.create, (r) => this.create(r), { queue }),
+      this.bus.serve(SessionContracts.list, (r) => this.list(r), { queue }),
+      this.bus.serve(SessionContracts.get, (r) => this.find(r.id), { queue }),
+      this.bus.serve(SessionContracts.update, (r) => ({ ...this.find(r.id), ...(r.title ? { title: r.title } : {}) }), { queue }),
+      this.bus.serve(SessionContracts.delete, (r) => this.delete(r.id), { queue }),
+      this.bus.serve(SessionContracts.listMessages, (r) => (this.find(r.session_id), { items: [] }), { queue }),
+      this.bus.serve(SessionContracts.appendMessage, (r) => this.append(r), { queue }),
     ];
   }
 
@@ -115,7 +112,16 @@ class OwnerAwareSessionStore {
       content: r.content,
       speaker: null,
       created_at: new Date().toISOString(),
-    } as MessageDto;
+      stt_latency_ms: null,
+      llm_ttft_ms: null,
+      tts_ttfb_ms: null,
+      total_latency_ms: null,
+      overhead_ms: null,
+      interrupted: false,
+      provider: null,
+      model: null,
+      timeline: null,
+    };
   }
 }
 

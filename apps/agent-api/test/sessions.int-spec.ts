@@ -6,6 +6,7 @@ import {
   ListMessagesRequest,
   ListSessionsRequest,
   queueGroup,
+  SessionContracts,
   SessionIdRequest,
   SessionSubjects,
   UpdateSessionRequest,
@@ -46,13 +47,13 @@ class FakeSessionStore {
   start(): void {
     const queue = queueGroup(this.bus.namespace, 'session-store');
     this.subscriptions = [
-      this.bus.serveJson(SessionSubjects.create, CreateSessionRequest, (r) => this.create(r), { queue }),
-      this.bus.serveJson(SessionSubjects.list, ListSessionsRequest, (r) => this.list(r), { queue }),
-      this.bus.serveJson(SessionSubjects.get, SessionIdRequest, (r) => this.find(r.id), { queue }),
-      this.bus.serveJson(SessionSubjects.update, UpdateSessionRequest, (r) => this.update(r), { queue }),
-      this.bus.serveJson(SessionSubjects.delete, SessionIdRequest, (r) => this.delete(r.id), { queue }),
-      this.bus.serveJson(SessionSubjects.listMessages, ListMessagesRequest, (r) => this.listMessages(r), { queue }),
-      this.bus.serveJson(SessionSubjects.appendMessage, AppendMessageRequest, (r) => this.append(r), { queue }),
+      this.bus.serve(SessionContracts.create, (r) => this.create(r), { queue }),
+      this.bus.serve(SessionContracts.list, (r) => this.list(r), { queue }),
+      this.bus.serve(SessionContracts.get, (r) => this.find(r.id), { queue }),
+      this.bus.serve(SessionContracts.update, (r) => this.update(r), { queue }),
+      this.bus.serve(SessionContracts.delete, (r) => this.delete(r.id), { queue }),
+      this.bus.serve(SessionContracts.listMessages, (r) => ({ items: this.listMessages(r) }), { queue }),
+      this.bus.serve(SessionContracts.appendMessage, (r) => this.append(r), { queue }),
     ];
   }
 
@@ -115,11 +116,11 @@ class FakeSessionStore {
     return session;
   }
 
-  private delete(id: string): object {
+  private delete(id: string): { id: string; deleted: true } {
     this.find(id);
     this.sessions.delete(id);
     this.messages.delete(id);
-    return {};
+    return { id, deleted: true };
   }
 
   private listMessages(r: ListMessagesRequest): MessageDto[] {
@@ -368,6 +369,27 @@ describe('/api/sessions (agent-api real; session-store FAKE on the real bus)', (
       } finally {
         silent.unsubscribe();
         await silent.closed;
+      }
+    });
+
+    it('answers 502 rather than passing on a session-store reply that breaks the contract', async () => {
+      // A store of another version: messages without `interrupted`, a session whose id is not a UUID.
+      const broken = [
+        bus.serveJson(SessionSubjects.listMessages, ListMessagesRequest, (r) => [{ id: randomUUID(), session_id: r.session_id, role: 'user', content: 'hi' }]),
+        bus.serveJson(SessionSubjects.get, SessionIdRequest, (r) => ({ id: `not-${r.id}`, title: 'x' })),
+      ];
+      await bus.connection.flush();
+      try {
+        const id = randomUUID();
+        const messages = await api.request('GET', `/api/sessions/${id}/messages`);
+        expect(messages.status).toBe(502);
+        expect(messages.body).toMatchObject({ error: { code: 'internal', message: 'session-store failed (internal)' } });
+        const session = await api.request('GET', `/api/sessions/${id}`);
+        expect(session.status).toBe(502);
+        expect(JSON.stringify(session.body)).not.toContain(`not-${id}`);
+      } finally {
+        for (const subscription of broken) subscription.unsubscribe();
+        await Promise.all(broken.map((s) => s.closed));
       }
     });
   });

@@ -33,7 +33,7 @@ describe('session-store control plane', () => {
   const request = <T extends object>(subject: Subject, body: object) => bus.requestJson<T>(subject, body);
   const create = (body: Partial<SessionDto> & { user_id: string; agent_id: string }) => request<SessionDto>(SessionSubjects.create, body);
   const get = (id: string) => request<SessionDto>(SessionSubjects.get, { id });
-  const messages = (sessionId: string) => request<MessageDto[]>(SessionSubjects.listMessages, { session_id: sessionId });
+  const messages = async (sessionId: string) => (await request<{ items: MessageDto[] }>(SessionSubjects.listMessages, { session_id: sessionId })).items;
   const append = (sessionId: string, role: string, content: string) =>
     request<MessageDto>(SessionSubjects.appendMessage, { session_id: sessionId, role, content });
   const listAll = async (filter: object, limit: number): Promise<{ pages: SessionPage[]; items: SessionDto[] }> => {
@@ -291,7 +291,7 @@ describe('session-store control plane', () => {
     it('limits a message listing to the first messages', async () => {
       const session = await create({ user_id: 'u-msg', agent_id: randomUUID() });
       for (const content of ['a', 'b', 'c']) await append(session.id, 'user', content);
-      const sut = await request<MessageDto[]>(SessionSubjects.listMessages, { session_id: session.id, limit: 2 });
+      const sut = (await request<{ items: MessageDto[] }>(SessionSubjects.listMessages, { session_id: session.id, limit: 2 })).items;
       expect(sut.map((m) => m.content)).toEqual(['a', 'b']);
     });
   });

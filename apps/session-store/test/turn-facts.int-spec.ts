@@ -38,7 +38,7 @@ describe('session-store assembles voice turns from their facts', () => {
   const recorded: TurnRecordedEvent[] = [];
 
   const createSession = () => bus.requestJson<SessionDto>(SessionSubjects.create, { user_id: 'u-facts', agent_id: randomUUID(), session_type: 'webrtc' });
-  const messages = (sessionId: string) => bus.requestJson<MessageDto[]>(SessionSubjects.listMessages, { session_id: sessionId });
+  const messages = async (sessionId: string) => (await bus.requestJson<{ items: MessageDto[] }>(SessionSubjects.listMessages, { session_id: sessionId })).items;
   const factsLeft = async (turnId: string) => {
     const client = new Client({ connectionString: databaseUrl });
     await client.connect();

@@ -42,7 +42,7 @@ describe('session-store durable turns, history and agent events', () => {
   const createSession = (agentId = randomUUID()) =>
     bus.requestJson<SessionDto>(SessionSubjects.create, { user_id: 'u-turns', agent_id: agentId, session_type: 'webrtc' });
   const get = (id: string) => bus.requestJson<SessionDto>(SessionSubjects.get, { id });
-  const messages = (sessionId: string) => bus.requestJson<MessageDto[]>(SessionSubjects.listMessages, { session_id: sessionId });
+  const messages = async (sessionId: string) => (await bus.requestJson<{ items: MessageDto[] }>(SessionSubjects.listMessages, { session_id: sessionId })).items;
   const history = (sessionId: string, options: { max_turns?: number; max_chars?: number } = {}) =>
     bus.requestJson<HistoryDto>(SessionSubjects.history, { session_id: sessionId, ...options });
   const turn = (sessionId: string, overrides: Partial<TurnCommittedEvent> = {}): TurnCommittedEvent => ({

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
+import { Bus } from '@voxbridge/bus';
 import {
   ErrorCode,
-  SessionSubjects,
+  SessionContracts,
   type AppendMessageRequest,
   type CreateSessionRequest,
   type ListMessagesRequest,
@@ -13,7 +14,6 @@ import {
 } from '@voxbridge/contracts';
 import type { Principal } from '../auth/principal';
 import { AgentDirectory } from './agent-directory';
-import { SessionStoreClient } from './session-store.client';
 import { SessionsError } from './sessions.errors';
 import type { ExportFormat } from './sessions.dto';
 import { transcriptText, type SessionExport } from './transcript-export';
@@ -52,7 +52,7 @@ export function canSee(principal: Caller, session: Pick<SessionDto, 'created_by_
 @Injectable()
 export class SessionsService {
   constructor(
-    private readonly store: SessionStoreClient,
+    private readonly bus: Bus,
     private readonly agents: AgentDirectory,
   ) {}
 
@@ -60,7 +60,7 @@ export class SessionsService {
     if (!(await this.agents.exists(request.agent_id))) {
       throw new SessionsError(ErrorCode.NotFound, 'agent_id: no such agent', { agent_id: ['no agent with this id'] });
     }
-    return this.store.request<SessionDto>(SessionSubjects.create, defined({ ...request, created_by_key_id: principal.keyId }));
+    return this.bus.call(SessionContracts.create, defined({ ...request, created_by_key_id: principal.keyId }));
   }
 
   /**
@@ -71,14 +71,14 @@ export class SessionsService {
     const { include_empty: includeEmpty, q, ...filters } = query;
     const request: ListSessionsRequest = { ...filters, ...(q ? { q } : {}), ...(includeEmpty === true ? {} : { has_messages: true }) };
     const scoped: ListSessionsRequest = principal.role === 'admin' ? request : { ...request, created_by_key_id: principal.keyId };
-    return this.store.request<SessionPage>(SessionSubjects.list, defined(scoped));
+    return this.bus.call(SessionContracts.list, defined(scoped));
   }
 
   /** The whole conversation as a file (same access rule as every session route). */
   async export(principal: Caller, id: string, format: ExportFormat): Promise<TranscriptFile> {
     const session = await this.get(principal, id);
     const [messages, agentName] = await Promise.all([
-      this.store.request<MessageDto[]>(SessionSubjects.listMessages, { session_id: id, limit: EXPORT_MAX_MESSAGES }),
+      this.bus.call(SessionContracts.listMessages, { session_id: id, limit: EXPORT_MAX_MESSAGES }).then((page) => page.items),
       this.agents.name(session.agent_id),
     ]);
     const exported: SessionExport = { exported_at: new Date().toISOString(), agent_name: agentName, session, messages };
@@ -89,29 +89,29 @@ export class SessionsService {
 
   /** The session if `principal` may see it; SessionsError not_found otherwise (whether it exists or not). */
   async get(principal: Caller, id: string): Promise<SessionDto> {
-    const session = await this.store.request<SessionDto>(SessionSubjects.get, { id });
+    const session = await this.bus.call(SessionContracts.get, { id });
     if (!canSee(principal, session)) throw new SessionsError(ErrorCode.NotFound, `session ${id} not found`);
     return session;
   }
 
   async update(principal: Caller, request: UpdateSessionRequest): Promise<SessionDto> {
     await this.assertVisible(principal, request.id);
-    return this.store.request<SessionDto>(SessionSubjects.update, defined(request));
+    return this.bus.call(SessionContracts.update, defined(request));
   }
 
   async delete(principal: Caller, id: string): Promise<void> {
     await this.assertVisible(principal, id);
-    await this.store.request<object>(SessionSubjects.delete, { id });
+    await this.bus.call(SessionContracts.delete, { id });
   }
 
   async listMessages(principal: Caller, request: ListMessagesRequest): Promise<MessageDto[]> {
     await this.assertVisible(principal, request.session_id);
-    return this.store.request<MessageDto[]>(SessionSubjects.listMessages, defined(request));
+    return (await this.bus.call(SessionContracts.listMessages, defined(request))).items;
   }
 
   async appendMessage(principal: Caller, request: AppendMessageRequest): Promise<MessageDto> {
     await this.assertVisible(principal, request.session_id);
-    return this.store.request<MessageDto>(SessionSubjects.appendMessage, defined(request));
+    return this.bus.call(SessionContracts.appendMessage, defined(request));
   }
 
   /** Admin keys skip the look-up (session-store answers not_found itself); client keys must own the session. */

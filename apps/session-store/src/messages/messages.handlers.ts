@@ -1,6 +1,6 @@
 import { Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { Bus, type BusSubscription } from '@voxbridge/bus';
-import { AppendMessageRequest, ListMessagesRequest, queueGroup, SessionSubjects, type MessageDto } from '@voxbridge/contracts';
+import { queueGroup, SessionContracts, type AppendMessageRequest, type MessageDto } from '@voxbridge/contracts';
 import { MessagesError, messagesErrorToBus } from './messages.errors';
 import { MessagesService } from './messages.service';
 
@@ -17,10 +17,8 @@ export class MessagesHandlers implements OnApplicationBootstrap, OnApplicationSh
   onApplicationBootstrap(): void {
     const queue = queueGroup(this.bus.namespace, 'session-store');
     this.subscriptions = [
-      this.bus.serveJson(SessionSubjects.listMessages, ListMessagesRequest, (req) => edge(() => this.messages.list(req.session_id, req.limit)), {
-        queue,
-      }),
-      this.bus.serveJson(SessionSubjects.appendMessage, AppendMessageRequest, (req) => this.append(req), { queue }),
+      this.bus.serve(SessionContracts.listMessages, async (req) => ({ items: await edge(() => this.messages.list(req.session_id, req.limit)) }), { queue }),
+      this.bus.serve(SessionContracts.appendMessage, (req) => this.append(req), { queue }),
     ];
   }
 

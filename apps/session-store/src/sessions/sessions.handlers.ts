@@ -1,23 +1,19 @@
 import { Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { Bus, type BusSubscription } from '@voxbridge/bus';
 import {
-  CreateSessionRequest,
-  ListSessionsRequest,
   queueGroup,
-  SessionIdRequest,
+  SessionContracts,
   SessionSubjects,
-  UpdateSessionRequest,
+  type CreateSessionRequest,
+  type ListSessionsRequest,
+  type SessionDeletedReply,
   type SessionDto,
+  type SessionIdRequest,
   type SessionPage,
+  type UpdateSessionRequest,
 } from '@voxbridge/contracts';
 import { SessionsError, sessionsErrorToBus } from './sessions.errors';
 import { SessionsService } from './sessions.service';
-
-/** Reply to a delete (the REST edge answers 204). */
-export interface SessionDeleted {
-  id: string;
-  deleted: true;
-}
 
 /** Bus edge of the sessions feature: decoded requests → SessionsService → reply, live events, error codes. */
 @Injectable()
@@ -32,11 +28,11 @@ export class SessionsHandlers implements OnApplicationBootstrap, OnApplicationSh
   onApplicationBootstrap(): void {
     const queue = queueGroup(this.bus.namespace, 'session-store');
     this.subscriptions = [
-      this.bus.serveJson(SessionSubjects.create, CreateSessionRequest, (req) => this.create(req), { queue }),
-      this.bus.serveJson(SessionSubjects.list, ListSessionsRequest, (req) => this.list(req), { queue }),
-      this.bus.serveJson(SessionSubjects.get, SessionIdRequest, (req) => edge(() => this.sessions.get(req.id)), { queue }),
-      this.bus.serveJson(SessionSubjects.update, UpdateSessionRequest, (req) => this.update(req), { queue }),
-      this.bus.serveJson(SessionSubjects.delete, SessionIdRequest, (req) => this.delete(req), { queue }),
+      this.bus.serve(SessionContracts.create, (req) => this.create(req), { queue }),
+      this.bus.serve(SessionContracts.list, (req) => this.list(req), { queue }),
+      this.bus.serve(SessionContracts.get, (req) => edge(() => this.sessions.get(req.id)), { queue }),
+      this.bus.serve(SessionContracts.update, (req) => this.update(req), { queue }),
+      this.bus.serve(SessionContracts.delete, (req) => this.delete(req), { queue }),
     ];
   }
 
@@ -80,7 +76,7 @@ export class SessionsHandlers implements OnApplicationBootstrap, OnApplicationSh
     return session;
   }
 
-  private async delete(req: SessionIdRequest): Promise<SessionDeleted> {
+  private async delete(req: SessionIdRequest): Promise<SessionDeletedReply> {
     await edge(() => this.sessions.delete(req.id));
     return { id: req.id, deleted: true };
   }
