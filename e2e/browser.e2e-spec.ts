@@ -1,5 +1,7 @@
-import type { MessageDto, SessionDto } from '@voxbridge/contracts';
+import type { AgentDto, FleetHealthReport, MessageDto, SessionDto } from '@voxbridge/contracts';
 import { expectEventually, freePort } from '@voxbridge/testing';
+import type { Page } from 'playwright-core';
+import { readFileSync } from 'node:fs';
 import { BROWSER_FLEET_BOOT_MS, BrowserFleet } from './support/browser-fleet';
 import { microphoneWav } from './support/microphone';
 
@@ -9,6 +11,39 @@ const FAKE_REPLY =
   'Until then, you can interrupt me whenever you like, and the conversation will remember what you actually heard.';
 const FAKE_REPLY_START = 'I am a scripted voice running on fake providers.';
 const FAKE_TRANSCRIPTS = ['Hello, who are you?', 'Tell me more about that.', 'Thanks, that is all.'];
+const TYPED_TURN = 'What can you do?';
+
+const wordsOf = (text: string): string[] => text.toLowerCase().match(/[a-z]+/g) ?? [];
+
+/** The ids of the conversations listed on the Conversations page, in order. */
+async function listedSessionIds(page: Page): Promise<string[]> {
+  const hrefs = await page.getByTestId('session-row').evaluateAll((rows) => rows.map((row) => row.getAttribute('href') ?? ''));
+  return hrefs.map((href) => decodeURIComponent(href.split('/').pop() ?? ''));
+}
+
+/** `fetch` from the page itself, with the key the page signed in with (sessionStorage). */
+async function fetchFromPage<T>(page: Page, method: string, path: string, body: unknown): Promise<{ status: number; body: T }> {
+  return page.evaluate(
+    async ({ method, path, body }) => {
+      const key = sessionStorage.getItem('voxbridge.apiKey') ?? '';
+      const response = await fetch(path, { method, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      return { status: response.status, body: (await response.json()) as T };
+    },
+    { method, path, body },
+  );
+}
+
+/**
+ * Chromium reports every 4xx a page receives as a console error ("Failed to load resource…"): the
+ * ones a test provoked on purpose are taken out, anything else stays for `consoleErrors` to show.
+ */
+function withoutProvoked(errors: string[], status: number): string[] {
+  return errors.filter((error) => !error.includes(`the server responded with a status of ${status}`));
+}
+
+interface ValidationFailure {
+  error: { code: string; message: string; fields?: Record<string, string[]> };
+}
 
 /**
  * A person at the web app, in headless Chromium: the fleet runs with `--fake-providers`, a WAV of
@@ -20,6 +55,9 @@ const FAKE_TRANSCRIPTS = ['Hello, who are you?', 'Tell me more about that.', 'Th
 describe('the web app in a real browser', () => {
   let fleet: BrowserFleet;
   const context = () => fleet.context();
+  /** Conversations later tests search, export and leave out: the spoken turn's, and the typed turn's. */
+  let spokenSessionId = '';
+  let typedSessionId = '';
 
   beforeAll(async () => {
     fleet = await BrowserFleet.start(['--fake-providers']);
@@ -53,6 +91,7 @@ describe('the web app in a real browser', () => {
     // The conversation is in Conversations, with the turn's latencies.
     const sessionId = counters.state.sessionId;
     expect(sessionId).toEqual(expect.any(String));
+    spokenSessionId = sessionId ?? '';
     await page.getByRole('link', { name: 'Conversations' }).click();
     await page.locator(`[data-testid="session-row"][href$="${sessionId}"]`).click();
     await expectEventually(async () => expect(await page.getByTestId('transcript-message').count()).toBeGreaterThanOrEqual(2), { timeoutMs: 10_000, context });
@@ -101,14 +140,15 @@ describe('the web app in a real browser', () => {
     await expectEventually(async () => expect(await page.getByTestId('turn-state').getAttribute('data-state')).toBe('listening'), { timeoutMs: 20_000, context });
 
     // A typed turn in the same conversation: shown as the user's words, answered in text and voice.
-    await page.getByLabel('Message to the agent').fill('What can you do?');
+    await page.getByLabel('Message to the agent').fill(TYPED_TURN);
     await page.getByTestId('send-text').click();
     await expectEventually(async () => expect(await page.getByTestId('reply-text').last().textContent()).toContain(FAKE_REPLY_START), { timeoutMs: 20_000, context });
     const sessionId = (await fleet.debug(page)).state.sessionId ?? '';
     await expectEventually(async () => {
       const messages = await fleet.api<MessageDto[]>(`/api/sessions/${sessionId}/messages`);
-      expect(messages.filter((m) => m.role === 'user').map((m) => m.content)).toContain('What can you do?');
+      expect(messages.filter((m) => m.role === 'user').map((m) => m.content)).toContain(TYPED_TURN);
     }, { timeoutMs: 20_000, context });
+    typedSessionId = sessionId;
 
     // Mute: the microphone's frames stop reaching the fleet, and are counted as muted instead.
     await page.getByTestId('mute-button').click();

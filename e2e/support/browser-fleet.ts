@@ -30,6 +30,7 @@ export class BrowserFleet {
   readonly consoleErrors: string[] = [];
   private readonly browsers: Browser[] = [];
   private lastDebug: VoxbridgeDebug | null = null;
+  private plainBrowser: Promise<Browser> | null = null;
 
   private constructor(
     readonly run: Run,
@@ -51,32 +52,59 @@ export class BrowserFleet {
   }
 
   async api<T>(path: string): Promise<T> {
-    const response = await fetch(`http://127.0.0.1:${this.run.portBase}${path}`, { headers: { authorization: `Bearer ${adminKey(this.run)}` } });
+    const response = await this.apiRequest<T>('GET', path);
     expect(response.status).toBe(200);
-    return (await response.json()) as T;
+    return response.body;
+  }
+
+  /** Any request to the API with the admin key, from the test (not the page): its status and JSON body (null when empty). */
+  async apiRequest<T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
+    const response = await fetch(`http://127.0.0.1:${this.run.portBase}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${adminKey(this.run)}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(10_000),
+    });
+    const text = await response.text();
+    return { status: response.status, body: (text ? JSON.parse(text) : null) as T };
   }
 
   /** A browser whose microphone plays `wav` once, signed in with the admin key, on the Talk page. */
   async openTalk(wav: string): Promise<Page> {
+    const browser = await this.launch([
+      '--use-fake-ui-for-media-stream',
+      '--use-fake-device-for-media-stream',
+      `--use-file-for-fake-audio-capture=${wav}%noloop`,
+      '--autoplay-policy=no-user-gesture-required',
+    ]);
+    const page = await this.signedIn(browser);
+    await page.getByRole('link', { name: 'Talk' }).click();
+    // The default agent is preselected.
+    await expectEventually(async () => expect(await page.locator('#talk-agent option:checked').textContent()).toContain('Auren'), { timeoutMs: 10_000 });
+    return page;
+  }
+
+  /**
+   * A new tab signed in with the admin key, for the pages that need no microphone (Conversations,
+   * Agents, System…): all share one browser, each in a context of its own (its own sessionStorage).
+   */
+  async openApp(): Promise<Page> {
+    this.plainBrowser ??= this.launch([]);
+    return this.signedIn(await this.plainBrowser);
+  }
+
+  private async launch(args: string[]): Promise<Browser> {
     const browser = await chromium.launch({
       executablePath: CHROMIUM,
       headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--use-fake-ui-for-media-stream',
-        '--use-fake-device-for-media-stream',
-        `--use-file-for-fake-audio-capture=${wav}%noloop`,
-        '--autoplay-policy=no-user-gesture-required',
-      ],
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', ...args],
     });
     this.browsers.push(browser);
-    const page = await browser.newPage();
+    return browser;
+  }
+
+  private async signedIn(browser: Browser): Promise<Page> {
+    const page = await (await browser.newContext({ acceptDownloads: true })).newPage();
     page.on('console', (message) => {
       if (message.type() === 'error') this.consoleErrors.push(message.text());
     });
@@ -84,9 +112,6 @@ export class BrowserFleet {
     await page.goto(`http://127.0.0.1:${this.run.portBase}/`);
     await page.getByLabel('API key').fill(adminKey(this.run));
     await page.getByRole('button', { name: /sign in/i }).click();
-    await page.getByRole('link', { name: 'Talk' }).click();
-    // The default agent is preselected.
-    await expectEventually(async () => expect(await page.locator('#talk-agent option:checked').textContent()).toContain('Auren'), { timeoutMs: 10_000 });
     return page;
   }
 

@@ -20,7 +20,7 @@ import { controlSubject, eventSubject } from './subjects';
 
 /**
  * session-store's contract: control-plane requests (served in its queue group through libs/bus
- * `serveJson`), the durable turn event it consumes, and the live events it publishes.
+ * `serve` and `SessionContracts`), the durable turn event it consumes, and the live events it publishes.
  * JSON field names are snake_case, as the REST API returns them.
  */
 export const SessionSubjects = {
