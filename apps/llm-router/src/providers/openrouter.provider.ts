@@ -5,6 +5,8 @@ export const OPENROUTER_BASE_URL = 'https://openrouter.ai/api/v1';
 
 export interface OpenRouterOptions {
   apiKey: string;
+  /** Stored on turns; `openrouter (fake)` when it is the launcher's scripted stand-in. */
+  name?: string;
   /** Only tests and proxies change it. */
   baseUrl?: string;
   /** OpenRouter's app attribution headers (`HTTP-Referer`, `X-Title`). */
@@ -16,7 +18,7 @@ export interface OpenRouterOptions {
 /** OpenRouter: the OpenAI wire format with a key and app attribution, timeouts as the original had them. */
 export function createOpenRouterProvider(options: OpenRouterOptions): OpenAiCompatibleProvider {
   return new OpenAiCompatibleProvider({
-    name: 'openrouter',
+    name: options.name ?? 'openrouter',
     baseUrl: options.baseUrl ?? OPENROUTER_BASE_URL,
     apiKey: options.apiKey,
     headers: { 'HTTP-Referer': options.referer ?? 'https://voxbridge.local', 'X-Title': options.title ?? 'VoxBridge' },

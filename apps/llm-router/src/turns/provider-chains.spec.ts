@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import type { AgentDto } from '@voxbridge/contracts';
 import { AppLogger } from '@voxbridge/platform';
-import { freePort } from '@voxbridge/testing';
+import { FakeOpenAiCompatibleServer, freePort } from '@voxbridge/testing';
 import { LlmRouterEnv } from '../config/llm-router.env';
 import { LlmFallbackExhaustedError } from '../providers/fallback';
 import { LlmProviderError, LlmProviderErrorCode } from '../providers/llm-provider.errors';
@@ -111,6 +111,25 @@ describe(ProviderChains.name, () => {
       `No LLM reachable: Ollama at ${ollama} refused the connection — start Ollama (ollama serve; ollama pull qwen2.5) ` +
         'or set OPENROUTER_API_KEY on llm-router, or point the agent at another provider.',
     );
+  });
+
+  it("names the launcher's scripted OpenRouter 'openrouter (fake)' on the turn, and a real one 'openrouter'", async () => {
+    const server = await FakeOpenAiCompatibleServer.start();
+    try {
+      const answeredBy = async (env: Partial<LlmRouterEnv>) => {
+        const { chain } = chainsWith({ OPENROUTER_API_KEY: 'fake-openrouter-key', OPENROUTER_BASE_URL: server.url, ...env }).forAgent(agent());
+        if (!chain) throw new Error('an auto agent got no provider chain');
+        for await (const chunk of chain.stream({ messages: [{ role: 'user', content: 'hi' }], temperature: 0.7, signal: new AbortController().signal })) {
+          if (chunk.type === 'answered_by') return chunk.provider;
+        }
+        return undefined;
+      };
+
+      expect(await answeredBy({ VOXBRIDGE_FAKE_PROVIDERS: '1' })).toBe('openrouter (fake)');
+      expect(await answeredBy({ VOXBRIDGE_FAKE_PROVIDERS: '0' })).toBe('openrouter');
+    } finally {
+      await server.close();
+    }
   });
 
   const failedWith = (endpoint: string, provider: string, model: string, error: LlmProviderError) =>

@@ -166,7 +166,9 @@ export class ProviderChains implements OnApplicationShutdown {
         const apiKey = this.config.OPENROUTER_API_KEY;
         if (!apiKey) return { skipped: 'openrouter (no OPENROUTER_API_KEY set on llm-router)', keyMissing: true };
         const baseUrl = step.baseUrl ?? this.config.OPENROUTER_BASE_URL;
-        return { provider: this.pooled(`openrouter|${baseUrl}`, () => createOpenRouterProvider({ apiKey, baseUrl })), label: 'openrouter' };
+        // Under `--fake-providers` the configured OpenRouter is the launcher's scripted server: turns say so.
+        const name = this.config.VOXBRIDGE_FAKE_PROVIDERS === '1' && baseUrl === this.config.OPENROUTER_BASE_URL ? 'openrouter (fake)' : 'openrouter';
+        return { provider: this.pooled(`openrouter|${baseUrl}`, () => createOpenRouterProvider({ apiKey, baseUrl, name })), label: name };
       }
       case 'openai_compatible': {
         const baseUrl = step.baseUrl ?? this.config.OLLAMA_BASE_URL;
