@@ -25,7 +25,8 @@ async function listedSessionIds(page: Page): Promise<string[]> {
 async function fetchFromPage<T>(page: Page, method: string, path: string, body: unknown): Promise<{ status: number; body: T }> {
   return page.evaluate(
     async ({ method, path, body }) => {
-      const key = sessionStorage.getItem('voxbridge.apiKey') ?? '';
+      const storage = (globalThis as unknown as { sessionStorage: { getItem(name: string): string | null } }).sessionStorage;
+      const key = storage.getItem('voxbridge.apiKey') ?? '';
       const response = await fetch(path, { method, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
       return { status: response.status, body: (await response.json()) as T };
     },
@@ -173,6 +174,146 @@ describe('the web app in a real browser', () => {
     await expectEventually(async () => expect((await fleet.api<SessionDto>(`/api/sessions/${second}`)).active).toBe(false), { timeoutMs: 10_000, context });
     expect(fleet.consoleErrors).toEqual([]);
   });
+
+  it('shows on the System page what each stage’s auto provider is, that it answers, and that fake providers are on', async () => {
+    const page = await fleet.openApp();
+    await page.getByRole('link', { name: 'System' }).click();
+
+    await expectEventually(async () => expect(await page.getByTestId('fake-providers').textContent()).toContain('Fake providers are on.'), { timeoutMs: 20_000, context });
+    // Each stage's row says what auto resolved to on its worker (as the API reports it) and that it answered its check.
+    const report = await expectEventually(async () => {
+      const health = await fleet.api<FleetHealthReport>('/api/fleet/health');
+      expect(health.fake_providers).toBe(true);
+      expect(health.providers.map((p) => [p.stage, p.reachable]).sort()).toEqual([
+        ['llm', true],
+        ['stt', true],
+        ['tts', true],
+      ]);
+      return health;
+    }, { timeoutMs: 60_000, intervalMs: 1_000, context });
+    for (const provider of report.providers) {
+      const row = page.locator(`[data-testid="provider-health"][data-stage="${provider.stage}"]`);
+      await expectEventually(async () => expect(await row.getAttribute('data-reachable')).toBe('true'), { timeoutMs: 30_000, intervalMs: 200, context });
+      const cells = await row.locator('td').allTextContents();
+      expect(provider.fake).toBe(true);
+      expect(cells[0]?.trim()).toBe(`${provider.resolved} (fake)`);
+      expect(cells[2]?.trim()).toBe('answers');
+    }
+    expect(fleet.consoleErrors).toEqual([]);
+  });
+
+  it('finds the spoken conversation by a word the user said, and exports its transcript as JSON and as text', async () => {
+    const messages = await fleet.api<MessageDto[]>(`/api/sessions/${spokenSessionId}/messages`);
+    const said = messages.find((m) => m.role === 'user')?.content ?? '';
+    const answer = messages.find((m) => m.role === 'assistant')?.content ?? '';
+    // A word the user said that neither the agent's reply nor the typed conversation contains.
+    const elsewhere = new Set([...wordsOf(FAKE_REPLY), ...wordsOf(TYPED_TURN)]);
+    const word = wordsOf(said).find((w) => !elsewhere.has(w)) ?? '';
+    expect(word).not.toBe('');
+    expect(typedSessionId).not.toBe('');
+
+    const page = await fleet.openApp();
+    await page.getByRole('link', { name: 'Conversations' }).click();
+    await expectEventually(async () => expect(await listedSessionIds(page)).toEqual(expect.arrayContaining([spokenSessionId, typedSessionId])), {
+      timeoutMs: 10_000,
+      context,
+    });
+
+    // The search goes to the API (`q`), and the page lists what it answered: the spoken conversation, not the typed one.
+    const searched = page.waitForRequest((request) => {
+      const url = new URL(request.url());
+      return url.pathname === '/api/sessions' && url.searchParams.get('q') === word;
+    });
+    await page.getByTestId('conversation-search').fill(word);
+    await searched;
+    const found = await fleet.api<{ items: SessionDto[] }>(`/api/sessions?q=${encodeURIComponent(word)}`);
+    expect(found.items.map((session) => session.id)).toContain(spokenSessionId);
+    await expectEventually(async () => expect(await listedSessionIds(page)).toEqual(found.items.map((session) => session.id)), { timeoutMs: 10_000, context });
+    expect(await listedSessionIds(page)).not.toContain(typedSessionId);
+
+    // Its transcript page exports the messages, as JSON and as text.
+    await page.locator(`[data-testid="session-row"][href$="${spokenSessionId}"]`).click();
+    await expectEventually(async () => expect(await page.getByTestId('transcript-message').first().textContent()).toContain(said), { timeoutMs: 10_000, context });
+    const [json] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-json').click()]);
+    expect(json.suggestedFilename()).toBe(`conversation-${spokenSessionId}.json`);
+    const exported = JSON.parse(readFileSync(await json.path(), 'utf8')) as { session: SessionDto; messages: MessageDto[] };
+    expect(exported.session.id).toBe(spokenSessionId);
+    expect(exported.messages.map((m) => [m.role, m.content])).toEqual(messages.map((m) => [m.role, m.content]));
+    expect(exported.messages.map((m) => m.content)).toContain(said);
+
+    const [text] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-text').click()]);
+    expect(text.suggestedFilename()).toBe(`conversation-${spokenSessionId}.txt`);
+    const transcript = readFileSync(await text.path(), 'utf8');
+    expect(transcript).toContain(`: ${said}`);
+    expect(transcript).toContain(`Auren: ${answer}`);
+    expect(fleet.consoleErrors).toEqual([]);
+  });
+
+  it('refuses an unknown provider naming the field and its choices, and the agent form offers only those choices', async () => {
+    const page = await fleet.openApp();
+    await page.getByRole('link', { name: 'Agents' }).click();
+    const agents = await fleet.api<AgentDto[]>('/api/agents');
+    const auren = agents.find((agent) => agent.name === 'Auren');
+    expect(auren).toBeDefined();
+    await page.getByRole('button', { name: 'Edit Auren' }).click();
+
+    for (const [field, unknown] of [
+      ['stt_provider', 'google'],
+      ['tts_provider', 'elevenlabs'],
+    ] as const) {
+      const errorsBefore = fleet.consoleErrors.length;
+      const refused = await fetchFromPage<ValidationFailure>(page, 'PUT', `/api/agents/${auren?.id}`, { [field]: unknown });
+      expect(refused.status).toBe(400);
+      expect(refused.body.error.code).toBe('validation_failed');
+      const complaint = refused.body.error.fields?.[field]?.[0] ?? '';
+      expect(complaint).toMatch(/^must be one of: /);
+      expect(refused.body.error.message).toContain(field);
+      const choices = complaint.replace(/^must be one of: /, '').split(', ');
+      expect(choices).toContain('auto');
+      expect(choices).not.toContain(unknown);
+      expect(withoutProvoked(fleet.consoleErrors.splice(errorsBefore), 400)).toEqual([]);
+
+      // The form offers exactly the choices the API accepts.
+      const options = await page.locator(`#agent-${field} option`).evaluateAll((nodes) => nodes.map((node) => (node as unknown as { value: string }).value));
+      expect(options).toEqual(choices);
+    }
+    // Nothing was changed.
+    const stored = await fleet.api<AgentDto>(`/api/agents/${auren?.id}`);
+    expect([stored.stt_provider, stored.tts_provider]).toEqual([auren?.stt_provider, auren?.tts_provider]);
+    expect(fleet.consoleErrors).toEqual([]);
+  });
+
+  // Last: deleting Auren deletes its conversations, which the tests above use.
+  it('deleting the default agent through the page leaves exactly one default, and the page marks it', async () => {
+    const created = await fleet.apiRequest<AgentDto>('POST', '/api/agents', { name: 'Second opinion', system_prompt: 'Be brief.' });
+    expect(created.status).toBe(201);
+    const before = await fleet.api<AgentDto[]>('/api/agents');
+    const defaults = before.filter((agent) => agent.is_default);
+    expect(defaults.map((agent) => agent.name)).toEqual(['Auren']);
+
+    const page = await fleet.openApp();
+    await page.getByRole('link', { name: 'Agents' }).click();
+    await expectEventually(async () => expect(await page.getByTestId('agent-card').count()).toBe(before.length), { timeoutMs: 10_000, context });
+    await page.getByRole('button', { name: 'Delete Auren' }).click();
+    await page.getByRole('group', { name: 'Delete Auren and its conversations?' }).getByRole('button', { name: 'Confirm' }).click();
+
+    const after = await expectEventually(async () => {
+      const agents = await fleet.api<AgentDto[]>('/api/agents');
+      expect(agents.map((agent) => agent.name)).not.toContain('Auren');
+      expect(agents.filter((agent) => agent.is_default)).toHaveLength(1);
+      return agents;
+    }, { timeoutMs: 10_000, context });
+    expect(after).toHaveLength(before.length - 1);
+    const newDefault = after.find((agent) => agent.is_default);
+    // The page shows the agents that are left, with the star on the new default only.
+    const stars = page.getByRole('img', { name: 'Default agent' });
+    await expectEventually(async () => {
+      expect(await page.getByTestId('agent-card').count()).toBe(after.length);
+      expect(await stars.count()).toBe(1);
+    }, { timeoutMs: 10_000, context });
+    expect(await page.getByTestId('agent-card').filter({ has: stars }).locator('h2').textContent()).toContain(newDefault?.name);
+    expect(fleet.consoleErrors).toEqual([]);
+  });
 });
 
 
@@ -184,6 +325,9 @@ describe('the web app in a real browser', () => {
  */
 describe('the web app out of the box, with no provider configured', () => {
   let fleet: BrowserFleet;
+  const context = () => fleet.context();
+  /** The conversation whose turn failed. */
+  let sessionId = '';
 
   beforeAll(async () => {
     const unset = { OPENROUTER_API_KEY: undefined, WHISPERX_URL: undefined, STT_OPENAI_BASE_URL: undefined, CHATTERBOX_URL: undefined, OPENAI_TTS_URL: undefined };
@@ -209,5 +353,31 @@ describe('the web app out of the box, with no provider configured', () => {
     });
     // The apology is spoken, not only written.
     await expectEventually(async () => expect((await fleet.debug(page)).framesPlayed).toBeGreaterThan(25), { timeoutMs: 20_000, context: fleet.context });
+    sessionId = (await fleet.debug(page)).state.sessionId ?? '';
+    expect(fleet.consoleErrors).toEqual([]);
+  });
+
+  it('keeps the failed turn: the user’s words and which provider failed, in the API and on the transcript page', async () => {
+    expect(sessionId).not.toBe('');
+    const failed = await expectEventually(async () => {
+      const messages = await fleet.api<MessageDto[]>(`/api/sessions/${sessionId}/messages`);
+      expect(messages.map((m) => m.role)).toEqual(['user', 'assistant']);
+      return messages;
+    }, { timeoutMs: 20_000, context });
+    const [user, assistant] = failed as [MessageDto, MessageDto];
+    expect(user.content).toBe('what time is it in london');
+    expect(assistant.error).toMatchObject({ stage: 'llm', provider: 'ollama', code: expect.any(String) });
+    expect(assistant.content).not.toBe('');
+
+    const page = await fleet.openApp();
+    await page.getByRole('link', { name: 'Conversations' }).click();
+    await page.locator(`[data-testid="session-row"][href$="${sessionId}"]`).click();
+    const shown = page.getByTestId('transcript-message');
+    await expectEventually(async () => expect(await shown.count()).toBe(2), { timeoutMs: 10_000, context });
+    expect(await shown.first().textContent()).toContain('what time is it in london');
+    expect(await page.getByTestId('failed-turn-summary').textContent()).toBe(`The language model (LLM) failed · provider ollama · code ${assistant.error?.code}`);
+    expect(await page.getByTestId('failed-turn-said').textContent()).toContain(assistant.content);
+    expect(await page.getByText('No messages yet.').count()).toBe(0);
+    expect(fleet.consoleErrors).toEqual([]);
   });
 });
