@@ -82,7 +82,7 @@ describe('llm-router llm_provider auto without OPENROUTER_API_KEY', () => {
 
       const replies = await router.turn(agent.id, 'Who answers?');
 
-      expect(replies.find((r) => r.kind === 'done')).toMatchObject({ text: 'Local llama.', provider: 'openai-compatible', model: 'llama3.2:1b' });
+      expect(replies.find((r) => r.kind === 'done')).toMatchObject({ text: 'Local llama.', provider: 'ollama', model: 'llama3.2:1b' });
       expect((ollama.requests.at(-1)?.body as { model: string }).model).toBe('llama3.2:1b');
     });
   });

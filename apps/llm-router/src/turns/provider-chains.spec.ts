@@ -107,6 +107,8 @@ describe(ProviderChains.name, () => {
     );
 
     expect(failure).toBeInstanceOf(LlmFallbackExhaustedError);
+    // Stored with the failed turn under the name the System page uses for it.
+    expect((failure as LlmFallbackExhaustedError).attempts.map((a) => a.provider)).toEqual(['ollama']);
     expect(describeFailure(failure as LlmFallbackExhaustedError)).toBe(
       `No LLM reachable: Ollama at ${ollama} refused the connection — start Ollama (ollama serve; ollama pull qwen2.5) ` +
         'or set OPENROUTER_API_KEY on llm-router, or point the agent at another provider.',

@@ -172,7 +172,9 @@ export class ProviderChains implements OnApplicationShutdown {
       }
       case 'openai_compatible': {
         const baseUrl = step.baseUrl ?? this.config.OLLAMA_BASE_URL;
-        const provider = this.pooled(`openai-compatible|${baseUrl}`, () => new OpenAiCompatibleProvider({ baseUrl }));
+        // `auto` on the Ollama default is stored and shown as `ollama`, the name the System page and fleet health use.
+        const name = step.ollama ? 'ollama' : 'openai-compatible';
+        const provider = this.pooled(`${name}|${baseUrl}`, () => new OpenAiCompatibleProvider({ baseUrl, name }));
         return { provider, label: `openai_compatible ${provider.endpoint}` };
       }
       case 'n8n': {
