@@ -1,4 +1,5 @@
 export type { MsgHdrs, NatsConnection } from 'nats';
+export { AGENT_CACHE_DEFAULTS, AgentCache, type AgentCacheOptions } from './agent-cache';
 export { Bus, type BusOptions, type BusSubscription, type GatherOptions, type JsonContext } from './bus';
 export {
   BusError,

@@ -49,8 +49,9 @@ export class AgentReply implements AgentDto {
 }
 
 /**
- * agent-api's calls on the bus. Every pipeline service looks the agent up once per session it
- * takes, through this one contract (one timeout for all).
+ * agent-api's calls on the bus. Every pipeline service looks the agent up when it takes a session
+ * (llm-router keeps it in an `AgentCache` from libs/bus for every turn), through this one contract
+ * (one timeout for all).
  */
 export const AgentContracts = {
   get: requestContract({ subject: AgentSubjects.get, request: AgentIdRequest, reply: AgentReply, timeoutMs: 2_000 }),

@@ -37,7 +37,7 @@ export const ROUTES: readonly Route[] = [
   { subject: plain(AgentSubjects.get), plane: 'request', from: ['stt-gateway', 'llm-router', 'tts-gateway', 'webrtc-gateway'], to: ['agent-api'], what: 'an agent' },
   { subject: plain(AuthSubjects.keyRevoked), plane: 'event', from: ['agent-api'], to: ['agent-api', 'webrtc-gateway'], what: 'an API key was revoked: its open sockets close' },
   { subject: plain(AgentSubjects.created), plane: 'durable', from: ['agent-api'], to: ['session-store', 'plugin-supervisor'], what: 'agent created / updated / deleted (also `.updated`, `.deleted`)' },
-  { subject: plain(AgentSubjects.created), plane: 'event', from: ['agent-api'], to: ['agent-api', 'discord-connector', 'plugin-supervisor'], what: 'the same agent events read live by every replica (the /ws/events socket, bots, plugins)' },
+  { subject: plain(AgentSubjects.created), plane: 'event', from: ['agent-api'], to: ['agent-api', 'llm-router', 'discord-connector', 'plugin-supervisor'], what: 'the same agent events read live by every replica (the /ws/events socket, llm-router’s agent cache, bots, plugins)' },
   { subject: plain(SessionSubjects.create), plane: 'request', from: ['agent-api', ...GATEWAYS], to: ['session-store'], what: 'sessions: create, get, update (also list, delete)' },
   { subject: plain(SessionSubjects.listMessages), plane: 'request', from: ['agent-api'], to: ['session-store'], what: 'messages: list, append' },
   { subject: plain(SessionSubjects.history), plane: 'request', from: ['llm-router'], to: ['session-store'], what: 'the history a prompt needs' },

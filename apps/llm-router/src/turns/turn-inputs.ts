@@ -1,15 +1,19 @@
-import { Injectable } from '@nestjs/common';
-import { Bus, BusRemoteError, describeCallFailure } from '@voxbridge/bus';
-import { AgentContracts, ErrorCode, SessionContracts, type AgentDto } from '@voxbridge/contracts';
+import { Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { AgentCache, Bus, BusRemoteError, describeCallFailure } from '@voxbridge/bus';
+import { ErrorCode, SessionContracts, type AgentDto } from '@voxbridge/contracts';
 import { AppLogger } from '@voxbridge/platform';
 import { LlmRouterEnv } from '../config/llm-router.env';
 import type { PromptHistoryMessage } from '../prompt/prompt-assembly';
 import { TurnsError, TurnsErrorCode } from './turns.errors';
 
-/** What a turn needs from other services: the agent (agent-api) and the history (session-store). */
+/**
+ * What a turn needs from other services: the agent (agent-api, cached until agent-api announces a
+ * change — a turn then waits for no agent-api round trip) and the history (session-store).
+ */
 @Injectable()
-export class TurnInputs {
+export class TurnInputs implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger: AppLogger;
+  private readonly agents: AgentCache;
 
   constructor(
     private readonly bus: Bus,
@@ -17,12 +21,21 @@ export class TurnInputs {
     logger: AppLogger,
   ) {
     this.logger = logger.child({ component: 'turn-inputs' });
+    this.agents = new AgentCache(bus);
+  }
+
+  onApplicationBootstrap(): void {
+    this.agents.start();
+  }
+
+  onApplicationShutdown(): void {
+    this.agents.stop();
   }
 
   /** Throws TurnsError: not found, or agent-api unavailable. */
   async agent(agentId: string): Promise<AgentDto> {
     try {
-      return await this.bus.call(AgentContracts.get, { id: agentId });
+      return await this.agents.get(agentId);
     } catch (error) {
       if (error instanceof BusRemoteError && error.code === ErrorCode.NotFound) {
         throw new TurnsError(TurnsErrorCode.AgentNotFound, `agent ${agentId} not found`, { cause: error });

@@ -69,6 +69,8 @@ export class VoiceSessionsService implements OnApplicationBootstrap, BeforeAppli
       agentId,
     );
     worker.start();
+    // The first turn then finds the agent cached.
+    this.turns.agent(agentId).catch((error: unknown) => this.logger.warn('agent look-up at claim failed; the first turn asks again', { session_id: sessionId, agent_id: agentId, err: error }));
     return worker;
   }
 }
