@@ -200,6 +200,23 @@ describe('llm-router turns on the bus', () => {
     expect(metrics).toMatch(new RegExp(`^llm_ttft_ms_count\\{[^}]*provider="openai-compatible",agent="${auren.id}"[^}]*\\} 1$`, 'm'));
   });
 
+  it('answers each turn with the agent as it is now: a change agent-api announces applies to the next turn', async () => {
+    const llm = await fake();
+    llm.script({ tokens: ['One.'] }, { tokens: ['Two.'] });
+    const auren = agent({ llm_base_url: llm.url });
+    const { sessionId, tap } = await session(auren.id);
+    const systemPrompt = (index: number) => (llm.requests[index]?.body as { messages: Array<{ content: string }> }).messages[0]?.content;
+
+    finalTranscript(sessionId, 'First question.');
+    await tap.expectEventually(() => expect(replies(tap).filter((r) => r.kind === 'done')).toHaveLength(1));
+    await directory.update(auren.id, { system_prompt: 'You are Auren, now speaking like a pirate.' });
+    finalTranscript(sessionId, 'Second question.');
+    await tap.expectEventually(() => expect(replies(tap).filter((r) => r.kind === 'done')).toHaveLength(2));
+
+    expect(systemPrompt(0)).toContain('You are Auren, a terse assistant.');
+    expect(systemPrompt(1)).toContain('You are Auren, now speaking like a pirate.');
+  });
+
   /** 'Tell me a story.' to an agent on a fresh fake LLM scripted with `script`, once two deltas of the answer are out. */
   const storyUnderway = async (script: Parameters<Awaited<ReturnType<typeof fake>>['script']>[0]) => {
     const llm = await fake();

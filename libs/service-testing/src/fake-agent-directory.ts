@@ -46,7 +46,7 @@ export class FakeAgentDirectory {
   private readonly agents = new Map<string, AgentDto>();
   private readonly subscription: BusSubscription;
 
-  constructor(bus: Bus) {
+  constructor(private readonly bus: Bus) {
     this.subscription = bus.serveJson(
       AgentSubjects.get,
       AgentIdRequest,
@@ -64,6 +64,17 @@ export class FakeAgentDirectory {
     const agent = agentDto(overrides);
     this.agents.set(agent.id, agent);
     return agent;
+  }
+
+  /** Changes an agent and announces it as agent-api does (`agents.v1.evt.agent.updated`, flushed). */
+  async update(id: string, changes: Partial<AgentDto>): Promise<AgentDto> {
+    const found = this.agents.get(id);
+    if (!found) throw new Error(`no agent ${id} in the fake directory`);
+    const updated = { ...found, ...changes, id, updated_at: new Date().toISOString() };
+    this.agents.set(id, updated);
+    this.bus.publishJson(AgentSubjects.updated, { id, agent: updated });
+    await this.bus.connection.flush();
+    return updated;
   }
 
   stop(): void {
