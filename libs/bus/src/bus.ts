@@ -157,16 +157,19 @@ export class Bus {
 
   /**
    * Validated messages in arrival order. Invalid ones are logged, never delivered, and answered
-   * with a `validation_failed` error reply when the sender waits for one.
+   * with a `validation_failed` error reply when the sender waits for one. `wanted`: when it returns
+   * false, a message is dropped before it is even decoded (a relay with nobody to relay to).
    */
   subscribeJson<T extends object>(
     subject: Subject,
     type: new () => T,
     handler: (value: T, ctx: JsonContext) => void | Promise<void>,
-    options: { queue?: string } = {},
+    options: { queue?: string; wanted?: () => boolean } = {},
   ): BusSubscription {
     const sub = this.connection.subscribe(this.wire(subject), { queue: options.queue });
+    const { wanted } = options;
     return this.pump(sub, async (msg) => {
+      if (wanted && !wanted()) return;
       const value = this.decodeOrReject(msg, type);
       if (!value) return;
       try {

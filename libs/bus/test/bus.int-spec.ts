@@ -183,6 +183,26 @@ describe(Bus.name, () => {
       expect(JSON.parse(new TextDecoder().decode(reply.data))).toMatchObject({ error: { code: 'validation_failed', fields: { body: ['must be valid JSON'] } } });
       expect(handler).not.toHaveBeenCalled();
     });
+
+    it('drop messages undecoded while `wanted` says nobody needs them, and deliver again when it does', async () => {
+      const subject = controlSubject('agents', 'agent', 'relay');
+      let listening = false;
+      const delivered: string[] = [];
+      sut.subscribeJson(subject, AgentGet, (value) => void delivered.push(value.agent_id), { wanted: () => listening });
+      await sut.connection.flush();
+      const [skipped, invalidWhileSkipping, kept] = [randomUUID(), 'not-a-uuid', randomUUID()];
+
+      peer.publishJson(subject, { agent_id: skipped });
+      peer.publishJson(subject, { agent_id: invalidWhileSkipping });
+      await peer.connection.flush();
+      await sut.connection.flush();
+      listening = true;
+      peer.publishJson(subject, { agent_id: kept });
+
+      await expectEventually(() => expect(delivered).toEqual([kept]), { context: () => logger.dump() });
+      // Not even decoded: the invalid message was never reported.
+      expect(logger.find('bus message rejected: validation failed').filter((line) => line.fields['subject'] === namespaced(namespace, subject))).toEqual([]);
+    });
   });
 
   describe('request/reply', () => {
