@@ -1,5 +1,5 @@
 import { SCRIPT, type ResponseResult, type SessionResult, type WorkerReport } from './voice-protocol';
-import { resultsTable, runFigures, type RunInputs } from './voice-report';
+import { cpuBudget, GENERATOR, LAUNCHER, resourceTable, resultsTable, runFigures, type RunInputs } from './voice-report';
 
 const response = (utterance: number, overrides: Partial<ResponseResult> = {}): ResponseResult => ({
   utterance,
@@ -80,6 +80,25 @@ describe(runFigures.name, () => {
     const sut = runFigures(inputs([report([session(0), session(1)])], { 'session-0': 4, 'session-1': 1 }));
     expect(sut).toMatchObject({ spuriousTurns: 1, missingTurns: 2, storedUserTurns: 5 });
     expect(sut.verdicts.turns).toBe(false);
+  });
+});
+
+describe(cpuBudget.name, () => {
+  it('sums what a session-minute costs the services, NATS and Postgres — not the fake providers or the generator — and says how many sessions the cores carry', () => {
+    const run = runFigures({
+      ...inputs([report([session(0), session(1)])], { 'session-0': 3, 'session-1': 3 }),
+      usage: new Map([
+        ['webrtc-gateway', { cpuMs: 1_000, peakRssMb: 120 }],
+        ['nats-server (shared)', { cpuMs: 500, peakRssMb: 20 }],
+        ['postgres (embedded)', { cpuMs: 500, peakRssMb: 170 }],
+        [LAUNCHER, { cpuMs: 9_000, peakRssMb: 100 }],
+        [GENERATOR, { cpuMs: 9_000, peakRssMb: 120 }],
+      ]),
+    });
+
+    // One session-minute in this run: 2,000 CPU-ms of fleet; two cores give 120,000 CPU-ms a minute.
+    expect(cpuBudget(run)).toEqual({ fleetCpuMsPerSessionMinute: 2_000, sessionsAtFullCpu: 60 });
+    expect(resourceTable([run]).join('\n')).toMatch(/sessions the cores carry at that cost, 100 % busy +\| 60 +\|/);
   });
 });
 

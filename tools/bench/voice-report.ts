@@ -328,7 +328,24 @@ export function resultsTable(runs: readonly RunFigures[]): string[] {
   return table(header, rows);
 }
 
-/** CPU-ms per session-minute and peak RSS per process group, one column per run. */
+/** Process groups the bench reports that are not the fleet: the remote providers' stand-ins and the load. */
+export const LAUNCHER = 'launcher (fake providers)';
+export const GENERATOR = 'load generator (bench)';
+
+/**
+ * What one conversation costs the fleet (its services, NATS and Postgres; not the fake providers
+ * or the generator), in CPU-ms per session-minute, and how many conversations the machine's cores
+ * could carry at that cost if they did nothing else (100 % busy) — the ceiling no tuning of
+ * latencies can lift.
+ */
+export function cpuBudget(run: RunFigures): { fleetCpuMsPerSessionMinute: number; sessionsAtFullCpu: number | null } {
+  const fleet = Object.entries(run.resources)
+    .filter(([name]) => name !== LAUNCHER && name !== GENERATOR)
+    .reduce((sum, [, use]) => sum + (use.cpuMsPerSessionMinute ?? 0), 0);
+  return { fleetCpuMsPerSessionMinute: fleet, sessionsAtFullCpu: fleet > 0 ? Math.floor((run.machine.cores * 60_000) / fleet) : null };
+}
+
+/** CPU-ms per session-minute and peak RSS per process group, one column per run, and the CPU budget. */
 export function resourceTable(runs: readonly RunFigures[]): string[] {
   const names = [...new Set(runs.flatMap((run) => Object.keys(run.resources)))];
   const header = ['process', ...runs.map((run) => `${run.sessions} sessions: CPU-ms / session-min, peak RSS`)];
@@ -342,6 +359,9 @@ export function resourceTable(runs: readonly RunFigures[]): string[] {
     }),
   ]);
   rows.push(['machine: busy / other work, % of all cores', ...runs.map((run) => `${ms(run.machine.busyPercent)} % / ${ms(run.machine.otherPercent)} %`)]);
+  const budgets = runs.map((run) => (run.validity.valid ? cpuBudget(run) : null));
+  rows.push(['fleet (services, NATS, Postgres): CPU-ms / session-min', ...budgets.map((b) => (b ? ms(b.fleetCpuMsPerSessionMinute) : 'not reported'))]);
+  rows.push([`sessions the cores carry at that cost, 100 % busy`, ...budgets.map((b) => (b ? ms(b.sessionsAtFullCpu) : 'not reported'))]);
   return table(header, rows);
 }
 

@@ -30,7 +30,7 @@ import { deleteStreamsOf, descendantsNamed, machineBusyMs, processesNamed, Proce
 import { largestPassing, overheadOf } from './voice-metrics';
 import { parseVoiceBenchArgs, splitAcrossWorkers, VOICE_BENCH_USAGE, type VoiceBenchOptions } from './voice-options';
 import { SCRIPT, type WorkerInput, type WorkerReport } from './voice-protocol';
-import { noteLines, resourceTable, resultsTable, runFigures, targetLines, timeLines, VALIDITY_RULE, type RunFigures, type StoredTurns } from './voice-report';
+import { GENERATOR, LAUNCHER, noteLines, resourceTable, resultsTable, runFigures, targetLines, timeLines, VALIDITY_RULE, type RunFigures, type StoredTurns } from './voice-report';
 
 const repoRoot = join(__dirname, '..', '..', '..');
 /** Sessions start this far apart, as users arrive. */
@@ -39,8 +39,6 @@ const STAGGER_MS = 50;
 const START_DELAY_MS = 2_000;
 const COMMIT_WAIT_MS = 15_000;
 const GENERATOR_NICE = -10;
-const LAUNCHER = 'launcher (fake providers)';
-const GENERATOR = 'load generator (bench)';
 
 async function api<T>(fleet: Fleet, method: string, path: string): Promise<T> {
   const response = await fetch(`${fleet.apiUrl}${path}`, { method, headers: { authorization: `Bearer ${fleet.adminKey}` } });
