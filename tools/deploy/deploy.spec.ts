@@ -106,15 +106,65 @@ describe('k8s overlays', () => {
   const overlays = ['dev', 'prod'].map((name) => [name, kustomizeBuild(join(repoRoot, 'k8s', 'overlays', name))] as const);
   const byKind = (objects: K8sObject[], kind: string) => objects.filter((o) => o.kind === kind);
 
-  it.each(overlays)('%s: every object is valid against the Kubernetes API schemas (kubernetes-models)', (_name, objects) => {
-    const out = execFileSync(process.execPath, [join(repoRoot, 'tools', 'deploy', 'validate-k8s.mjs')], { input: JSON.stringify(objects), encoding: 'utf8' });
-    expect(JSON.parse(out)).toEqual([]);
+  const validateK8s = (objects: object[]): string[] =>
+    JSON.parse(execFileSync(process.execPath, [join(repoRoot, 'tools', 'deploy', 'validate-k8s.mjs')], { input: JSON.stringify(objects), encoding: 'utf8' })) as string[];
+  const prodObject = (kind: string, name: string): K8sObject => {
+    const found = (overlays[1]?.[1] ?? []).find((o) => o.kind === kind && o.metadata.name === name);
+    if (!found) throw new Error(`prod overlay has no ${kind}/${name}`);
+    return structuredClone(found);
+  };
+
+  it.each(overlays)('%s: every object is valid against the Kubernetes API schemas (kubernetes-models), with no unknown field', (_name, objects) => {
+    expect(validateK8s(objects)).toEqual([]);
   });
 
-  it('the schema check catches a broken object', () => {
+  it('the schema check catches a wrong type', () => {
     const broken = [{ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'x' }, spec: { replicas: 'two', selector: {}, template: {} } }];
-    const out = execFileSync(process.execPath, [join(repoRoot, 'tools', 'deploy', 'validate-k8s.mjs')], { input: JSON.stringify(broken), encoding: 'utf8' });
-    expect(JSON.parse(out)).toEqual([expect.stringMatching(/^Deployment\/x: .*replicas/s)]);
+    expect(validateK8s(broken)).toEqual([expect.stringMatching(/^Deployment\/x: .*replicas/s)]);
+  });
+
+  it('the schema check names the path of an unknown field at any depth (spec, container, probe, HPA metric)', () => {
+    const deployment = prodObject('Deployment', 'agent-api');
+    const pod = (deployment.spec as { template: { spec: PodSpec } }).template.spec;
+    const container = pod.containers[0] as unknown as Record<string, unknown>;
+    Object.assign(deployment.spec as object, { replica: 3 });
+    container['readinesProbe'] = container['readinessProbe'];
+    Object.assign(pod.containers[0]?.livenessProbe ?? {}, { periodSecond: 5 });
+    Object.assign(pod.containers[0]?.securityContext ?? {}, { runAsNonRot: true });
+    const hpa = prodObject('HorizontalPodAutoscaler', 'agent-api');
+    const metric = (hpa.spec as { metrics: Array<{ resource: { target: Record<string, unknown> } }> }).metrics[0];
+    if (metric) metric.resource.target['averageUtilisation'] = 70;
+
+    expect(validateK8s([deployment, hpa]).sort()).toEqual(
+      [
+        'Deployment/agent-api: unknown field spec.replica',
+        'Deployment/agent-api: unknown field spec.template.spec.containers[0].readinesProbe',
+        'Deployment/agent-api: unknown field spec.template.spec.containers[0].livenessProbe.periodSecond',
+        'Deployment/agent-api: unknown field spec.template.spec.containers[0].securityContext.runAsNonRot',
+        'HorizontalPodAutoscaler/agent-api: unknown field spec.metrics[0].resource.target.averageUtilisation',
+      ].sort(),
+    );
+  });
+
+  it('the schema check rejects an unknown field in every nested object of every kind the overlays render', () => {
+    // Maps accept any key; every other object is a schema type and must reject one it does not know.
+    const isMap = (kind: string, path: string) => /(^|\.)(labels|matchLabels|annotations|requests|limits)$/.test(path) || path === 'data' || (kind === 'Service' && path === 'spec.selector');
+    const objects = structuredClone(overlays[1]?.[1] ?? []);
+    const expected: string[] = [];
+    const inject = (kind: string, name: string, value: unknown, path: string): void => {
+      if (Array.isArray(value)) value.forEach((item, i) => inject(kind, name, item, `${path}[${i}]`));
+      else if (value !== null && typeof value === 'object') {
+        for (const [key, child] of Object.entries(value)) inject(kind, name, child, path ? `${path}.${key}` : key);
+        if (isMap(kind, path)) return;
+        (value as Record<string, unknown>)['bogus'] = 1;
+        expected.push(`${kind}/${name}: unknown field ${path ? `${path}.` : ''}bogus`);
+      }
+    };
+    for (const o of objects) inject(o.kind, o.metadata.name, o, '');
+
+    expect([...new Set(objects.map((o) => o.kind))].sort()).toEqual(['ConfigMap', 'Deployment', 'HorizontalPodAutoscaler', 'Job', 'NetworkPolicy', 'PodDisruptionBudget', 'Service']);
+    expect(expected.length).toBeGreaterThan(objects.length * 2);
+    expect(validateK8s(objects).sort()).toEqual(expected.sort());
   });
 
   it.each(overlays)('%s: every Deployment has probes, requests and limits and runs as non-root', (_name, objects) => {
