@@ -1,3 +1,4 @@
+export * from './agents/agent-follower';
 export * from './bootstrap';
 export * from './config/load-config';
 export * from './config/secret';

@@ -1,8 +1,6 @@
 import { BeforeApplicationShutdown, Injectable, OnApplicationBootstrap } from '@nestjs/common';
-import { Bus, callFailureFields, LeasedWork, type BusSubscription, type SessionStopReason } from '@voxbridge/bus';
+import { Bus, LeasedWork, type SessionStopReason } from '@voxbridge/bus';
 import {
-  AgentEvent,
-  AgentSubjects,
   DiscordContracts,
   DISCORD_DOMAIN,
   type DiscordBotConfig,
@@ -12,7 +10,7 @@ import {
   type DiscordVoiceLeaveRequest,
   type DiscordVoiceStatusReply,
 } from '@voxbridge/contracts';
-import { AppLogger, ServiceIdentity } from '@voxbridge/platform';
+import { AgentFollower, AppLogger, ServiceIdentity } from '@voxbridge/platform';
 import { DiscordConnectorEnv } from '../config/discord-connector.env';
 import { BotVoice, type ConversationFactory } from '../voice/bot-voice';
 import { BotTokenVault } from './bot-token';
@@ -20,9 +18,6 @@ import { BotsError, BotsErrorCode } from './bots.errors';
 import { BotsMetrics } from './bots.metrics';
 import { DiscordBot } from './discord-bot';
 import { SlashCommands } from './slash-commands';
-
-/** Until the first list arrives (agent-api may start after us), ask again this often. */
-const FIRST_SYNC_RETRY_MS = 2_000;
 
 /** A bot running here, with its voice once logged in. */
 interface RunningBot {
@@ -40,13 +35,8 @@ export class BotsService implements OnApplicationBootstrap, BeforeApplicationShu
   private readonly configs = new Map<string, DiscordBotConfig>();
   private readonly vault: BotTokenVault;
   private readonly log: AppLogger;
+  private readonly agents: AgentFollower;
   private leases: LeasedWork<RunningBot> | undefined;
-  private subscriptions: BusSubscription[] = [];
-  private syncTimer: NodeJS.Timeout | undefined;
-  private synced = false;
-  private stopping = false;
-  /** Agent changes applied one at a time, in arrival order. */
-  private changes: Promise<void> = Promise.resolve();
   /** Voice conversations (set by the voice module; without it the bot joins channels silently). */
   conversationFactory: ConversationFactory | undefined;
 
@@ -59,6 +49,14 @@ export class BotsService implements OnApplicationBootstrap, BeforeApplicationShu
   ) {
     this.log = logger.child({ component: 'discord-bots' });
     this.vault = BotTokenVault.fromKeys(env.VOXBRIDGE_ENCRYPTION_KEY, env.VOXBRIDGE_ENCRYPTION_OLD_KEYS);
+    this.agents = new AgentFollower(bus, {
+      refresh: (agentId) => this.refresh(agentId),
+      forget: (agentId) => this.apply(agentId, undefined),
+      syncAll: () => this.syncAll(),
+      resyncMs: env.DISCORD_RESYNC_MS,
+      logger: this.log,
+      messages: { changeFailed: 'discord bot change not applied', syncFailed: 'discord bots not listed: agent-api did not answer' },
+    });
   }
 
   get instanceId(): string {
@@ -76,28 +74,18 @@ export class BotsService implements OnApplicationBootstrap, BeforeApplicationShu
       start: (agentId) => Promise.resolve(this.startBot(agentId)),
       stop: (running, agentId, reason) => this.stopBot(running, agentId, reason),
     });
-    this.subscriptions = [
-      this.bus.subscribeJson(AgentSubjects.created, AgentEvent, (event) => this.enqueue(() => this.refresh(event.id))),
-      this.bus.subscribeJson(AgentSubjects.updated, AgentEvent, (event) => this.enqueue(() => this.refresh(event.id))),
-      this.bus.subscribeJson(AgentSubjects.deleted, AgentEvent, (event) => this.enqueue(() => this.apply(event.id, undefined))),
-    ];
-    await this.bus.connection.flush();
-    this.scheduleSync(0);
+    await this.agents.start();
   }
 
   /** Every bot here is handed to another replica (or let go) before the bus drains. */
   async beforeApplicationShutdown(): Promise<void> {
-    this.stopping = true;
-    clearTimeout(this.syncTimer);
-    for (const subscription of this.subscriptions) subscription.unsubscribe();
-    this.subscriptions = [];
-    await this.changes;
+    await this.agents.stop();
     await this.leases?.close();
   }
 
   /** The bot list was read at least once (until then an unknown agent may just not be known yet). */
   get listed(): boolean {
-    return this.synced;
+    return this.agents.synced;
   }
 
   /** The agents with a bot, as last read. */
@@ -205,31 +193,14 @@ export class BotsService implements OnApplicationBootstrap, BeforeApplicationShu
 
   // ---- which bots exist ----------------------------------------------------------------------------
 
-  private enqueue(change: () => Promise<void>): void {
-    this.changes = this.changes.then(change).catch((error: unknown) => this.log.warn('discord bot change not applied', callFailureFields('agent-api', error)));
-  }
-
-  private scheduleSync(delayMs: number): void {
-    if (this.stopping) return;
-    this.syncTimer = setTimeout(() => this.enqueue(() => this.syncAll()), delayMs);
-    this.syncTimer.unref();
-  }
-
   /** The whole list again: the bots that appeared, changed or went while no event reached us. */
   private async syncAll(): Promise<void> {
-    try {
-      const { bots } = await this.bus.call(DiscordContracts.bots, {});
-      const seen = new Set(bots.map((bot) => bot.agent_id));
-      for (const agentId of [...this.configs.keys()]) if (!seen.has(agentId)) await this.apply(agentId, undefined, false);
-      for (const bot of bots) await this.apply(bot.agent_id, bot, false);
-      await this.leases?.want(new Map([...this.configs.keys()].map((agentId) => [agentId, agentId] as const)));
-      if (!this.synced) this.log.info('discord bots listed', { bots: bots.length });
-      this.synced = true;
-    } catch (error) {
-      this.log.warn('discord bots not listed: agent-api did not answer', callFailureFields('agent-api', error));
-    } finally {
-      this.scheduleSync(this.synced ? this.env.DISCORD_RESYNC_MS : FIRST_SYNC_RETRY_MS);
-    }
+    const { bots } = await this.bus.call(DiscordContracts.bots, {});
+    const seen = new Set(bots.map((bot) => bot.agent_id));
+    for (const agentId of [...this.configs.keys()]) if (!seen.has(agentId)) await this.apply(agentId, undefined, false);
+    for (const bot of bots) await this.apply(bot.agent_id, bot, false);
+    await this.leases?.want(new Map([...this.configs.keys()].map((agentId) => [agentId, agentId] as const)));
+    if (!this.agents.synced) this.log.info('discord bots listed', { bots: bots.length });
   }
 
   private async refresh(agentId: string): Promise<void> {

@@ -1,8 +1,6 @@
 import { BeforeApplicationShutdown, Injectable, OnApplicationBootstrap } from '@nestjs/common';
-import { Bus, BusError, callFailureFields, LeasedWork, type BusSubscription, type SessionStopReason } from '@voxbridge/bus';
+import { Bus, BusError, LeasedWork, type BusSubscription, type SessionStopReason } from '@voxbridge/bus';
 import {
-  AgentEvent,
-  AgentSubjects,
   ErrorCode,
   PluginContracts,
   PLUGINS_DOMAIN,
@@ -17,7 +15,7 @@ import {
   type PluginRuntimeDto,
   type PluginStoppedEvent,
 } from '@voxbridge/contracts';
-import { AppLogger, ServiceIdentity } from '@voxbridge/platform';
+import { AgentFollower, AppLogger, ServiceIdentity } from '@voxbridge/platform';
 import { KeyRing, type PluginHookName, type PluginMessage, type PluginSessionInfo } from '@voxbridge/plugin-sdk';
 import { PluginSupervisorEnv } from '../config/plugin-supervisor.env';
 import { PluginProcess } from '../runtime/plugin-process';
@@ -27,8 +25,6 @@ import { pluginLeaseId } from './plugin-leases';
 import { PluginRunsRepository } from './plugin-runs.repository';
 import { fingerprintOf, PluginModules, pluginSpecOf, PluginSpecError } from './plugin-specs';
 
-/** Until the first list arrives (agent-api may start after us), ask again this often. */
-const FIRST_SYNC_RETRY_MS = 2_000;
 /** Resource samples are kept this long. */
 const SAMPLE_RETENTION_MS = 24 * 3_600_000;
 const PRUNE_EVERY_MS = 3_600_000;
@@ -50,13 +46,10 @@ export class PluginsService implements OnApplicationBootstrap, BeforeApplication
   private readonly runDeps: PluginRunDeps;
   /** Each run's row is written in order (one write at a time per run). */
   private readonly writes = new Map<string, Promise<void>>();
+  private readonly agents: AgentFollower;
   private leases: LeasedWork<PluginRun> | undefined;
   private subscriptions: BusSubscription[] = [];
-  private syncTimer: NodeJS.Timeout | undefined;
   private pruneTimer: NodeJS.Timeout | undefined;
-  private synced = false;
-  private stopping = false;
-  private changes: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly bus: Bus,
@@ -86,6 +79,14 @@ export class PluginsService implements OnApplicationBootstrap, BeforeApplication
       sampled: (run, sample) => this.write(run.id, () => this.runs.addSample(run.id, sample.cpuPercent, sample.rssBytes, sample.overLimit)),
       ended: (run, state, reason) => this.ended(run, state, reason),
     };
+    this.agents = new AgentFollower(bus, {
+      refresh: (agentId) => this.refresh(agentId),
+      forget: (agentId) => this.apply(agentId, []),
+      syncAll: () => this.syncAll(),
+      resyncMs: env.PLUGIN_RESYNC_MS,
+      logger: this.log,
+      messages: { changeFailed: 'plugin change not applied', syncFailed: 'plugins not listed: agent-api did not answer' },
+    });
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -99,27 +100,22 @@ export class PluginsService implements OnApplicationBootstrap, BeforeApplication
       stop: (run, leaseId, reason) => this.stopRun(run, reason),
     });
     this.subscriptions = [
-      this.bus.subscribeJson(AgentSubjects.created, AgentEvent, (event) => this.enqueue(() => this.refresh(event.id))),
-      this.bus.subscribeJson(AgentSubjects.updated, AgentEvent, (event) => this.enqueue(() => this.refresh(event.id))),
-      this.bus.subscribeJson(AgentSubjects.deleted, AgentEvent, (event) => this.enqueue(() => this.apply(event.id, []))),
       this.bus.subscribeJson(SessionSubjects.turnRecorded, TurnRecordedEvent, (event) => this.turnRecorded(event)),
       this.bus.subscribeJson(SessionSubjects.sessionCreated, SessionEvent, (event) => this.session('onSessionStart', event)),
       this.bus.subscribeJson(SessionSubjects.sessionEnded, SessionEvent, (event) => this.session('onSessionEnd', event)),
     ];
-    await this.bus.connection.flush();
-    this.scheduleSync(0);
+    // Its flush makes the session subscriptions above live too before the first list.
+    await this.agents.start();
     this.pruneTimer = setInterval(() => void this.runs.pruneSamples(SAMPLE_RETENTION_MS).catch((error: unknown) => this.log.warn('plugin samples not pruned', { err: error })), PRUNE_EVERY_MS);
     this.pruneTimer.unref();
   }
 
   /** Every plugin here is handed to another replica (or stopped) before the bus drains. */
   async beforeApplicationShutdown(): Promise<void> {
-    this.stopping = true;
-    clearTimeout(this.syncTimer);
     clearInterval(this.pruneTimer);
     for (const subscription of this.subscriptions) subscription.unsubscribe();
     this.subscriptions = [];
-    await this.changes;
+    await this.agents.stop();
     await this.leases?.close();
     await Promise.all([...this.writes.values()]);
   }
@@ -264,32 +260,15 @@ export class PluginsService implements OnApplicationBootstrap, BeforeApplication
 
   // ---- desired state -------------------------------------------------------------------------------
 
-  private enqueue(change: () => Promise<void>): void {
-    this.changes = this.changes.then(change).catch((error: unknown) => this.log.warn('plugin change not applied', callFailureFields('agent-api', error)));
-  }
-
-  private scheduleSync(delayMs: number): void {
-    if (this.stopping) return;
-    this.syncTimer = setTimeout(() => this.enqueue(() => this.syncAll()), delayMs);
-    this.syncTimer.unref();
-  }
-
   /** The whole list again: plugins that appeared, changed or went while no event reached us. */
   private async syncAll(): Promise<void> {
-    try {
-      const { plugins } = await this.bus.call(PluginContracts.configs, {});
-      const byAgent = new Map<string, PluginConfigEntry[]>();
-      for (const entry of this.configs.values()) byAgent.set(entry.agent_id, []);
-      for (const entry of plugins) byAgent.set(entry.agent_id, [...(byAgent.get(entry.agent_id) ?? []), entry]);
-      for (const [agentId, entries] of byAgent) await this.apply(agentId, entries, false);
-      await this.want();
-      if (!this.synced) this.log.info('plugins listed', { plugins: plugins.length });
-      this.synced = true;
-    } catch (error) {
-      this.log.warn('plugins not listed: agent-api did not answer', callFailureFields('agent-api', error));
-    } finally {
-      this.scheduleSync(this.synced ? this.env.PLUGIN_RESYNC_MS : FIRST_SYNC_RETRY_MS);
-    }
+    const { plugins } = await this.bus.call(PluginContracts.configs, {});
+    const byAgent = new Map<string, PluginConfigEntry[]>();
+    for (const entry of this.configs.values()) byAgent.set(entry.agent_id, []);
+    for (const entry of plugins) byAgent.set(entry.agent_id, [...(byAgent.get(entry.agent_id) ?? []), entry]);
+    for (const [agentId, entries] of byAgent) await this.apply(agentId, entries, false);
+    await this.want();
+    if (!this.agents.synced) this.log.info('plugins listed', { plugins: plugins.length });
   }
 
   private async refresh(agentId: string): Promise<void> {
