@@ -4,7 +4,6 @@ import {
   MediaHeaders,
   queueGroup,
   SessionContracts,
-  SessionSubjects,
   streamName,
   DEAD_LETTER_DOMAIN,
   type AgentDto,
@@ -79,7 +78,7 @@ describe('discord voice conversations (fake Discord, real pipeline)', () => {
   const taps: SubjectTap[] = [];
 
   const status = () => bus.call(DiscordContracts.status, { agent_id: agent.id });
-  const messages = (sessionId: string) => bus.requestJson<MessageDto[]>(SessionSubjects.listMessages, { session_id: sessionId });
+  const messages = async (sessionId: string) => (await bus.call(SessionContracts.listMessages, { session_id: sessionId })).items;
   const heard = () =>
     fake
       .heardInChannel(GUILD, VOICE)
