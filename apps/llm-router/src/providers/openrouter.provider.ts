@@ -5,7 +5,7 @@ export const OPENROUTER_BASE_URL = 'https://openrouter.ai/api/v1';
 
 export interface OpenRouterOptions {
   apiKey: string;
-  /** Stored on turns; `openrouter (fake)` when it is the launcher's scripted stand-in. */
+  /** Stored on turns; `fake-openrouter` when it is the launcher's scripted stand-in. */
   name?: string;
   /** Only tests and proxies change it. */
   baseUrl?: string;

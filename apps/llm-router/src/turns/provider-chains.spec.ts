@@ -115,7 +115,7 @@ describe(ProviderChains.name, () => {
     );
   });
 
-  it("names the launcher's scripted OpenRouter 'openrouter (fake)' on the turn, and a real one 'openrouter'", async () => {
+  it("names the launcher's scripted OpenRouter 'fake-openrouter' on the turn, and a real one 'openrouter'", async () => {
     const server = await FakeOpenAiCompatibleServer.start();
     try {
       const answeredBy = async (env: Partial<LlmRouterEnv>) => {
@@ -127,7 +127,7 @@ describe(ProviderChains.name, () => {
         return undefined;
       };
 
-      expect(await answeredBy({ VOXBRIDGE_FAKE_PROVIDERS: '1' })).toBe('openrouter (fake)');
+      expect(await answeredBy({ VOXBRIDGE_FAKE_PROVIDERS: '1' })).toBe('fake-openrouter');
       expect(await answeredBy({ VOXBRIDGE_FAKE_PROVIDERS: '0' })).toBe('openrouter');
     } finally {
       await server.close();

@@ -167,7 +167,7 @@ export class ProviderChains implements OnApplicationShutdown {
         if (!apiKey) return { skipped: 'openrouter (no OPENROUTER_API_KEY set on llm-router)', keyMissing: true };
         const baseUrl = step.baseUrl ?? this.config.OPENROUTER_BASE_URL;
         // Under `--fake-providers` the configured OpenRouter is the launcher's scripted server: turns say so.
-        const name = this.config.VOXBRIDGE_FAKE_PROVIDERS === '1' && baseUrl === this.config.OPENROUTER_BASE_URL ? 'openrouter (fake)' : 'openrouter';
+        const name = this.config.VOXBRIDGE_FAKE_PROVIDERS === '1' && baseUrl === this.config.OPENROUTER_BASE_URL ? 'fake-openrouter' : 'openrouter';
         return { provider: this.pooled(`openrouter|${baseUrl}`, () => createOpenRouterProvider({ apiKey, baseUrl, name })), label: name };
       }
       case 'openai_compatible': {
