@@ -246,7 +246,7 @@ describe('the web app in a real browser', () => {
     await page.getByRole('link', { name: 'Agents' }).click();
     const agents = await fleet.api<AgentDto[]>('/api/agents');
     const auren = agents.find((agent) => agent.name === 'Auren');
-    expect(auren).toBeDefined();
+    expect(auren).toMatchObject({ name: 'Auren', id: expect.stringMatching(/^[0-9a-f-]{36}$/) });
     await page.getByRole('button', { name: 'Edit Auren' }).click();
 
     for (const [field, unknown] of [
