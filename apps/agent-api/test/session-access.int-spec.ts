@@ -17,6 +17,7 @@ import { testLogger } from '@voxbridge/service-testing';
 import { expectEventually, testInfra } from '@voxbridge/testing';
 import { randomUUID } from 'node:crypto';
 import WebSocket from 'ws';
+import { appendedMessage } from './support/appended-message';
 import { startAgentApi, type AgentApiHarness } from './support/agent-api-harness';
 
 class Refusal extends Error {
@@ -104,24 +105,7 @@ class OwnerAwareSessionStore {
 
   private append(r: AppendMessageRequest): MessageDto {
     this.find(r.session_id);
-    return {
-      id: randomUUID(),
-      session_id: r.session_id,
-      turn_id: null,
-      role: r.role,
-      content: r.content,
-      speaker: null,
-      created_at: new Date().toISOString(),
-      stt_latency_ms: null,
-      llm_ttft_ms: null,
-      tts_ttfb_ms: null,
-      total_latency_ms: null,
-      overhead_ms: null,
-      interrupted: false,
-      provider: null,
-      model: null,
-      timeline: null,
-    };
+    return appendedMessage(r);
   }
 }
 

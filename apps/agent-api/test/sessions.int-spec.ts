@@ -18,6 +18,7 @@ import { testLogger } from '@voxbridge/service-testing';
 import { expectEventually, testInfra } from '@voxbridge/testing';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
+import { appendedMessage } from './support/appended-message';
 import { startAgentApi, type AgentApiHarness } from './support/agent-api-harness';
 
 /** What session-store answers with for a refusal: the bus turns `code` and `fields` into an error reply. */
@@ -130,24 +131,7 @@ class FakeSessionStore {
 
   private append(r: AppendMessageRequest): MessageDto {
     this.find(r.session_id);
-    const message: MessageDto = {
-      id: randomUUID(),
-      session_id: r.session_id,
-      turn_id: null,
-      role: r.role,
-      content: r.content,
-      speaker: r.speaker ?? null,
-      created_at: new Date().toISOString(),
-      timeline: null,
-      stt_latency_ms: null,
-      llm_ttft_ms: null,
-      tts_ttfb_ms: null,
-      total_latency_ms: null,
-      overhead_ms: null,
-      interrupted: false,
-      provider: null,
-      model: null,
-    };
+    const message = appendedMessage(r);
     this.messages.get(r.session_id)?.push(message);
     return message;
   }
